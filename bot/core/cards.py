@@ -1,0 +1,176 @@
+"""The neutral Card: one model that renders to Slack Block Kit, a Teams Adaptive Card and console text.
+
+Owns the card's parts and the limits that make a valid card render everywhere (Slack's are the tightest:
+150-character header, 3,000-character section, 75-character button label, 2,000-character button value,
+50 blocks). Every card has a plain-text fallback carrying every number (Slack's `text`, Teams
+notifications, the console).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Button",
+    "Card",
+    "CardError",
+    "Chart",
+    "Divider",
+    "Facts",
+    "Fact",
+    "Form",
+    "FormField",
+    "Text",
+    "Block",
+    "MAX_TITLE",
+    "MAX_TEXT",
+    "MAX_BUTTON_LABEL",
+    "MAX_BUTTON_VALUE",
+    "MAX_BLOCKS",
+    "MAX_FACTS",
+]
+
+MAX_TITLE = 150
+MAX_TEXT = 3000
+MAX_BUTTON_LABEL = 75
+MAX_BUTTON_VALUE = 2000
+MAX_BLOCKS = 50
+MAX_FACTS = 10  # Slack section fields
+MAX_BUTTONS = 25
+MAX_FACT_TEXT = 2000
+
+
+class CardError(ValueError):
+    """A card that would not render on every platform (a limit broken)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Markdown subset both platforms share: *bold*, _italic_, <url|label> links, '- ' lists, newlines."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """A table of label/value pairs; `header` optionally names the columns (e.g. ("", "Baseline", "Scenario"))."""
+
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A PNG chart. Outboxes publish it their own way (Slack uploads a file, Teams serves a URL,
+    the console writes a file); `alt` describes it in words with the key numbers."""
+
+    png: bytes
+    alt: str
+    name: str = "chart.png"
+
+    def __repr__(self) -> str:  # keep test output readable
+        return f"Chart(name={self.name!r}, alt={self.alt!r}, png=<{len(self.png)} bytes>)"
+
+
+@dataclass(frozen=True, slots=True)
+class Divider:
+    pass
+
+
+Block = Text | Facts | Chart | Divider
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action_id: str
+    value: dict[str, Any] = field(default_factory=dict)
+    style: str | None = None  # "primary" | "danger" | None
+
+    def value_json(self) -> str:
+        return json.dumps(self.value, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A titled message with body blocks, buttons and a footer line."""
+
+    title: str
+    blocks: tuple[Block, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str | None = None
+    kind: str = "info"  # "scenario", "drivers", "baseline", "help", "error", "info": lets renderers and tests tell cards apart
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        if not self.title.strip():
+            raise CardError("card title: must not be empty")
+        if len(self.title) > MAX_TITLE:
+            raise CardError(f"card title: at most {MAX_TITLE} characters, got {len(self.title)}")
+        for block in self.blocks:
+            if isinstance(block, Text) and len(block.text) > MAX_TEXT:
+                raise CardError(f"card text: at most {MAX_TEXT} characters, got {len(block.text)}")
+            if isinstance(block, Facts):
+                if len(block.facts) > MAX_FACTS:
+                    raise CardError(f"card facts: at most {MAX_FACTS} rows, got {len(block.facts)}")
+                for fact in block.facts:
+                    if len(fact.label) + len(fact.value) > MAX_FACT_TEXT:
+                        raise CardError(f"card fact {fact.label!r}: too long")
+        if len(self.buttons) > MAX_BUTTONS:
+            raise CardError(f"card buttons: at most {MAX_BUTTONS}, got {len(self.buttons)}")
+        for button in self.buttons:
+            if not button.label.strip() or len(button.label) > MAX_BUTTON_LABEL:
+                raise CardError(f"button label {button.label!r}: 1 to {MAX_BUTTON_LABEL} characters")
+            if len(button.value_json()) > MAX_BUTTON_VALUE:
+                raise CardError(f"button {button.action_id!r}: value over {MAX_BUTTON_VALUE} characters")
+        # header + blocks + actions + footer context must fit Slack's 50-block message limit
+        if len(self.blocks) + 3 > MAX_BLOCKS:
+            raise CardError(f"card: at most {MAX_BLOCKS - 3} body blocks, got {len(self.blocks)}")
+
+    @property
+    def chart(self) -> Chart | None:
+        return next((b for b in self.blocks if isinstance(b, Chart)), None)
+
+    def fallback_text(self) -> str:
+        """Plain text with every number in the card: Slack `text`, notifications, screen readers, console."""
+        lines = [self.title]
+        for block in self.blocks:
+            if isinstance(block, Text):
+                lines.append(block.text)
+            elif isinstance(block, Facts):
+                lines.extend(f"{f.label}: {f.value}" if f.label else f.value for f in block.facts)
+            elif isinstance(block, Chart):
+                lines.append(f"[chart] {block.alt}")
+        if self.footer:
+            lines.append(self.footer)
+        return "\n".join(line for line in lines if line)
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    id: str
+    label: str
+    multiline: bool = True
+    placeholder: str = ""
+    max_length: int = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A small input form (Slack modal, Teams input card, console prompt). Submitting it produces a
+    FormSubmitted event with the same `form_id` and `metadata`."""
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+    metadata: dict[str, Any] = field(default_factory=dict)
