@@ -1,0 +1,69 @@
+"""A Turn: one event being handled, with everything a feature may use to answer it.
+
+Owns the small object handed to feature handlers: the neutral event, the outbox to reply through, the
+internal workspace id the storage calls are scoped by, and the Assistant's services (run heavy work in the
+executor, schedule a card footer update). Features never see the Assistant, a platform or an executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol, TypeVar
+
+from bot.core.cards import Card
+from bot.core.events import Event, MessageReceived, Place
+from bot.core.ports import Outbox, Sent
+
+__all__ = ["Services", "Turn"]
+
+T = TypeVar("T")
+
+
+class Services(Protocol):
+    """What the Assistant lends a turn (kept narrow so features stay easy to test)."""
+
+    storage: Any
+    today: date | None
+    charts: bool
+
+    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None: ...
+
+
+@dataclass(slots=True)
+class Turn:
+    event: Event
+    outbox: Outbox
+    workspace_id: int
+    services: Services
+
+    @property
+    def place(self) -> Place:
+        return self.event.place
+
+    @property
+    def storage(self) -> Any:
+        return self.services.storage
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` in the executor: engine forecasts and charts never block the event loop."""
+        return await self.services.run_blocking(fn, *args)
+
+    def footer_changed(self, sent_message_id: int) -> None:
+        """Likes or comments of a card changed: re-render its footer soon (coalesced per card)."""
+        self.services.schedule_footer(self.workspace_id, sent_message_id, self.place, self.outbox)
+
+    def answer_thread(self) -> str | None:
+        """Where an answer goes: an @mention is answered in the mention's thread (so the card and its
+        discussion stay together); slash commands, DMs and console lines at top level."""
+        event = self.event
+        if isinstance(event, MessageReceived) and event.via == "mention":
+            return event.place.thread_id or event.message_id
+        return event.place.thread_id
+
+    async def reply(self, message: Card | str, *, thread_id: str | None = None) -> Sent | None:
+        """Send to the place of the event, in `thread_id` if given."""
+        return await self.outbox.send(self.place, message, thread_id=thread_id)

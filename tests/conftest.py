@@ -1,0 +1,24 @@
+"""Root test configuration: environment hygiene only.
+
+Tests must never see a developer's real Slack or Microsoft credentials, nor route loopback HTTP through a
+proxy, so those variables are removed for the whole session. Fixtures live in the modules that own them
+(tests/db_fixtures.py, tests/fakes/...), imported where needed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_PREFIXES = ("SLACK_", "MICROSOFT_")
+_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _clean_environment():
+    saved = {k: v for k, v in os.environ.items() if k.startswith(_PREFIXES) or k.upper() in _PROXIES}
+    for key in saved:
+        del os.environ[key]
+    yield
+    os.environ.update(saved)
