@@ -160,7 +160,9 @@ def _date(data: Mapping[str, Any], key: str, where: str, problems: list[str]) ->
 def _unknown(data: Mapping[str, Any], allowed: set[str], where: str, problems: list[str]) -> None:
     extra = sorted(set(data) - allowed)
     if extra:
-        problems.append(f"{where or 'baseline'}: unknown key(s) {', '.join(extra)} (allowed: {', '.join(sorted(allowed))})")
+        problems.append(
+            f"{where or 'baseline'}: unknown key(s) {', '.join(extra)} (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _distribution(data: Mapping[str, Any], key: str, problems: list[str]) -> Distribution | None:
@@ -226,8 +228,9 @@ def parse_baseline(data: Any) -> Baseline:
         raise BaselineError([f"baseline: expected a JSON object like {EXAMPLE}"])
     problems: list[str] = []
     _unknown(data, TOP_LEVEL_KEYS, "", problems)
-    for key in sorted(REQUIRED_KEYS - set(data)):
-        problems.append(f"{key}: required but missing (example: {EXAMPLE})")
+    missing = sorted(REQUIRED_KEYS - set(data))
+    for key in missing:
+        problems.append(f"{key}: required but missing")
     present = set(data)
     as_of = _date(data, "as_of", "", problems) if "as_of" in present else None
     period_end = _date(data, "period_end", "", problems) if "period_end" in present else None
@@ -259,6 +262,8 @@ def parse_baseline(data: Any) -> Baseline:
             deal = _deal(raw, i, seen, problems)
             if deal is not None:
                 deals.append(deal)
+    if missing:
+        problems.append(f"a complete baseline looks like: {EXAMPLE}")
     if problems:
         raise BaselineError(problems)
     assert as_of and period_end and deal_size and cycle  # for type checkers: problems would be non-empty
