@@ -30,6 +30,8 @@ __all__ = [
     "MAX_BUTTON_VALUE",
     "MAX_BLOCKS",
     "MAX_FACTS",
+    "card_to_dict",
+    "card_from_dict",
 ]
 
 MAX_TITLE = 150
@@ -106,7 +108,9 @@ class Card:
     blocks: tuple[Block, ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str | None = None
-    kind: str = "info"  # "scenario", "drivers", "baseline", "help", "error", "info": lets renderers and tests tell cards apart
+    kind: str = (
+        "info"  # "scenario", "drivers", "baseline", "help", "error", "info": lets renderers and tests tell cards apart
+    )
 
     def __post_init__(self) -> None:
         self.validate()
@@ -174,3 +178,47 @@ class Form:
     fields: tuple[FormField, ...]
     submit_label: str = "Submit"
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def card_to_dict(card: Card) -> dict[str, Any]:
+    """A JSON-safe dict of the card, to store a posted card and re-render it (likes update the footer).
+
+    Charts are kept as {"type": "chart", "name", "alt"} without the PNG bytes: the image was already published."""
+    blocks: list[dict[str, Any]] = []
+    for block in card.blocks:
+        if isinstance(block, Text):
+            blocks.append({"type": "text", "text": block.text})
+        elif isinstance(block, Facts):
+            blocks.append({"type": "facts", "facts": [[f.label, f.value] for f in block.facts]})
+        elif isinstance(block, Chart):
+            blocks.append({"type": "chart", "name": block.name, "alt": block.alt})
+        elif isinstance(block, Divider):
+            blocks.append({"type": "divider"})
+    return {
+        "title": card.title,
+        "kind": card.kind,
+        "blocks": blocks,
+        "buttons": [
+            {"label": b.label, "action_id": b.action_id, "value": dict(b.value), "style": b.style} for b in card.buttons
+        ],
+        "footer": card.footer,
+    }
+
+
+def card_from_dict(d: dict[str, Any]) -> Card:
+    """The inverse of `card_to_dict`; a stored chart has no PNG bytes, so it is left out."""
+    blocks: list[Block] = []
+    for raw in d.get("blocks", []):
+        kind = raw.get("type")
+        if kind == "text":
+            blocks.append(Text(raw["text"]))
+        elif kind == "facts":
+            blocks.append(Facts(tuple(Fact(label, value) for label, value in raw["facts"])))
+        elif kind == "divider":
+            blocks.append(Divider())
+    buttons = tuple(
+        Button(b["label"], b["action_id"], dict(b.get("value") or {}), b.get("style")) for b in d.get("buttons", [])
+    )
+    return Card(
+        title=d["title"], blocks=tuple(blocks), buttons=buttons, footer=d.get("footer"), kind=d.get("kind", "info")
+    )

@@ -1,0 +1,318 @@
+"""Card builders: forecast dicts (docs/CONTRACTS.md) and plain values in, neutral `Card`s out.
+
+Owns what each answer card says and in which order: the scenario card (question, how it was understood,
+the headline probability, baseline vs scenario facts, the fan chart, Like/Comment/Drivers), the required-rate
+card, the drivers card, the baseline card, and the short help, first-run and error cards. Pure functions:
+no platform, no storage, no engine calls; every number shown is in a Text or Facts block so that
+`Card.fallback_text()` carries it.
+"""
+
+from __future__ import annotations
+
+from bot.core.cards import MAX_TITLE, Button, Card, Chart, Fact, Facts, Text
+from bot.core.charts import chart_alt
+from bot.core.formatting import driver_value, money, number, pct, rate
+
+__all__ = [
+    "scenario_card",
+    "required_rate_card",
+    "drivers_card",
+    "baseline_card",
+    "help_card",
+    "not_understood_card",
+    "first_run_card",
+    "error_card",
+    "footer_text",
+    "trim_title",
+    "LIKE_ACTION",
+    "COMMENT_ACTION",
+    "DRIVERS_ACTION",
+]
+
+LIKE_ACTION = "card.like"
+COMMENT_ACTION = "card.comment"
+DRIVERS_ACTION = "card.drivers"
+UNREACHABLE = "not reachable with new opportunities alone"
+ARROW = " → "
+
+
+def trim_title(text: str, limit: int = MAX_TITLE) -> str:
+    """One line, at most `limit` characters, an ellipsis when cut."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line or "Question"
+    return line[: limit - 1].rstrip() + "…"
+
+
+def footer_text(likes: int, comments: int) -> str:
+    """'0 likes · 0 comments', '1 like · 1 comment', '2 likes · 3 comments'."""
+    like_word = "like" if likes == 1 else "likes"
+    comment_word = "comment" if comments == 1 else "comments"
+    return f"{likes} {like_word} · {comments} {comment_word}"
+
+
+def _currency(forecast: dict, currency: str | None) -> str:
+    return currency or forecast.get("currency") or "USD"
+
+
+def _required(forecast: dict | None, key: str) -> str:
+    """A required rate, or the sentence that says no rate reaches it."""
+    if forecast is None:
+        return ""
+    value = (forecast.get("required_rate") or {}).get(key)
+    return UNREACHABLE if value is None else rate(value)
+
+
+def _pair(before: str, after: str | None) -> str:
+    """'10%' alone, or '10% → 1.2%' when there is a scenario."""
+    return before if after is None else f"{before}{ARROW}{after}"
+
+
+def _range(f: dict, cur: str) -> str:
+    return f"{money(f['p10'], cur)} – {money(f['p90'], cur)}"
+
+
+def _forecast_facts(baseline: dict, scenario: dict | None, cur: str) -> Facts:
+    s = scenario
+    facts = [
+        Fact("P(reach target)", _pair(pct(baseline["p_hit"]), pct(s["p_hit"]) if s else None)),
+        Fact("Expected bookings", _pair(money(baseline["expected"], cur), money(s["expected"], cur) if s else None)),
+        Fact("P10–P90 range", _pair(_range(baseline, cur), _range(s, cur) if s else None)),
+    ]
+    target = baseline.get("target")
+    if target is not None:
+        target_text = money(target, cur)
+        if s and s.get("target") is not None and s["target"] != target:
+            target_text = _pair(target_text, money(s["target"], cur))
+        facts.append(Fact("Target", target_text))
+    current = (baseline.get("required_rate") or {}).get("current")
+    if current is not None:
+        scenario_current = (s.get("required_rate") or {}).get("current") if s else None
+        after = rate(scenario_current) if s and scenario_current is not None and scenario_current != current else None
+        facts.append(Fact("New opps/rep/week today", _pair(rate(current), after)))
+    facts.append(Fact("Needed for a 50% chance", _pair(_required(baseline, "p50"), _required(s, "p50") if s else None)))
+    facts.append(
+        Fact("Needed for an 80% chance", _pair(_required(baseline, "p80"), _required(s, "p80") if s else None))
+    )
+    return Facts(tuple(facts))
+
+
+def _headline(baseline: dict, scenario: dict | None, cur: str) -> str:
+    if scenario is not None:
+        return f"*P(reach target): {pct(baseline['p_hit'])}{ARROW}{pct(scenario['p_hit'])}*"
+    target = f" {money(baseline['target'], cur)}" if baseline.get("target") is not None else ""
+    return f"*{pct(baseline['p_hit'])}* chance of reaching the{target} target"
+
+
+def scenario_card(
+    *,
+    question: str,
+    interpretation: list[str],
+    baseline: dict,
+    scenario: dict | None,
+    chart_png: bytes | None,
+    likes: int = 0,
+    comments: int = 0,
+    scenario_id: int | None = None,
+    currency: str = "USD",
+) -> Card:
+    """The answer to a what-if (or plain forecast) question, with reactions counted in the footer."""
+    cur = _currency(baseline, currency)
+    blocks: list = []
+    if interpretation:
+        blocks.append(Text("Understood: " + "; ".join(interpretation)))
+    blocks.append(Text(_headline(baseline, scenario, cur)))
+    blocks.append(_forecast_facts(baseline, scenario, cur))
+    if chart_png:
+        blocks.append(Chart(png=chart_png, alt=chart_alt(baseline, scenario, cur), name="fan-chart.png"))
+    value = {"scenario_id": scenario_id}
+    buttons = (
+        Button("Like", LIKE_ACTION, value),
+        Button("Comment", COMMENT_ACTION, value),
+        Button("Drivers", DRIVERS_ACTION, value),
+    )
+    return Card(
+        title=trim_title(question),
+        blocks=tuple(blocks),
+        buttons=buttons,
+        footer=footer_text(likes, comments),
+        kind="scenario",
+    )
+
+
+def _confidence_key(confidence: float) -> str:
+    return f"p{round(confidence * 100)}"
+
+
+def _a_chance(p: float) -> str:
+    """'a 50% chance', 'an 80% chance', 'an 11% chance' (said as eighty, eleven)."""
+    label = pct(p)
+    article = "an" if label.startswith(("8", "11", "18")) else "a"
+    return f"{article} {label} chance"
+
+
+def required_rate_card(
+    *, forecast: dict, confidence: float = 0.8, currency: str | None = None, question: str | None = None
+) -> Card:
+    """'How many opportunities do we need?': today vs the rate for 50% / the asked confidence / the spreadsheet."""
+    cur = _currency(forecast, currency)
+    rates = forecast.get("required_rate") or {}
+    current = rates.get("current")
+    target = money(forecast["target"], cur) if forecast.get("target") is not None else "the"
+    weeks = forecast.get("weeks_left")
+    period = f" in the {number(weeks)} weeks left" if weeks is not None else ""
+    facts: list[Fact] = []
+    lines: list[str] = []
+    if current is not None:
+        facts.append(Fact("Today", f"{rate(current)} per rep per week"))
+        lines.append(
+            f"Today the team creates *{rate(current)}* new opportunities per rep per week: "
+            f"{_a_chance(forecast['p_hit'])} of reaching the {target} target{period}."
+        )
+    levels = [0.5] + ([confidence] if round(confidence * 100) != 50 else [])
+    for level in levels:
+        key, chance = _confidence_key(level), _a_chance(level)
+        value = rates.get(key)
+        if key not in rates:
+            facts.append(Fact(f"For {chance}", "not computed"))
+            lines.append(f"The rate for {chance} was not computed; ask again with that confidence.")
+        elif value is None:
+            facts.append(Fact(f"For {chance}", UNREACHABLE))
+            lines.append(
+                f"No rate of new opportunities gives {chance}{period}: the open pipeline and deals "
+                "already in flight have to close the gap."
+            )
+        else:
+            facts.append(Fact(f"For {chance}", f"{rate(value)} per rep per week"))
+            lines.append(f"At *{rate(value)}* per rep per week, the target is reached with {chance}.")
+    expected = rates.get("expected")
+    if expected is not None:
+        facts.append(Fact("Spreadsheet answer", f"{rate(expected)} per rep per week"))
+        lines.append(
+            f"The spreadsheet answer, {rate(expected)}, only makes *average* bookings equal the target, "
+            "which is still about a coin flip, not a plan."
+        )
+    title = trim_title(question) if question else "New opportunities needed per rep per week"
+    return Card(title=title, blocks=(Facts(tuple(facts)), Text("\n".join(lines))), kind="info")
+
+
+def drivers_card(*, forecast: dict, currency: str | None = None) -> Card:
+    """The sensitivity table, largest swing first, and a sentence naming the biggest driver."""
+    cur = _currency(forecast, currency)
+    rows = sorted(forecast.get("sensitivity") or [], key=lambda r: r.get("swing", 0.0), reverse=True)
+    now = f"Today: *{pct(forecast['p_hit'])}* chance of reaching the target."
+    if not rows:
+        return Card(
+            title="What moves the chance of reaching the target",
+            blocks=(Text(now), Text("No driver sensitivity was computed for this forecast.")),
+            kind="drivers",
+        )
+    facts = tuple(
+        Fact(f"{r['label']} {r['step']}", f"{pct(r['low']['p_hit'])} … {pct(r['high']['p_hit'])}") for r in rows[:10]
+    )
+    top = rows[0]
+    low_value = driver_value(top["driver"], top["low"]["value"], cur)
+    high_value = driver_value(top["driver"], top["high"]["value"], cur)
+    sentence = (
+        f"The biggest driver is *{top['label']}*: from {low_value} to {high_value} the chance moves from "
+        f"{pct(top['low']['p_hit'])} to {pct(top['high']['p_hit'])}."
+    )
+    return Card(
+        title="What moves the chance of reaching the target",
+        blocks=(Text(now), Facts(facts), Text(sentence)),
+        kind="drivers",
+    )
+
+
+def _deals_in_window(baseline: dict) -> list[dict]:
+    start, end = str(baseline.get("as_of", "")), str(baseline.get("period_end", ""))
+    return [d for d in baseline.get("pipeline") or [] if start <= str(d.get("close_date", "")) <= end]
+
+
+def _deal_line(deal: dict, cur: str) -> str:
+    name = trim_title(str(deal.get("name") or deal.get("id") or "deal"), 60)
+    who = ", ".join(str(x) for x in (deal.get("stage"), deal.get("owner")) if x)
+    extra = f" ({who})" if who else ""
+    return f"- {name}: {money(deal['amount'], cur)} at {pct(deal['probability'])}, closes {deal['close_date']}{extra}"
+
+
+def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None) -> Card:
+    """The channel's baseline: drivers, target and period, the open pipeline and its five biggest deals."""
+    cur = baseline.get("currency") or "USD"
+    deal_size = baseline.get("deal_size") or {}
+    cycle = baseline.get("cycle_weeks") or {}
+    in_window = _deals_in_window(baseline)
+    if forecast is not None and forecast.get("open_deals") is not None:
+        open_deals, weighted = int(forecast["open_deals"]), float(forecast.get("weighted_pipeline") or 0.0)
+    else:
+        open_deals = len(in_window)
+        weighted = sum(float(d["amount"]) * float(d["probability"]) for d in in_window)
+    period = f"{baseline.get('as_of')} → {baseline.get('period_end')}"
+    if forecast is not None and forecast.get("weeks_left") is not None:
+        period += f" ({number(forecast['weeks_left'])} weeks left)"
+    facts = [
+        Fact("Target", money(baseline["target"], cur)),
+        Fact("Booked so far", money(baseline.get("booked", 0), cur)),
+        Fact("Period", period),
+        Fact("Reps", number(baseline["reps"])),
+        Fact("New opps/rep/week", rate(baseline["new_opps_per_rep_week"])),
+        Fact("Win rate", driver_value("win_rate", baseline["win_rate"], cur)),
+        Fact("Deal size", f"{money(deal_size.get('mean', 0), cur)} average (cv {number(deal_size.get('cv', 0))})"),
+        Fact("Sales cycle", f"{number(cycle.get('mean', 0))} weeks average (cv {number(cycle.get('cv', 0))})"),
+        Fact("Open deals in period", f"{open_deals} ({money(weighted, cur)} weighted)"),
+    ]
+    if forecast is not None:
+        facts.append(Fact("P(reach target)", pct(forecast["p_hit"])))
+    blocks: list = [Facts(tuple(facts))]
+    biggest = sorted(in_window, key=lambda d: float(d["amount"]), reverse=True)[:5]
+    if biggest:
+        blocks.append(Text("*Five biggest deals*\n" + "\n".join(_deal_line(d, cur) for d in biggest)))
+    else:
+        blocks.append(Text("No open deals close inside the period."))
+    title = "Baseline for this channel" + (f" (version {version})" if version is not None else "")
+    return Card(title=title, blocks=tuple(blocks), kind="baseline")
+
+
+def _quoted(examples: list[str]) -> str:
+    return "\n".join(f"- “{trim_title(e, 120)}”" for e in examples)
+
+
+def help_card(examples: list[str]) -> Card:
+    text = (
+        "Ask me about reaching the target, in plain words. I answer with a probability, show how I understood "
+        "the question, and post a card the team can like and comment on."
+    )
+    return Card(
+        title="What I can answer",
+        blocks=(Text(text), Text("*Try:*\n" + _quoted(examples))),
+        kind="help",
+    )
+
+
+def not_understood_card(problem: str, suggestions: list[str]) -> Card:
+    """Short: what was not understood, and three questions that would work."""
+    problem_text = " ".join(problem.split())[:500] or "I could not read that question."
+    return Card(
+        title="I did not understand that",
+        blocks=(Text(problem_text), Text("*Try one of these:*\n" + _quoted(suggestions[:3]))),
+        kind="error",
+    )
+
+
+def first_run_card() -> Card:
+    """A channel without a baseline: the three ways to set one."""
+    # commands in quotes, not backticks: inline code is not part of the markdown subset Teams renders
+    steps = (
+        "This channel has no baseline yet, so there is nothing to forecast. Set one in any of three ways:\n"
+        "- Type the numbers: “/scenario set target 2.5M”, “/scenario set booked 1.2M”, "
+        "“/scenario set reps 10”, “/scenario set win rate 25%”, “/scenario set opportunities 7 per rep per week”\n"
+        "- Upload a CSV of open deals (id, name, amount, probability, close_date) to this channel\n"
+        "- Or ask your admin to run “python -m bot baseline import FILE.json --platform slack "
+        "--workspace ID --channel ID” (or --platform teams)"
+    )
+    return Card(title="Let's set up a baseline", blocks=(Text(steps),), kind="info")
+
+
+def error_card(message: str) -> Card:
+    text = " ".join(message.split())[:1000] or "Something went wrong. Please try again."
+    return Card(title="Something went wrong", blocks=(Text(text),), kind="error")
