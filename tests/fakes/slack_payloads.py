@@ -300,8 +300,16 @@ def block_actions(
 
 
 def view_submission(
-    form_id: str, values: dict[str, str], metadata: dict[str, Any] | None = None, *, user: str = USER, team: str = TEAM
+    form_id: str,
+    values: dict[str, str],
+    metadata: dict[str, Any] | None = None,
+    *,
+    user: str = USER,
+    team: str = TEAM,
+    channel: str = CHANNEL,
+    thread: str | None = None,
 ) -> tuple[str, str]:
+    """A modal submitted; private_metadata in the bot's format (form metadata + where it was opened)."""
     state = {f"field:{k}": {k: {"type": "plain_text_input", "value": v}} for k, v in values.items()}
     payload = {
         "type": "view_submission",
@@ -315,7 +323,7 @@ def view_submission(
             "team_id": team,
             "type": "modal",
             "callback_id": f"form:{form_id}",
-            "private_metadata": json.dumps(metadata or {}),
+            "private_metadata": json.dumps({"meta": metadata or {}, "channel": channel, "thread": thread}),
             "state": {"values": state},
             "hash": "156772938.1827394",
             "app_installed_team_id": team,

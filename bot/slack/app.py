@@ -1,0 +1,158 @@
+"""The Slack app: a slack-bolt AsyncApp with a handful of generic listeners in front of the Assistant.
+
+Owns the Bolt configuration (client with 429 retries, process_before_response=False), the inbox
+middleware that claims each delivery BEFORE Slack gets its ack (a retry is acknowledged and dropped; a
+database failure answers 500 so Slack delivers again), and the listeners. Each listener acknowledges
+first, translates the payload (bot.slack.translate) and hands the neutral event to
+`assistant.handle(event, SlackOutbox(client))` in a background task. The tasks are kept in a set: asyncio
+holds only weak references to tasks, and an unreferenced one can be garbage-collected mid-answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Protocol
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import ConfigError, Settings
+from bot.core.events import Event
+from bot.slack import translate
+from bot.slack.outbox import SlackOutbox
+
+__all__ = ["build_slack_app", "SlackRuntime", "AssistantLike"]
+
+log = logging.getLogger(__name__)
+
+
+class AssistantLike(Protocol):
+    async def handle(self, event: Event, outbox: Any) -> None: ...
+
+    async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool: ...
+
+
+class SlackRuntime:
+    """What the listeners share: the assistant, the outbox over the app's client, the running tasks."""
+
+    def __init__(self, assistant: AssistantLike, outbox: SlackOutbox) -> None:
+        self.assistant = assistant
+        self.outbox = outbox
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, event: Event | None) -> None:
+        """Run assistant.handle(event) after the ack, keeping a strong reference until it finishes."""
+        if event is None:
+            return
+        task = asyncio.create_task(self.assistant.handle(event, self.outbox))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for every answer in flight (tests; graceful shutdown)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
+def _client(settings: Settings) -> AsyncWebClient:
+    # Rate-limit retries sleep for Retry-After: fine here, because this client only posts after the ack.
+    retries = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+    return AsyncWebClient(token=settings.slack.bot_token, base_url=settings.slack.api_url, retry_handlers=retries)
+
+
+def build_slack_app(settings: Settings, assistant: AssistantLike) -> AsyncApp:
+    """The configured AsyncApp; `app.slack_runtime` (a SlackRuntime) holds the tasks in flight."""
+    slack = settings.slack
+    if not slack.signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set: Slack requests cannot be verified without it.")
+    if not slack.bot_token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: this version serves one workspace with a bot token "
+            "(xoxb-...). Install the app to your workspace and copy its Bot User OAuth Token."
+        )
+    client = _client(settings)
+    # The token comes from the client; settings are the only source (config.py is the only env reader).
+    app = AsyncApp(
+        client=client,
+        signing_secret=slack.signing_secret,
+        process_before_response=False,
+        name="scenario-bot",
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    runtime = SlackRuntime(assistant, SlackOutbox(client))
+    app.slack_runtime = runtime  # type: ignore[attr-defined]
+    app.middleware(_inbox_middleware(assistant))
+    _register(app, runtime)
+    return app
+
+
+def _tenant(context: Any) -> str:
+    return translate.workspace_id(context.get("enterprise_id"), context.get("team_id"))
+
+
+def _ignorable(body: dict[str, Any], context: Any) -> bool:
+    # Channel chatter (top-level messages, joins, the bot's own posts) arrives with message.channels too;
+    # it is never processed, so it is not worth an inbox row.
+    event = body.get("event") or {}
+    if body.get("type") != "event_callback" or event.get("type") != "message":
+        return False
+    return translate.message_event(body, _tenant(context), context.get("bot_user_id")) is None
+
+
+def _inbox_middleware(assistant: AssistantLike):
+    async def inbox(body: dict[str, Any], context: Any, next) -> BoltResponse | None:
+        delivery = translate.delivery_id(body)
+        if delivery is None or _ignorable(body, context):
+            return await next()
+        try:
+            first = await assistant.claim("slack", delivery, _tenant(context))
+        except Exception as error:
+            # Not acknowledged: Slack retries, and the retry is claimed once the database is back.
+            log.error("slack inbox unavailable: %s (delivery %s)", type(error).__name__, delivery)
+            return BoltResponse(status=500, body="")
+        if not first:
+            log.info("slack delivery %s already handled: acknowledged without processing", delivery)
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    return inbox
+
+
+def _register(app: AsyncApp, runtime: SlackRuntime) -> None:
+    async def on_command(ack, body, context) -> None:
+        await ack()  # an empty 200 within Slack's 3 s; the answer follows as a message
+        runtime.spawn(translate.command_event(body, _tenant(context)))
+
+    async def on_mention(ack, body, context) -> None:
+        await ack()
+        runtime.spawn(translate.mention_event(body, _tenant(context), context.get("bot_user_id")))
+
+    async def on_message(ack, body, context) -> None:
+        await ack()
+        runtime.spawn(translate.message_event(body, _tenant(context), context.get("bot_user_id")))
+
+    async def on_reaction(ack, body, context) -> None:
+        await ack()
+        runtime.spawn(translate.reaction_event(body, _tenant(context), context.get("bot_user_id")))
+
+    async def on_action(ack, body, context) -> None:
+        await ack()
+        runtime.spawn(translate.action_event(body, _tenant(context)))
+
+    async def on_form(ack, body, context) -> None:
+        await ack()  # closes the modal; the answer follows in the channel it was opened from
+        runtime.spawn(translate.form_event(body, _tenant(context)))
+
+    app.command("/scenario")(on_command)
+    app.event("app_mention")(on_mention)
+    app.event("message")(on_message)
+    app.event("reaction_added")(on_reaction)
+    app.event("reaction_removed")(on_reaction)
+    app.action(translate.ACTION_PATTERN)(on_action)
+    app.view(translate.FORM_CALLBACK_PATTERN)(on_form)

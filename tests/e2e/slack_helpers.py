@@ -1,0 +1,58 @@
+"""Shared helpers for the Slack end-to-end tests: the fake Web API, settings pointing at it, signed posts.
+
+Bodies come from tests/fakes/slack_payloads.py already serialised; they are signed and posted as that
+exact text (serialised once), through a real aiohttp client to /slack/events.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from bot.config import Settings, SlackSettings, TeamsSettings
+from tests.fakes import slack_payloads as sp
+from tests.fakes.platform_server import FakePlatform
+
+__all__ = ["slack_settings", "SlackSender"]
+
+BOT_TOKEN = "xoxb-e2e-0000-secret"
+
+
+def slack_settings(fake: FakePlatform, database_url: str = "sqlite+aiosqlite:///:memory:") -> Settings:
+    return Settings(
+        database_url=database_url,
+        slack=SlackSettings(bot_token=BOT_TOKEN, signing_secret=sp.SECRET, api_url=fake.slack_api_url),
+        teams=TeamsSettings(enabled=False),
+    )
+
+
+class SlackSender:
+    """Posts Slack-shaped requests to /slack/events the way Slack does (signed raw body)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    async def post(
+        self,
+        built: tuple[str, str],
+        *,
+        headers: dict[str, str] | None = None,
+        timestamp: int | str | None = None,
+        secret: str = sp.SECRET,
+        signed: bool = True,
+    ) -> Any:
+        body, content_type = built
+        all_headers = {"Content-Type": content_type}
+        if signed:
+            all_headers.update(sp.sign(body, secret, timestamp))
+        all_headers.update(headers or {})
+        return await self.client.post("/slack/events", data=body.encode("utf-8"), headers=all_headers)
+
+    async def post_timed(self, built: tuple[str, str], **kw: Any) -> tuple[int, float, float]:
+        """(status, seconds until the response, time.time() when it arrived)."""
+        started = time.perf_counter()
+        response = await self.post(built, **kw)
+        await response.read()
+        return response.status, time.perf_counter() - started, time.time()

@@ -1,0 +1,187 @@
+"""The Slack edge over real HTTP with a recording assistant: signature gate, inbox, ack-before-work, tenant.
+
+These pin the HTTP contract of POST /slack/events independently of the features behind it; the full
+stack (real Assistant, real database) is exercised in test_slack_e2e.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.slack.routes import SLACK_APP, mount
+from tests.e2e.slack_helpers import SlackSender, slack_settings
+from tests.fakes import slack_payloads as sp
+from tests.fakes.platform_server import FakePlatform
+
+
+class RecordingAssistant:
+    """Assistant-shaped: records events, answers each with one message after `delay` seconds."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.events: list = []
+        self.claimed: set[str] = set()
+        self.claims: list[tuple[str, str, str | None]] = []
+        self.delay = delay
+        self.fail_claims = False
+
+    async def handle(self, event, outbox) -> None:
+        self.events.append(event)
+        await asyncio.sleep(self.delay)
+        await outbox.send(event.place, f"answer to {type(event).__name__}")
+
+    async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool:
+        if self.fail_claims:
+            raise ConnectionRefusedError("database down")
+        self.claims.append((platform, delivery_id, workspace_external_id))
+        if delivery_id in self.claimed:
+            return False
+        self.claimed.add(delivery_id)
+        return True
+
+
+@pytest.fixture
+async def fake():
+    server = await FakePlatform.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def assistant():
+    return RecordingAssistant()
+
+
+@pytest.fixture
+async def slack(fake, assistant):
+    app = web.Application()
+    mount(app, settings=slack_settings(fake), assistant=assistant)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    sender = SlackSender(client)
+    sender.app = app
+    yield sender
+    await client.close()
+
+
+async def _drain(slack) -> None:
+    await slack.app[SLACK_APP].slack_runtime.drain()
+
+
+BAD_REQUESTS = {
+    "forged signature": dict(secret="not-the-secret"),
+    "stale timestamp": dict(timestamp=int(time.time()) - 301),
+    "future timestamp": dict(timestamp=int(time.time()) + 301),
+    "missing headers": dict(signed=False),
+    "non-numeric timestamp": dict(headers={"X-Slack-Request-Timestamp": "12a4"}),
+    "v1 signature": dict(headers={"X-Slack-Signature": "v1=" + "0" * 64}),
+}
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS)
+@pytest.mark.parametrize("kind", ["event", "command", "action"])
+async def test_unsigned_or_badly_signed_requests_are_401_and_do_nothing(slack, fake, assistant, case, kind):
+    built = {
+        "event": sp.reaction(item_ts="1.1"),
+        "command": sp.slash_command("what if we add 2 reps"),
+        "action": sp.block_actions("card.decide", {"s": 1}, message_ts="1.1"),
+    }[kind]
+    response = await slack.post(built, **BAD_REQUESTS[case])
+    assert response.status == 401
+    assert await response.json() == {"error": "invalid request"}
+    await _drain(slack)
+    assert assistant.claims == [] and assistant.events == []
+    assert fake.requests == []  # not even auth.test: Bolt never saw the request
+
+
+async def test_a_body_changed_after_signing_is_rejected(slack):
+    body, ctype = sp.app_mention("what if we add 2 reps")
+    headers = sp.sign(body)
+    response = await slack.post((body.replace("2 reps", "3 reps"), ctype), headers=headers, signed=False)
+    assert response.status == 401
+
+
+async def test_ssl_check_needs_a_signature_too(slack):
+    built = ("ssl_check=1&token=abc", sp.FORM)
+    assert (await slack.post(built, secret="forged")).status == 401
+    assert (await slack.post(built)).status == 200
+
+
+async def test_url_verification_echoes_the_challenge_only_when_signed(slack):
+    response = await slack.post(sp.url_verification("c-123"))
+    assert response.status == 200
+    assert json.loads(await response.text()) == {"challenge": "c-123"}
+    assert (await slack.post(sp.url_verification("c-123"), signed=False)).status == 401
+
+
+async def test_rejected_requests_never_log_the_message_text(slack, caplog):
+    caplog.set_level(logging.DEBUG)
+    await slack.post(sp.app_mention("confidential: we lose Acme"), secret="forged")
+    await slack.post(sp.app_mention("confidential: we lose Acme"), timestamp=int(time.time()) - 3600)
+    assert caplog.records, "the rejection should be logged"
+    assert not [r for r in caplog.records if "confidential" in r.getMessage()]
+
+
+async def test_a_retried_delivery_is_acknowledged_but_processed_once(slack, fake, assistant):
+    built = sp.reaction(item_ts="1.1", event_id="Ev0RETRY")
+    first = await slack.post(built)
+    retries = [
+        await slack.post(built, headers={"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"})
+        for n in (1, 2, 3)
+    ]
+    assert [first.status, *[r.status for r in retries]] == [200, 200, 200, 200]
+    await _drain(slack)
+    assert len(assistant.events) == 1
+    assert assistant.events[0].delivery_id == "Ev0RETRY"
+    assert len(fake.calls("POST", "/api/chat.postMessage")) == 1
+
+
+async def test_inbox_down_answers_500_so_slack_retries(slack, assistant):
+    assistant.fail_claims = True
+    response = await slack.post(sp.reaction(item_ts="1.1", event_id="Ev0DBDOWN"))
+    assert response.status == 500
+    assistant.fail_claims = False
+    assert (
+        await slack.post(sp.reaction(item_ts="1.1", event_id="Ev0DBDOWN"), headers={"X-Slack-Retry-Num": "1"})
+    ).status == 200
+    await _drain(slack)
+    assert [e.delivery_id for e in assistant.events] == ["Ev0DBDOWN"]
+
+
+async def test_slack_connect_events_belong_to_the_installing_workspace(slack, assistant):
+    await slack.post(sp.reaction(item_ts="1.1", team="T_TEAM", source_team="T_SOURCE"))
+    await _drain(slack)
+    [event] = assistant.events
+    assert event.place.workspace_id == "T_TEAM"
+    assert assistant.claims[0][2] == "T_TEAM"
+
+
+async def test_channel_chatter_is_not_claimed_or_handled(slack, assistant):
+    chatter = json.loads(sp.thread_reply("lunch?", thread_ts="1.1")[0])
+    chatter["event"].pop("thread_ts")
+    assert (await slack.post((json.dumps(chatter), sp.JSON))).status == 200
+    await _drain(slack)
+    assert assistant.claims == [] and assistant.events == []
+
+
+async def test_slash_command_is_acked_before_slow_work_finishes(slack, fake, assistant):
+    assistant.delay = 1.0
+    status, seconds, acked_at = await slack.post_timed(sp.slash_command("what if win rate is 20%"))
+    assert status == 200 and seconds < 0.5
+    [post] = await fake.wait_for("POST", "/api/chat.postMessage", timeout=5)
+    assert post.at - acked_at >= 0.9  # the answer came after the ack, not before it
+
+
+async def test_view_submission_is_acked_with_an_empty_body_and_handled(slack, assistant):
+    response = await slack.post(sp.view_submission("invite", {"who": "U_EXPERT"}, {"scenario": 3}))
+    assert response.status == 200 and await response.text() == ""
+    await _drain(slack)
+    [event] = assistant.events
+    assert event.form_id == "invite" and event.values == {"who": "U_EXPERT"}
+    assert event.metadata == {"scenario": 3} and event.place.channel_id == sp.CHANNEL
