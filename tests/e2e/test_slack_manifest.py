@@ -1,0 +1,49 @@
+"""The Slack manifest matches what the app listens to: every event and the command it handles are
+subscribed, every URL points at /slack/events, and the scopes are exactly the least-privilege set."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+MANIFEST = Path(__file__).resolve().parents[2] / "manifests" / "slack.yaml"
+
+
+def _list_under(text: str, key: str) -> list[str]:
+    # The manifest is plain YAML with "key:" followed by "- item  # why" lines; no YAML library needed.
+    block = re.search(rf"^(\s*){re.escape(key)}:\s*\n((?:\1\s+[-#].*\n)+)", text, re.MULTILINE)
+    assert block, f"manifests/slack.yaml: no list under {key!r}"
+    items = [line.split("#")[0].strip() for line in block.group(2).splitlines()]
+    return [item.removeprefix("-").strip() for item in items if item]
+
+
+def test_manifest_subscribes_to_exactly_what_the_listeners_handle():
+    text = MANIFEST.read_text()
+    assert sorted(_list_under(text, "bot_events")) == sorted(
+        ["app_mention", "message.im", "message.channels", "reaction_added", "reaction_removed"]
+    )
+    assert "command: /scenario" in text and "usage_hint:" in text
+    assert re.search(r"interactivity:\s*\n\s*is_enabled: true", text)
+
+
+def test_manifest_scopes_are_least_privilege_and_each_is_explained():
+    text = MANIFEST.read_text()
+    scopes = _list_under(text, "bot")
+    assert sorted(scopes) == sorted(
+        [
+            "commands",
+            "chat:write",
+            "app_mentions:read",
+            "im:history",
+            "channels:history",
+            "reactions:read",
+            "files:write",
+        ]
+    )
+    for scope in scopes:
+        assert re.search(rf"- {re.escape(scope)}\s+# \w", text), f"scope {scope} has no comment saying why"
+
+
+def test_every_request_url_is_the_events_endpoint():
+    urls = re.findall(r"(?:url|request_url): (\S+)", MANIFEST.read_text())
+    assert len(urls) == 3 and set(urls) == {"https://YOUR-HOST/slack/events"}
