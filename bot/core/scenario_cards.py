@@ -301,14 +301,17 @@ def not_understood_card(problem: str, suggestions: list[str]) -> Card:
 
 def first_run_card() -> Card:
     """A channel without a baseline: the three ways to set one."""
-    # commands in quotes, not backticks: inline code is not part of the markdown subset Teams renders
+    # commands in quotes, not backticks: inline code is not part of the markdown subset Teams renders.
+    # `set` changes an existing baseline, so the typed route starts from the sample team.
     steps = (
         "This channel has no baseline yet, so there is nothing to forecast. Set one in any of three ways:\n"
-        "- Type the numbers: “/scenario set target 2.5M”, “/scenario set booked 1.2M”, "
-        "“/scenario set reps 10”, “/scenario set win rate 25%”, “/scenario set opportunities 7 per rep per week”\n"
+        "- Start from the sample team with “/scenario baseline sample”, then type your numbers: "
+        "“/scenario set target 2.5M”, “/scenario set booked 1.2M”, “/scenario set reps 10”, "
+        "“/scenario set win rate 25%”\n"
         "- Upload a CSV of open deals (id, name, amount, probability, close_date) to this channel\n"
         "- Or ask your admin to run “python -m bot baseline import FILE.json --platform slack "
-        "--workspace ID --channel ID” (or --platform teams)"
+        "--workspace ID --channel ID” (or --platform teams)\n"
+        "In Teams, mention the bot instead of typing /scenario."
     )
     return Card(title="Let's set up a baseline", blocks=(Text(steps),), kind="info")
 

@@ -1,0 +1,64 @@
+"""Card -> terminal text for the local console, and a Form -> the prompt the console asks.
+
+Owns the plain-text layout: the title underlined, text with the card markdown reduced to plain words, facts
+as aligned `label: value` columns, the chart as the path it was saved to (or its alt text), buttons as
+numbered choices the user picks with `/click N`, then the footer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.cards import Card, Chart, Divider, Facts, Form, Text
+
+__all__ = ["render_text", "render_form_prompt", "plain"]
+
+_LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)")
+
+
+def plain(text: str) -> str:
+    """Card markdown as a terminal shows it: *bold* and _italic_ marks dropped, links as 'label (url)'."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
+    text = _BOLD.sub(r"\1", text)
+    return _ITALIC.sub(r"\1", text)
+
+
+def _facts(block: Facts) -> list[str]:
+    width = max((len(f.label) for f in block.facts), default=0)
+    return [
+        f"  {(f.label + ':').ljust(width + 1)} {plain(f.value)}" if f.label else f"  {plain(f.value)}"
+        for f in block.facts
+    ]
+
+
+def render_text(card: Card, *, chart_path: str | None = None) -> str:
+    """The card as lines of text; `chart_path` is where the console saved the chart PNG, if it did."""
+    lines = [card.title, "=" * min(len(card.title), 80)]
+    for block in card.blocks:
+        if isinstance(block, Text):
+            lines.append(plain(block.text))
+        elif isinstance(block, Facts):
+            lines.extend(_facts(block))
+        elif isinstance(block, Chart):
+            lines.append(f"[chart saved to {chart_path}]" if chart_path else f"[chart] {block.alt}")
+        elif isinstance(block, Divider):
+            lines.append("-" * 40)
+    if card.buttons:
+        choices = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(card.buttons, start=1))
+        lines.append(f"{choices} — type /click N")
+    if card.footer:
+        lines.append(card.footer)
+    return "\n".join(lines)
+
+
+def render_form_prompt(form: Form) -> str:
+    """What the console prints before reading a form's answers, field by field."""
+    lines = [form.title, "=" * min(len(form.title), 80)]
+    for n, f in enumerate(form.fields, start=1):
+        how = "several lines, end with an empty line" if f.multiline else "one line"
+        hint = f", e.g. {f.placeholder}" if f.placeholder else ""
+        lines.append(f"{n}. {f.label} ({how}, at most {f.max_length} characters{hint})")
+    lines.append(f"Answer each in turn (/cancel to stop); the answers are then sent as “{form.submit_label}”.")
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""Card -> Slack Block Kit: the blocks and the plain-text fallback `text` of chat.postMessage/chat.update.
+
+Owns the mapping of the neutral card onto `slack_sdk.models.blocks` (whose validators enforce Slack's limits)
+and the escaping of user text. The chart is not an image block: Slack image blocks need a public URL, so the
+Slack outbox uploads the PNG under the card with files_upload_v2 and the card shows the chart's alt text.
+Block ids are stable ("title", "facts-2", "actions", "footer") so chat.update and tests can find blocks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.core.cards import MAX_TITLE, Card, Chart, Divider, Facts, Text
+
+__all__ = ["render_blocks", "escape", "mrkdwn"]
+
+MAX_FIELDS = 10  # Slack: at most 10 fields per section
+MAX_FIELD_TEXT = 2000
+MAX_SECTION_TEXT = 3000
+MAX_FALLBACK = 40000  # Slack truncates a message's `text` past 40,000 characters
+
+# The only angle-bracket markup a card may carry: <https://...|label> links (see bot.core.cards.Text).
+_LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities; everything else Slack shows as written."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(text: str) -> str:
+    """Card markdown to Slack mrkdwn: *bold* and _italic_ are the same; links kept, all other <, >, & escaped
+    (a question title like "<script>" or "<!channel>" must show as text, never as markup or a mention)."""
+    out: list[str] = []
+    pos = 0
+    for match in _LINK.finditer(text):
+        out.append(escape(text[pos : match.start()]))
+        url, label = match.group(1), match.group(2)
+        out.append(f"<{url}|{escape(label)}>" if label else f"<{url}>")
+        pos = match.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _fit(text: str, limit: int) -> str:
+    """Cut to `limit` characters with an ellipsis, never inside an entity such as '&amp;'."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def _header(title: str) -> HeaderBlock:
+    # Escaping can lengthen the title past the 150-character header limit: shorten the raw text until it fits.
+    text, raw = escape(title), title
+    while len(text) > MAX_TITLE:
+        raw = raw[:-1]
+        text = escape(raw.rstrip()) + "…"
+    return HeaderBlock(block_id="title", text=PlainTextObject(text=text, emoji=True))
+
+
+def _facts(facts: Facts, index: int) -> list[SectionBlock]:
+    fields = [
+        MarkdownTextObject(
+            text=_fit(f"*{mrkdwn(f.label)}*\n{mrkdwn(f.value)}" if f.label else mrkdwn(f.value), MAX_FIELD_TEXT)
+        )
+        for f in facts.facts
+    ]
+    chunks = [fields[i : i + MAX_FIELDS] for i in range(0, len(fields), MAX_FIELDS)] or [[]]
+    return [
+        SectionBlock(block_id=f"facts-{index}" if n == 0 else f"facts-{index}-{n}", fields=chunk)
+        for n, chunk in enumerate(chunks)
+        if chunk
+    ]
+
+
+def _body(card: Card) -> list[Block]:
+    blocks: list[Block] = []
+    for index, block in enumerate(card.blocks):
+        if isinstance(block, Text):
+            text = _fit(mrkdwn(block.text), MAX_SECTION_TEXT)
+            blocks.append(SectionBlock(block_id=f"text-{index}", text=MarkdownTextObject(text=text)))
+        elif isinstance(block, Facts):
+            blocks.extend(_facts(block, index))
+        elif isinstance(block, Chart):
+            alt = _fit(":bar_chart: " + mrkdwn(block.alt), MAX_SECTION_TEXT)
+            blocks.append(ContextBlock(block_id="chart", elements=[MarkdownTextObject(text=alt)]))
+        elif isinstance(block, Divider):
+            blocks.append(DividerBlock(block_id=f"divider-{index}"))
+    return blocks
+
+
+def render_blocks(card: Card) -> tuple[list[dict], str]:
+    """Block Kit blocks (dicts, ready for chat.postMessage) and the fallback text with every number."""
+    blocks: list[Block] = [_header(card.title), *_body(card)]
+    if card.buttons:
+        buttons = [
+            ButtonElement(
+                text=PlainTextObject(text=b.label, emoji=True),
+                action_id=b.action_id,
+                value=b.value_json(),
+                style=b.style,
+            )
+            for b in card.buttons
+        ]
+        blocks.append(ActionsBlock(block_id="actions", elements=buttons))
+    if card.footer:
+        blocks.append(ContextBlock(block_id="footer", elements=[MarkdownTextObject(text=mrkdwn(card.footer))]))
+    fallback = _fit(mrkdwn(card.fallback_text()), MAX_FALLBACK)
+    return [b.to_dict() for b in blocks], fallback

@@ -1,0 +1,125 @@
+"""Card -> Microsoft Teams Adaptive Card (schema 1.5) as a plain dict; Form -> an input card.
+
+Owns the mapping of the neutral card onto Adaptive Card elements and of the card's markdown subset onto the
+Markdown Teams renders (*bold* -> **bold**, <url|label> -> [label](url)). Pure dicts: wrapping into an
+Attachment (botbuilder's CardFactory) happens in the Teams outbox, so this module needs no SDK.
+
+Buttons are `Action.Submit`, not `Action.Execute`: Submit works in every Teams client (desktop, web, mobile)
+and in the Bot Framework Emulator, and arrives as an ordinary message activity whose `value` holds the data
+({"action_id": ..., **button.value}); bot/teams translates that into the same ActionInvoked event a Slack
+button produces. Execute would need an invoke response within seconds and a refresh model we do not use.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.core.cards import Card, Chart, Divider, Facts, Form, Text
+
+__all__ = ["render_adaptive", "render_form", "markdown", "SCHEMA", "VERSION"]
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+
+_LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
+# *bold* (Slack style) but not **bold** already, nor a lone '*' in "5 * 3"
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+
+
+def _line_breaks(text: str) -> str:
+    """TextBlock text is Markdown, where a single newline is no break (microsoft/AdaptiveCards#5538): paragraphs
+    get a blank line between them; consecutive '- ' list items keep one newline so they stay one list."""
+    lines = text.split("\n")
+    out = lines[:1]
+    for previous, line in zip(lines, lines[1:], strict=False):
+        list_item = previous.startswith("- ") and line.startswith("- ")
+        out.append(("\n" if list_item else "\n\n") + line)
+    return "".join(out)
+
+
+def markdown(text: str) -> str:
+    """Card markdown to Teams Markdown: **bold**, _italic_ unchanged, [label](url) links, paragraph breaks."""
+    text = _LINK.sub(lambda m: f"[{m.group(2) or m.group(1)}]({m.group(1)})", text)
+    return _line_breaks(_BOLD.sub(r"**\1**", text))
+
+
+def _text_block(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def _body(card: Card, image_url: str | None) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = [
+        # the title is plain text from the user: no markdown conversion, so "*" in a question stays a "*"
+        _text_block(card.title, size="Large", weight="Bolder", id="title", style="heading"),
+    ]
+    for block in card.blocks:
+        if isinstance(block, Text):
+            body.append(_text_block(markdown(block.text)))
+        elif isinstance(block, Facts):
+            facts = [{"title": f.label, "value": markdown(f.value)} for f in block.facts]
+            body.append({"type": "FactSet", "facts": facts})
+        elif isinstance(block, Chart):
+            if image_url:
+                body.append({"type": "Image", "url": image_url, "altText": block.alt, "size": "Stretch"})
+            else:
+                body.append(_text_block(block.alt, isSubtle=True, size="Small", id="chart"))
+        elif isinstance(block, Divider):
+            body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": []})
+    if card.footer:
+        body.append(_text_block(card.footer, isSubtle=True, size="Small", id="footer", spacing="Medium"))
+    return body
+
+
+def render_adaptive(card: Card, *, image_url: str | None = None) -> dict[str, Any]:
+    """The Adaptive Card dict; the chart is an Image when `image_url` is given (PUBLIC_URL/charts/...)."""
+    result: dict[str, Any] = {
+        "$schema": SCHEMA,
+        "type": "AdaptiveCard",
+        "version": VERSION,
+        "body": _body(card, image_url),
+        # Teams notifications and screen readers use this when the card cannot be shown
+        "fallbackText": card.fallback_text(),
+    }
+    if card.buttons:
+        result["actions"] = [
+            {
+                "type": "Action.Submit",
+                "title": b.label,
+                "data": {"action_id": b.action_id, **b.value},
+                **({"style": "positive" if b.style == "primary" else "destructive"} if b.style else {}),
+            }
+            for b in card.buttons
+        ]
+    return result
+
+
+def render_form(form: Form) -> dict[str, Any]:
+    """An input card: one Input.Text per field and a Submit whose data names the form and carries its metadata.
+
+    Teams merges the inputs' values into the submitted `value` by input id, next to form_id and metadata."""
+    body: list[dict[str, Any]] = [_text_block(form.title, size="Large", weight="Bolder", id="title")]
+    for f in form.fields:
+        item: dict[str, Any] = {
+            "type": "Input.Text",
+            "id": f.id,
+            "label": f.label,
+            "isMultiline": f.multiline,
+            "maxLength": f.max_length,
+        }
+        if f.placeholder:
+            item["placeholder"] = f.placeholder
+        body.append(item)
+    return {
+        "$schema": SCHEMA,
+        "type": "AdaptiveCard",
+        "version": VERSION,
+        "body": body,
+        "actions": [
+            {
+                "type": "Action.Submit",
+                "title": form.submit_label,
+                "data": {"form_id": form.form_id, "metadata": dict(form.metadata)},
+            }
+        ],
+    }

@@ -1,0 +1,66 @@
+"""Console rendering: what a person sees in the local chat."""
+
+from __future__ import annotations
+
+from bot.console.render import plain, render_form_prompt, render_text
+from bot.core.cards import Form, FormField
+from tests.core.card_samples import sample_cards
+
+CARDS = sample_cards()
+
+
+def test_scenario_card_as_text():
+    text = render_text(CARDS["scenario"])
+    lines = text.splitlines()
+    assert lines[0] == "What if the win rate drops to 20%?"
+    assert lines[1] == "=" * len(lines[0])
+    assert "P(reach target): 10% → 1%" in lines  # the headline, bold marks dropped
+    assert lines[-2] == "[1] Like  [2] Comment  [3] Drivers — type /click N"
+    assert lines[-1] == "2 likes · 1 comment"
+    assert any(line.startswith("[chart] Fan chart of cumulative bookings") for line in lines)
+
+
+def test_facts_are_aligned_columns():
+    lines = render_text(CARDS["scenario"]).splitlines()
+    facts = [line for line in lines if line.startswith("  ")]
+    assert len(facts) == 7
+    value_columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in facts}
+    assert len(value_columns) == 1, "values start in one column"
+    assert "  Needed for an 80% chance: 10.5 → not reachable with new opportunities alone" in facts
+
+
+def test_chart_path_replaces_the_alt_text():
+    text = render_text(CARDS["scenario"], chart_path="/tmp/charts/fan-chart.png")
+    assert "[chart saved to /tmp/charts/fan-chart.png]" in text
+    assert "[chart] " not in text
+
+
+def test_every_number_of_the_fallback_is_printed():
+    for name, card in CARDS.items():
+        text = render_text(card)
+        for line in card.fallback_text().splitlines():
+            assert plain(line).split(": ", 1)[-1] in text, (name, line)
+
+
+def test_markdown_reduced_to_plain_words():
+    assert (
+        plain("*bold* _it_ <https://x.test/a|docs> <https://x.test>")
+        == "bold it docs (https://x.test/a) https://x.test"
+    )
+    assert plain("snake_case_name and 5 * 3") == "snake_case_name and 5 * 3"
+
+
+def test_form_prompt_lists_the_fields():
+    form = Form(
+        form_id="decide",
+        title="Record the decision",
+        fields=(
+            FormField("decision", "What did you decide?"),
+            FormField("owner", "Who owns it?", multiline=False, placeholder="Dana", max_length=80),
+        ),
+    )
+    lines = render_form_prompt(form).splitlines()
+    assert lines[0] == "Record the decision"
+    assert lines[2] == "1. What did you decide? (several lines, end with an empty line, at most 3000 characters)"
+    assert lines[3] == "2. Who owns it? (one line, at most 80 characters, e.g. Dana)"
+    assert "/cancel" in lines[4]

@@ -1,0 +1,142 @@
+"""Teams Adaptive Card rendering: golden output, required keys and types, markdown and action data."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.core import scenario_cards as sc
+from bot.core.cards import Card, Form, FormField, Text
+from bot.teams.render import markdown, render_adaptive, render_form
+from tests.core.card_samples import BASELINE_FORECAST, sample_cards
+
+GOLDEN = Path(__file__).parent / "golden"
+CARDS = sample_cards()
+IMAGE_URL = "https://bot.example.test/charts/tok123.png"
+
+# Adaptive Card 1.5 elements this renderer may emit, with the keys each one must carry and their types
+REQUIRED = {
+    "TextBlock": {"text": str, "wrap": bool},
+    "FactSet": {"facts": list},
+    "Image": {"url": str, "altText": str},
+    "Container": {"items": list},
+    "Input.Text": {"id": str, "label": str},
+}
+
+
+def _golden(name: str, data: object) -> None:
+    path = GOLDEN / f"{name}.json"
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run the tests once with UPDATE_GOLDEN=1 and read the file"
+    assert json.loads(path.read_text(encoding="utf-8")) == json.loads(text)
+
+
+def _check_card(card: dict) -> None:
+    assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
+    assert isinstance(card["body"], list) and card["body"]
+    for element in card["body"]:
+        assert element["type"] in REQUIRED, element["type"]
+        for key, kind in REQUIRED[element["type"]].items():
+            assert isinstance(element[key], kind), (element["type"], key)
+        for fact in element.get("facts", []):
+            assert isinstance(fact["title"], str) and isinstance(fact["value"], str)
+    for action in card.get("actions", []):
+        assert action["type"] == "Action.Submit"
+        assert isinstance(action["title"], str) and action["title"]
+        assert isinstance(action["data"], dict)
+    json.dumps(card)  # plain JSON, ready for CardFactory.adaptive_card
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_golden_and_valid(name):
+    card = render_adaptive(CARDS[name], image_url=IMAGE_URL if name == "scenario" else None)
+    _check_card(card)
+    _golden(name, card)
+
+
+def test_scenario_card_parts():
+    card = render_adaptive(CARDS["scenario"], image_url=IMAGE_URL)
+    body = card["body"]
+    assert body[0] == {
+        "type": "TextBlock",
+        "text": "What if the win rate drops to 20%?",
+        "wrap": True,
+        "size": "Large",
+        "weight": "Bolder",
+        "id": "title",
+        "style": "heading",
+    }
+    assert body[2]["text"] == "**P(reach target): 10% → 1%**"
+    image = next(e for e in body if e["type"] == "Image")
+    assert image["url"] == IMAGE_URL and "$2.99M" in image["altText"]
+    footer = body[-1]
+    assert footer["id"] == "footer" and footer["text"] == "2 likes · 1 comment" and footer["isSubtle"] is True
+    assert [a["data"] for a in card["actions"]] == [
+        {"action_id": "card.like", "scenario_id": 42},
+        {"action_id": "card.comment", "scenario_id": 42},
+        {"action_id": "card.drivers", "scenario_id": 42},
+    ]
+    assert "10% → 1%" in card["fallbackText"]
+
+
+def test_chart_without_url_becomes_its_alt_text():
+    card = render_adaptive(CARDS["scenario"])
+    assert not any(e["type"] == "Image" for e in card["body"])
+    chart = next(e for e in card["body"] if e.get("id") == "chart")
+    assert chart["text"] == CARDS["scenario"].chart.alt
+
+
+def test_markdown_conversion():
+    assert markdown("*bold* and _it_ <https://x.test/a|docs>") == "**bold** and _it_ [docs](https://x.test/a)"
+    assert markdown("5 * 3 = 15, **kept**") == "5 * 3 = 15, **kept**"
+    # Teams needs a blank line for a break; list items stay one list
+    assert markdown("*Try:*\n- a\n- b\nend") == "**Try:**\n\n- a\n- b\n\nend"
+
+
+def test_hostile_title_is_plain_text():
+    hostile = "<script>alert(1)</script> *boom* " + "x" * 500
+    card = sc.scenario_card(
+        question=hostile, interpretation=[], baseline=BASELINE_FORECAST, scenario=None, chart_png=None
+    )
+    rendered = render_adaptive(card)
+    _check_card(rendered)
+    title = rendered["body"][0]["text"]
+    assert len(title) <= 150 and title.startswith("<script>")  # Adaptive Cards never render HTML
+    assert "**boom**" not in title
+
+
+def test_card_without_buttons_or_footer_has_no_actions():
+    card = render_adaptive(Card(title="Plain", blocks=(Text("hello"),)))
+    assert "actions" not in card and all(e.get("id") != "footer" for e in card["body"])
+
+
+def test_form_renders_inputs_and_submit_data():
+    form = Form(
+        form_id="invite.expert",
+        title="Invite an expert",
+        fields=(
+            FormField("who", "Who should weigh in?", multiline=False, placeholder="@dana", max_length=200),
+            FormField("note", "What should they look at?"),
+        ),
+        submit_label="Invite",
+        metadata={"scenario_id": 42},
+    )
+    card = render_form(form)
+    _check_card(card)
+    inputs = [e for e in card["body"] if e["type"] == "Input.Text"]
+    assert [(i["id"], i["isMultiline"], i["maxLength"]) for i in inputs] == [("who", False, 200), ("note", True, 3000)]
+    assert inputs[0]["placeholder"] == "@dana"
+    assert card["actions"] == [
+        {
+            "type": "Action.Submit",
+            "title": "Invite",
+            "data": {"form_id": "invite.expert", "metadata": {"scenario_id": 42}},
+        },
+    ]
+    _golden("form", card)
