@@ -1,0 +1,53 @@
+"""The compute step of an answer: forecasts and the fan chart, as ONE picklable call.
+
+Owns `compute_answer`, the only function the Assistant runs in its executor for a question. It takes plain
+data (the baseline JSON and change dicts) and returns plain data, so it works in a thread pool or a process
+pool alike, and the event loop never waits on numpy or matplotlib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.charts import fan_chart
+from engine.baseline import BaselineError, parse_baseline
+from engine.changes import apply_changes, change_from_dict
+from engine.forecast import forecast
+
+__all__ = ["Answer", "compute_answer"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Forecast dicts (engine.forecast.Forecast.to_dict()) of the baseline and of the scenario (None when
+    no change was asked), the fan chart PNG, or the problems of an impossible change."""
+
+    baseline: dict[str, Any] | None = None
+    scenario: dict[str, Any] | None = None
+    chart: bytes | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def compute_answer(
+    baseline_data: dict[str, Any],
+    change_dicts: list[dict[str, Any]],
+    want_chart: bool = True,
+    want_sensitivity: bool = False,
+    confidences: tuple[float, ...] = (0.5, 0.8),
+) -> Answer:
+    """Forecast the baseline and (if changes are given) the scenario, and draw the fan chart.
+
+    An impossible change (a win rate above 100%, a deal not in the pipeline) gives `problems`, not an error:
+    the bot answers it as a question it could not use."""
+    try:
+        base = parse_baseline(baseline_data)
+        changes = [change_from_dict(d) for d in change_dicts]
+        scenario_baseline = apply_changes(base, changes) if changes else None
+    except BaselineError as exc:
+        return Answer(problems=list(exc.problems))
+    options = {"weekly": want_chart, "sensitivity": want_sensitivity, "confidences": tuple(confidences)}
+    base_fc = forecast(base, **options).to_dict()
+    scen_fc = forecast(scenario_baseline, **options).to_dict() if scenario_baseline is not None else None
+    png = fan_chart(baseline=base_fc, scenario=scen_fc, currency=base.currency) if want_chart else None
+    return Answer(baseline=base_fc, scenario=scen_fc, chart=png)

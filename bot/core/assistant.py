@@ -1,0 +1,139 @@
+"""The Assistant: the one entry point every adapter calls with a neutral event.
+
+Owns resolving the tenant (workspace) of an event, dispatching it through the Router to a feature, running
+heavy work in an executor, coalescing card footer updates, and the promise that `handle` never raises: an
+unexpected failure is logged with ids only (never message text or secrets) and the user gets a short,
+friendly error card instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import date
+from typing import Any, TypeVar
+
+from bot.core.events import Event, MessageReceived, Place
+from bot.core.features import footers, register_all
+from bot.core.ports import Outbox
+from bot.core.router import Router
+from bot.core.scenario_cards import error_card
+from bot.core.turn import Turn
+
+__all__ = ["Assistant"]
+
+log = logging.getLogger(__name__)
+SORRY = "I could not answer that because of a problem on my side. Please try again in a minute."
+T = TypeVar("T")
+
+
+class Assistant:
+    """`Assistant(storage, executor=None, today=None, coalesce_seconds=1.0, charts=True)`.
+
+    `executor` runs engine forecasts and charts (a ProcessPoolExecutor works: the work is one picklable call
+    per answer); None means a ThreadPoolExecutor the Assistant owns and shuts down in `close()`.
+    `today` pins the date questions are read against (tests); `charts=False` skips fan charts."""
+
+    def __init__(
+        self,
+        storage: Any,
+        *,
+        executor: Executor | None = None,
+        today: date | None = None,
+        coalesce_seconds: float = 1.0,
+        charts: bool = True,
+        router: Router | None = None,
+    ) -> None:
+        self.storage = storage
+        self.today = today
+        self.charts = charts
+        self.coalesce_seconds = coalesce_seconds
+        self._own_executor = executor is None
+        self.executor: Executor = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario-compute")
+        if router is None:
+            router = Router()
+            register_all(router)
+        self.router = router
+        self._footers: dict[tuple[int, int], asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- the adapter-facing API ------------------------------------------------------------------------------
+    async def handle(self, event: Event, outbox: Outbox) -> None:
+        """Handle one event; never raises (a failure is logged and answered with an error card)."""
+        kind = type(event).__name__
+        workspace_id: int | None = None
+        try:
+            handler = self.router.route(event)
+            if handler is None:
+                log.debug("no handler for %s (delivery %s)", kind, event.delivery_id)
+                return
+            workspace = await self.storage.workspaces.ensure(event.place.platform, event.place.workspace_id)
+            workspace_id = workspace.id
+            await handler(Turn(event=event, outbox=outbox, workspace_id=workspace_id, services=self))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # ids and the exception type only: message text and secrets must never reach the logs
+            log.error(
+                "handling %s failed: %s (platform %s, workspace %s, delivery %s)",
+                kind,
+                type(exc).__name__,
+                event.place.platform,
+                workspace_id,
+                event.delivery_id,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            await self._apologise(event, outbox)
+
+    async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool:
+        """True the first time this delivery id is seen (the inbox); False for a platform retry."""
+        return await self.storage.inbox.claim(platform, delivery_id, workspace_external_id=workspace_external_id)
+
+    async def wait_idle(self) -> None:
+        """Wait for background work (footer updates) to finish, including work scheduled meanwhile."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Finish background work and shut down the executor if the Assistant created it."""
+        await self.wait_idle()
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- services lent to features through Turn --------------------------------------------------------------
+    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, fn, *args)
+
+    def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None:
+        """Re-render a card's footer after `coalesce_seconds`. A pending update for the same card absorbs
+        later changes: it reads the counts when it fires, so a burst of reactions gives one update."""
+        key = (workspace_id, sent_message_id)
+        if key in self._footers:
+            return
+        task = asyncio.create_task(self._footer_later(key, place, outbox))
+        self._footers[key] = task
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _footer_later(self, key: tuple[int, int], place: Place, outbox: Outbox) -> None:
+        try:
+            await asyncio.sleep(self.coalesce_seconds)
+        finally:
+            # from here on a new change schedules a new update: this one may already have read the counts
+            self._footers.pop(key, None)
+        try:
+            await footers.refresh(self.storage, outbox, place, *key)
+        except Exception as exc:
+            log.error("footer update failed: %s (workspace %s, message %s)", type(exc).__name__, *key)
+
+    async def _apologise(self, event: Event, outbox: Outbox) -> None:
+        thread_id = event.place.thread_id
+        if isinstance(event, MessageReceived) and event.via == "mention":
+            thread_id = thread_id or event.message_id
+        try:
+            await outbox.send(event.place, error_card(SORRY), thread_id=thread_id)
+        except Exception as exc:
+            log.error("sending the error card failed too: %s (delivery %s)", type(exc).__name__, event.delivery_id)

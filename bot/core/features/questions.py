@@ -1,0 +1,171 @@
+"""Questions: a free-text question in, a scenario card (or the answer its intent asks for) out.
+
+Owns reading a question against the channel's latest baseline (language.parse) and answering each intent:
+forecast and what-if (scenario card with the fan chart, stored as a scenario and a sent message so likes and
+comments can find it), required rate, drivers (also the card's Drivers button), baseline, set, help, and the
+not-understood answer with three examples. A channel without a baseline gets the first-run card.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.answers import Answer, compute_answer
+from bot.core.cards import card_to_dict
+from bot.core.events import ActionInvoked
+from bot.core.features import baseline as baseline_feature
+from bot.core.features.help import send_help
+from bot.core.language import EXAMPLES, parse
+from bot.core.router import Router
+from bot.core.scenario_cards import (
+    DRIVERS_ACTION,
+    drivers_card,
+    first_run_card,
+    not_understood_card,
+    required_rate_card,
+    scenario_card,
+)
+from bot.core.turn import Turn
+from engine.baseline import parse_baseline
+
+__all__ = ["register", "on_question"]
+
+SUMMARY_KEYS = ("p_hit", "expected", "p10", "p50", "p90", "weeks_left", "target", "required_rate")
+
+
+def _summary(forecast: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The numbers worth keeping with a scenario (not the weekly path or the sensitivity table)."""
+    return None if forecast is None else {k: forecast.get(k) for k in SUMMARY_KEYS}
+
+
+def _suggestions(parsed: Any) -> list[str]:
+    suggestions = list(parsed.suggestions or [])
+    for example in EXAMPLES:  # always three, even when the parser had fewer close matches
+        if len(suggestions) >= 3:
+            break
+        if example not in suggestions:
+            suggestions.append(example)
+    return suggestions[:3]
+
+
+async def _not_understood(turn: Turn, problem: str, parsed: Any) -> None:
+    await turn.reply(not_understood_card(problem, _suggestions(parsed)), thread_id=turn.answer_thread())
+
+
+async def on_question(turn: Turn) -> None:
+    text = turn.event.text.strip()
+    if not text:
+        await send_help(turn)
+        return
+    stored = await baseline_feature.latest(turn)
+    if stored is None:
+        await turn.reply(first_run_card(), thread_id=turn.answer_thread())
+        return
+    parsed = parse(text, parse_baseline(stored.data), today=turn.services.today)
+    intent = parsed.intent
+    if intent == "help":
+        await send_help(turn)
+    elif intent == "baseline":
+        await baseline_feature.show(turn, stored)
+    elif intent == "set":
+        await baseline_feature.set_driver(turn, stored)
+    elif intent in ("forecast", "whatif"):
+        await _scenario(turn, stored, parsed)
+    elif intent == "required_rate":
+        await _required_rate(turn, stored, parsed)
+    elif intent == "drivers":
+        await _drivers(turn, stored.data, [c.to_dict() for c in parsed.changes], turn.answer_thread())
+    else:
+        await _not_understood(turn, parsed.problem or f"I could not read “{text}” as a question.", parsed)
+
+
+async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
+    changes = [c.to_dict() for c in parsed.changes]
+    answer: Answer = await turn.run(compute_answer, stored.data, changes, turn.services.charts, False)
+    if answer.problems:
+        await _not_understood(turn, "That change is not possible: " + "; ".join(answer.problems), parsed)
+        return
+    event = turn.event
+    workspace_id, channel_id = turn.workspace_id, turn.place.channel_id
+    intent = "whatif" if changes else "forecast"
+    # stored before the card is built so the card's buttons can name the scenario (Drivers needs it)
+    scenario = await turn.storage.scenarios.create(
+        workspace_id,
+        channel_id,
+        question=event.text,
+        intent=intent,
+        changes=changes,
+        baseline_id=stored.id,
+        summary={"baseline": _summary(answer.baseline), "scenario": _summary(answer.scenario)},
+        asked_by=event.actor.user_id,
+    )
+    card = scenario_card(
+        question=event.text,
+        interpretation=list(parsed.interpretation),
+        baseline=answer.baseline,
+        scenario=answer.scenario,
+        chart_png=answer.chart,
+        scenario_id=scenario.id,
+        currency=answer.baseline.get("currency") or "USD",
+    )
+    thread_id = turn.answer_thread()
+    sent = await turn.reply(card, thread_id=thread_id)
+    if sent is None:
+        return
+    await turn.storage.messages.record(
+        workspace_id,
+        platform=turn.place.platform,
+        channel_id=channel_id,
+        message_id=sent.message_id,
+        kind="scenario",
+        payload=card_to_dict(card),
+        scenario_id=scenario.id,
+        thread_id=thread_id,
+    )
+
+
+async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
+    confidence = parsed.confidence if isinstance(parsed.confidence, float) and 0 < parsed.confidence < 1 else 0.8
+    confidences = tuple(sorted({0.5, round(confidence, 4)}))
+    changes = [c.to_dict() for c in parsed.changes]
+    answer = await turn.run(compute_answer, stored.data, changes, False, False, confidences)
+    if answer.problems:
+        await _not_understood(turn, "That change is not possible: " + "; ".join(answer.problems), parsed)
+        return
+    forecast = answer.scenario or answer.baseline
+    card = required_rate_card(forecast=forecast, confidence=confidence, question=turn.event.text)
+    await turn.reply(card, thread_id=turn.answer_thread())
+
+
+async def _drivers(turn: Turn, data: dict[str, Any], changes: list[dict[str, Any]], thread_id: str | None) -> None:
+    answer = await turn.run(compute_answer, data, changes, False, True)
+    if answer.problems:
+        await turn.reply(not_understood_card("; ".join(answer.problems), list(EXAMPLES)[:3]), thread_id=thread_id)
+        return
+    await turn.reply(drivers_card(forecast=answer.scenario or answer.baseline), thread_id=thread_id)
+
+
+async def on_drivers_button(turn: Turn) -> None:
+    """The Drivers button of a scenario card: the sensitivity of that scenario, in the card's thread."""
+    event = turn.event
+    assert isinstance(event, ActionInvoked)
+    storage, workspace_id = turn.storage, turn.workspace_id
+    data, changes = None, []
+    scenario_id = event.value.get("scenario_id")
+    scenario = await storage.scenarios.get(workspace_id, scenario_id) if isinstance(scenario_id, int) else None
+    if scenario is not None and scenario.baseline_id is not None:
+        stored = await storage.baselines.get(workspace_id, scenario.baseline_id)
+        if stored is not None:
+            data, changes = stored.data, list(scenario.changes)
+    if data is None:
+        stored = await baseline_feature.latest(turn)
+        if stored is None:
+            await turn.reply(first_run_card(), thread_id=event.message_id)
+            return
+        data = stored.data
+    await _drivers(turn, data, changes, event.message_id or event.place.thread_id)
+
+
+def register(router: Router) -> None:
+    router.fallback(on_question)
+    router.action(DRIVERS_ACTION, on_drivers_button)
