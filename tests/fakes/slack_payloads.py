@@ -193,7 +193,16 @@ def message_changed(
     text: str, *, ts: str, thread_ts: str, user: str = USER, channel: str = CHANNEL, **kw: Any
 ) -> tuple[str, str]:
     now = f"{time.time():.6f}"
-    inner = _message(text, user, channel, ts, "channel", thread_ts=thread_ts, edited={"user": user, "ts": now})
+    inner = _message(
+        text,
+        user,
+        channel,
+        ts,
+        "channel",
+        thread_ts=thread_ts,
+        edited={"user": user, "ts": now},
+        parent_user_id="U_BOT",
+    )
     inner.pop("channel")
     inner.pop("channel_type")
     event = {
@@ -282,7 +291,14 @@ def block_actions(
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel, "name": "sales"},
-        "message": {"type": "message", "user": "U_BOT", "bot_id": "B_BOT", "ts": message_ts, "text": "card"},
+        "message": {
+            "type": "message",
+            "user": "U_BOT",
+            "bot_id": "B_BOT",
+            "ts": message_ts,
+            "text": "card",
+            "blocks": [],
+        },
         "state": {"values": {}},
         "response_url": "https://hooks.slack.com/actions/T_TEAM/1/xyz",
         "actions": [
