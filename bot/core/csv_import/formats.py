@@ -24,6 +24,7 @@ __all__ = [
     "classify_stage",
     "stage_probability",
     "norm_header",
+    "column_title",
 ]
 
 # The fields a row can carry, and what each means to the importer.
@@ -199,6 +200,12 @@ def _known_mapping(fmt: str, header: Sequence[str]) -> Mapping:
                 break
     missing = tuple(name for name in REQUIRED[fmt] if name not in columns)
     return Mapping(columns=columns, format=fmt, missing=missing)
+
+
+def column_title(fmt: str, name: str) -> str:
+    """The header a format uses for a field, as a person would look for it: "Close Date"."""
+    candidates = _KNOWN.get(fmt, {}).get(name) or _SYNONYMS.get(name) or (name.replace("_", " "),)
+    return repr(" ".join(word if word.startswith("(") else word.capitalize() for word in candidates[0].split()))
 
 
 def detect_format(header: Sequence[str]) -> Mapping | None:

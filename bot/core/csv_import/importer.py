@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from .formats import FIELDS, REQUIRED, Mapping, detect_format, find_header
+from .formats import FIELDS, REQUIRED, Mapping, column_title, detect_format, find_header
 from .formats import suggest_mapping as _suggest
 from .history import CrmRow, fit_drivers
 from .reader import DELIMITER_NAMES, MAX_BYTES, CsvFileError, decode, read_rows, sniff_delimiter
@@ -53,9 +53,9 @@ def _check_mapping(mapping: Mapping, header: Sequence[str]) -> str | None:
     if absent:
         return f"the mapping names column(s) the file does not have: {'; '.join(absent)}. Columns found: {found}"
     required = REQUIRED.get(mapping.format, REQUIRED["generic"])
-    missing = [name for name in required if name not in mapping.columns]
+    missing = [column_title(mapping.format, name) for name in required if name not in mapping.columns]
     if mapping.format == "generic" and "stage" not in mapping.columns and "probability" not in mapping.columns:
-        missing.append("stage (or probability)")
+        missing.append("Stage (or Probability)")
     if missing:
         names = ", ".join(missing)
         return f"missing required column(s) for {mapping.label}: {names}. Columns found: {found}"
