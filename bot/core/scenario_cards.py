@@ -33,6 +33,7 @@ LIKE_ACTION = "card.like"
 COMMENT_ACTION = "card.comment"
 DRIVERS_ACTION = "card.drivers"
 UNREACHABLE = "not reachable with new opportunities alone"
+NONE_NEEDED = "none needed"  # booked plus the open pipeline already get there
 ARROW = " → "
 
 
@@ -60,7 +61,9 @@ def _required(forecast: dict | None, key: str) -> str:
     if forecast is None:
         return ""
     value = (forecast.get("required_rate") or {}).get(key)
-    return UNREACHABLE if value is None else rate(value)
+    if value is None:
+        return UNREACHABLE
+    return NONE_NEEDED if value <= 0 else rate(value)
 
 
 def _pair(before: str, after: str | None) -> str:
@@ -182,6 +185,9 @@ def required_rate_card(
                 f"No rate of new opportunities gives {chance}{period}: the open pipeline and deals "
                 "already in flight have to close the gap."
             )
+        elif value <= 0:
+            facts.append(Fact(f"For {chance}", NONE_NEEDED))
+            lines.append(f"No new opportunities are needed for {chance}: booked deals and the pipeline get there.")
         else:
             facts.append(Fact(f"For {chance}", f"{rate(value)} per rep per week"))
             lines.append(f"At *{rate(value)}* per rep per week, the target is reached with {chance}.")

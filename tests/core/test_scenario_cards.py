@@ -209,3 +209,13 @@ def test_card_dict_round_trip_drops_the_png():
     assert again.chart is None
     assert [b for b in again.blocks] == [b for b in card.blocks if not isinstance(b, Chart)]
     assert again.buttons == card.buttons and again.footer == card.footer and again.kind == "scenario"
+
+
+def test_required_rate_of_zero_reads_none_needed():
+    done = copy.deepcopy(BASELINE_FORECAST)
+    done.update(p_hit=1.0, required_rate={"p50": 0.0, "p80": 0.0, "expected": 0.0, "current": 6.0})
+    card = sc.required_rate_card(forecast=done)
+    assert _facts(card)["For an 80% chance"] == "none needed"
+    scenario = sc.scenario_card(question="q", interpretation=[], baseline=done, scenario=None, chart_png=None)
+    assert _facts(scenario)["Needed for a 50% chance"] == "none needed"
+    assert _texts(scenario)[0] == "*100%* chance of reaching the $3.25M target"
