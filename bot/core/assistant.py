@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.core.events import Event, MessageReceived, Place
@@ -27,6 +29,12 @@ __all__ = ["Assistant"]
 log = logging.getLogger(__name__)
 SORRY = "I could not answer that because of a problem on my side. Please try again in a minute."
 T = TypeVar("T")
+
+
+def _where(exc: BaseException, depth: int = 4) -> str:
+    """The innermost frames of a traceback as 'file.py:line function' (no message, no locals)."""
+    frames = traceback.extract_tb(exc.__traceback__)[-depth:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames)) or "?"
 
 
 class Assistant:
@@ -75,15 +83,17 @@ class Assistant:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            # ids and the exception type only: message text and secrets must never reach the logs
+            # ids, the exception type and where it happened only: the exception's message may quote the
+            # user's text or a token, so neither it nor a full traceback is ever logged
             log.error(
-                "handling %s failed: %s (platform %s, workspace %s, delivery %s)",
+                "handling %s failed: %s at %s (platform %s, workspace %s/%s, delivery %s)",
                 kind,
                 type(exc).__name__,
+                _where(exc),
                 event.place.platform,
+                event.place.workspace_id,
                 workspace_id,
                 event.delivery_id,
-                exc_info=log.isEnabledFor(logging.DEBUG),
             )
             await self._apologise(event, outbox)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.answers import compute_answer
 from bot.core.formatting import pct
-from bot.core.language import parse_set
+from bot.core.language import SET_EXAMPLES, parse_set
 from bot.core.router import Router
 from bot.core.scenario_cards import baseline_card, first_run_card, not_understood_card
 from bot.core.turn import Turn
@@ -27,7 +27,6 @@ BASELINE_USAGE = (
     "Usage: “baseline” shows this channel's baseline; “baseline sample” loads the shipped sample team "
     "(10 reps, 60 open deals) as a new version; “set win rate 30%” changes one driver."
 )
-SET_EXAMPLES = ["set win rate 30%", "set target 3.5M", "set reps 12"]
 
 
 def sample_baseline() -> dict[str, Any]:
@@ -89,13 +88,15 @@ async def set_driver(turn: Turn, stored: Any = None) -> None:
     parsed = parse_set(turn.event.text, current)
     if not parsed.changes:
         problem = parsed.problem or f"I could not read {turn.event.text.strip()!r} as a driver and a value."
-        await turn.reply(not_understood_card(problem, list(parsed.suggestions) or SET_EXAMPLES), thread_id=thread_id)
+        await turn.reply(
+            not_understood_card(problem, list(parsed.suggestions) or list(SET_EXAMPLES)), thread_id=thread_id
+        )
         return
     try:
         # validate the whole result as the engine would read it back, before anything is stored
         new_data = baseline_to_dict(parse_baseline(baseline_to_dict(apply_changes(current, parsed.changes))))
     except BaselineError as exc:
-        await turn.reply(not_understood_card("; ".join(exc.problems), SET_EXAMPLES), thread_id=thread_id)
+        await turn.reply(not_understood_card("; ".join(exc.problems), list(SET_EXAMPLES)), thread_id=thread_id)
         return
     answer = await turn.run(compute_answer, stored.data, [c.to_dict() for c in parsed.changes], False, False)
     saved = await turn.storage.baselines.save(

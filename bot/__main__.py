@@ -1,0 +1,79 @@
+"""The command line: `python -m bot serve | console | ask | baseline import | baseline show` (also `scenario-bot`).
+
+Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
+an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show,
+2 bad input or configuration. The commands themselves live in bot/cli/*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.cli import CommandError
+from bot.cli import ask as ask_command
+from bot.cli import baselines as baseline_commands
+from bot.cli import run as run_commands
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Sales scenario bot: answers what-if questions about reaching the target."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the web server (Slack, Teams, /healthz)")
+    serve.add_argument("--host", help="interface to listen on (default: HOST or 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 3000)")
+
+    console = sub.add_parser("console", help="chat with the bot in this terminal, on sample data")
+    console.add_argument("--db", metavar="URL", help="database URL (default: sqlite file ./console.db)")
+    console.add_argument("--show", choices=("slack", "teams"), help="also print each card as platform JSON")
+
+    ask = sub.add_parser("ask", help="answer one question and exit (no database)")
+    ask.add_argument("question", help='e.g. "what if win rate drops to 20%%"')
+    ask.add_argument("--baseline", metavar="FILE.json", help="baseline JSON (default: the shipped sample team)")
+    ask.add_argument("--json", action="store_true", help="print intent, changes and forecasts as JSON")
+
+    baseline = sub.add_parser("baseline", help="import or show a channel's baseline")
+    bsub = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
+    imp = bsub.add_parser("import", help="store FILE.json as the channel's new baseline version")
+    imp.add_argument("file", metavar="FILE.json")
+    show = bsub.add_parser("show", help="print the channel's latest baseline")
+    show.add_argument("--json", action="store_true", help="print the baseline JSON (DESIGN section 6)")
+    for p in (imp, show):
+        p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+        p.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+        p.add_argument("--channel", required=True, metavar="ID", help="channel id")
+        p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return run_commands.serve(host=args.host, port=args.port)
+        if args.command == "console":
+            return run_commands.console(db_url=args.db, show=args.show)
+        if args.command == "ask":
+            return ask_command.ask(args.question, baseline_file=args.baseline, as_json=args.json)
+        if args.baseline_command == "import":
+            return baseline_commands.import_file(
+                args.file, platform=args.platform, workspace=args.workspace, channel=args.channel, db_url=args.db
+            )
+        return baseline_commands.show(
+            platform=args.platform, workspace=args.workspace, channel=args.channel, db_url=args.db, as_json=args.json
+        )
+    except KeyboardInterrupt:
+        return 130
+    except CommandError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""`python -m bot serve` and `python -m bot console`: the two long-running commands.
+
+Owns the start-up checks that must fail with a clear message rather than a traceback (settings refused in
+production, a database behind its migrations), logging which platforms are mounted and why not, and
+choosing the Slack/Teams renderers for the console's `/show` lazily (bot.console never imports them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli import CommandError
+from bot.config import ConfigError, load_settings
+
+__all__ = ["serve", "console", "database_url", "open_storage", "renderer_for", "sqlite_url"]
+
+log = logging.getLogger("bot")
+
+
+def sqlite_url(path: str | Path) -> str:
+    return f"sqlite+aiosqlite:///{Path(path).resolve()}"
+
+
+def database_url(db_url: str | None) -> str:
+    """--db when given, else DATABASE_URL from the settings."""
+    if db_url:
+        return db_url
+    try:
+        return load_settings().database_url
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _behind(exc: Exception) -> CommandError:
+    text = str(exc)
+    if "storage upgrade" not in text and "storage downgrade" not in text:
+        text += "\nRun: python -m storage upgrade (with DATABASE_URL set to this database)"
+    return CommandError(text)
+
+
+def require_current(url: str) -> None:
+    """CommandError (naming `python -m storage upgrade`) unless the database is migrated to head."""
+    from storage import DatabaseBehind
+    from storage.migrate import require_current as check
+
+    try:
+        check(url)
+    except DatabaseBehind as exc:
+        raise _behind(exc) from None
+
+
+async def open_storage(url: str) -> Any:
+    """A Storage on a migrated database (CommandError otherwise)."""
+    from storage import Storage
+
+    require_current(url)  # blocking for a moment is fine in a one-shot command
+    return Storage.from_url(url)
+
+
+def serve(*, host: str | None = None, port: int | None = None) -> int:
+    from aiohttp import web
+
+    from bot.app import build_services, create_web_app
+
+    try:
+        settings = load_settings()
+        settings.check()
+    except ConfigError as exc:
+        raise CommandError(f"Configuration problem: {exc}") from None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    require_current(settings.database_url)
+    services = build_services(settings)
+    app = create_web_app(services)
+    for line in services.status:
+        log.info(line)
+    if not services.mounted:
+        log.warning("no chat platform is mounted: only /healthz will answer")
+    web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
+    return 0
+
+
+def renderer_for(name: str) -> Any:
+    """Card -> platform JSON for the console's /show (imported only when asked for)."""
+    if name == "slack":
+        from bot.slack.render import render_blocks
+
+        return lambda card: render_blocks(card)[0]
+    if name == "teams":
+        from bot.teams.render import render_adaptive
+
+        return render_adaptive
+    raise ValueError(f"unknown platform {name!r} (expected slack or teams)")
+
+
+def console(*, db_url: str | None = None, show: str | None = None) -> int:
+    from bot.console.outbox import ConsoleOutbox
+    from bot.console.repl import ConsoleSession, ensure_sample_baseline
+    from bot.core.assistant import Assistant
+    from storage import Storage
+    from storage.migrate import upgrade
+
+    url = db_url or sqlite_url("console.db")
+    upgrade(url)  # the console is a local toy database: migrate it rather than ask the user to
+
+    async def run() -> None:
+        storage = Storage.from_url(url)
+        assistant = Assistant(storage)
+        outbox = ConsoleOutbox(print, charts_dir=Path("charts"), renderer_for=renderer_for)
+        if show:
+            print(outbox.set_show(show))
+        session = ConsoleSession(assistant, outbox)
+        try:
+            if await ensure_sample_baseline(storage, "local", session.place.channel_id):
+                print("Loaded the sample team (10 reps, 60 open deals) as this channel's baseline.")
+            await session.run(lambda: input("> "))
+        finally:
+            await assistant.close()
+            await storage.dispose()
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(run())
+    return 0

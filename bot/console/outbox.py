@@ -1,0 +1,104 @@
+"""ConsoleOutbox: the Outbox of the local console, printing cards as text.
+
+Owns numbering what the bot posts (message ids "1", "2", ...; cards are also numbered 1, 2, ... so a person
+can type `/react :+1: 2`), writing each chart to ./charts/<n>.png and printing its path, holding the form a
+button opened until the REPL has asked for its fields, and (with `/show slack|teams`) printing the platform
+JSON through a renderer handed in by the caller: bot.console never imports bot.slack or bot.teams.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.console.render import render_text
+from bot.core.cards import Card, Form
+from bot.core.events import Place
+from bot.core.ports import Sent
+
+__all__ = ["ConsoleOutbox", "Renderer"]
+
+Renderer = Callable[[Card], Any]  # Card -> JSON-able platform payload (Block Kit blocks, Adaptive Card)
+
+
+class ConsoleOutbox:
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        *,
+        charts_dir: Path | None = Path("charts"),
+        renderer_for: Callable[[str], Renderer] | None = None,
+    ) -> None:
+        self.write = write
+        self.charts_dir = charts_dir
+        self.renderer_for = renderer_for
+        self.show: str | None = None
+        self.cards: list[tuple[str, Card]] = []  # (message id, card) in posting order: card N is cards[N - 1]
+        self.pending_form: Form | None = None
+        self._ids = itertools.count(1)
+        self._charts = itertools.count(1)
+
+    def set_show(self, name: str | None) -> str:
+        """Switch the extra platform JSON output: "slack", "teams" or None (off). Returns a confirmation."""
+        if name is None:
+            self.show = None
+            return "Platform JSON output off."
+        if self.renderer_for is None:
+            return "Platform JSON output is not available here."
+        try:
+            self.renderer_for(name)
+        except (ImportError, KeyError, ValueError) as exc:
+            return f"Cannot show {name} JSON: {exc}"
+        self.show = name
+        return f"Each card is now also printed as {name} JSON."
+
+    def card_number(self, message_id: str) -> int | None:
+        for n, (mid, _) in enumerate(self.cards, start=1):
+            if mid == message_id:
+                return n
+        return None
+
+    def _save_chart(self, card: Card) -> Path | None:
+        chart = card.chart
+        if chart is None or self.charts_dir is None:
+            return None
+        self.charts_dir.mkdir(parents=True, exist_ok=True)
+        path = self.charts_dir / f"{next(self._charts)}.png"
+        path.write_bytes(chart.png)
+        return path
+
+    def _print_card(self, card: Card, chart_path: Path | None) -> None:
+        self.write(render_text(card, chart_path=str(chart_path) if chart_path else None))
+        if self.show and self.renderer_for is not None:
+            payload = self.renderer_for(self.show)(card)
+            self.write(json.dumps(payload, indent=2, default=str))
+
+    async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent:
+        message_id = str(next(self._ids))
+        if thread_id:
+            n = self.card_number(thread_id)
+            self.write(f"  (in the thread of card {n})" if n else "  (in a thread)")
+        if isinstance(message, Card):
+            self.cards.append((message_id, message))
+            self.write(f"[card {len(self.cards)}]")
+            self._print_card(message, self._save_chart(message))
+        else:
+            self.write(message)
+        return Sent(message_id=message_id, place=place)
+
+    async def update(self, place: Place, message_id: str, card: Card) -> None:
+        n = self.card_number(message_id)
+        if n is None:
+            return
+        self.cards[n - 1] = (message_id, card)
+        # a footer update changes one line: print just that, not the whole card again
+        self.write(f"[card {n} updated] {card.footer or ''}".rstrip())
+
+    async def open_form(self, place: Place, form: Form, trigger: Any) -> None:
+        self.pending_form = form
+
+    async def notify(self, place: Place, text: str, *, user_id: str | None = None) -> None:
+        self.write(f"(only you can see this) {text}")

@@ -1,0 +1,212 @@
+"""The console: the same Assistant over stdin/stdout, on an SQLite file, with the shipped sample team.
+
+Owns turning typed lines into neutral events for one console workspace and channel: a plain line is a
+question or command (MessageReceived via "console"); `/react :emoji: [N]` and `/unreact` are reactions on card
+N (default: the last card); `/reply [N] text` is a comment in card N's thread; `/click N` presses button N of
+the last card (a form it opens is asked for field by field); `/show slack|teams|off`; `/quit`.
+`ConsoleSession.handle_line` is the whole behaviour, so tests drive it without a terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+
+from bot.console.outbox import ConsoleOutbox
+from bot.console.render import render_form_prompt
+from bot.core.assistant import Assistant
+from bot.core.events import ActionInvoked, Actor, FormSubmitted, MessageReceived, Place, ReactionChanged, ThreadReply
+from bot.core.features.baseline import sample_baseline
+
+__all__ = ["ConsoleSession", "CONSOLE_HELP", "ensure_sample_baseline"]
+
+PLATFORM = "console"
+CONSOLE_HELP = """Type a question, e.g. "what if win rate drops to 20%", or a command: help, baseline, set win rate 30%.
+Console commands:
+  /react :emoji: [N]   react to card N (default: the last card)      /unreact :emoji: [N]
+  /reply [N] text      comment in card N's thread                      /click N   press button N of the last card
+  /show slack|teams|off  also print each card as platform JSON         /quit"""
+
+
+async def ensure_sample_baseline(storage, workspace_external_id: str, channel_id: str) -> bool:
+    """Give the console channel the shipped sample baseline on first start; True when it was saved now."""
+    workspace = await storage.workspaces.ensure(PLATFORM, workspace_external_id, name="Console")
+    if await storage.baselines.latest(workspace.id, channel_id) is not None:
+        return False
+    await storage.baselines.save(
+        workspace.id, channel_id, sample_baseline(), created_by="console", note="sample baseline (first start)"
+    )
+    return True
+
+
+class ConsoleSession:
+    """One person at the console, talking to the Assistant in one channel."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        outbox: ConsoleOutbox,
+        *,
+        workspace_id: str = "local",
+        channel_id: str = "console",
+        actor: Actor | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.outbox = outbox
+        self.place = Place(PLATFORM, workspace_id, channel_id)
+        self.actor = actor or Actor(PLATFORM, "you", "You")
+        self._ids = itertools.count(1)
+        self._form_values: dict[str, str] = {}
+        self._draft: list[str] = []
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids)}"
+
+    def _say(self, text: str) -> None:
+        self.outbox.write(text)
+
+    def _card(self, number: str | None) -> tuple[str, object] | None:
+        """Card N (1-based) or the last card; None (after saying why) when there is no such card."""
+        cards = self.outbox.cards
+        if not cards:
+            self._say("There is no card yet: ask a question first, e.g. what if win rate drops to 20%")
+            return None
+        if number is None:
+            return cards[-1]
+        if not number.isdigit() or not 1 <= int(number) <= len(cards):
+            self._say(f"Card {number!r}: expected a card number from 1 to {len(cards)}, e.g. /react :+1: {len(cards)}")
+            return None
+        return cards[int(number) - 1]
+
+    async def _dispatch(self, event) -> None:
+        await self.assistant.handle(event, self.outbox)
+        await self.assistant.wait_idle()
+        await self._ask_form_field()
+
+    async def _ask_form_field(self) -> None:
+        form = self.outbox.pending_form
+        if form is not None and len(self._form_values) < len(form.fields):
+            if not self._form_values:
+                self._say(render_form_prompt(form))
+            self._say(f"{form.fields[len(self._form_values)].label}:")
+
+    async def _form_line(self, line: str) -> None:
+        form = self.outbox.pending_form
+        assert form is not None
+        field = form.fields[len(self._form_values)]
+        if field.multiline and line:
+            # a multi-line answer ends with an empty line (as the form prompt says)
+            self._draft.append(line)
+            return
+        value = "\n".join(self._draft) if field.multiline else line
+        self._draft = []
+        self._form_values[field.id] = value[: field.max_length]
+        if len(self._form_values) < len(form.fields):
+            await self._ask_form_field()
+            return
+        values, self._form_values = self._form_values, {}
+        self.outbox.pending_form = None
+        event = FormSubmitted(self.actor, self.place, form.form_id, values=values, metadata=dict(form.metadata))
+        await self._dispatch(event)
+
+    async def handle_line(self, line: str) -> bool:
+        """Handle one typed line; False when the person asked to quit."""
+        line = line.strip()
+        if self.outbox.pending_form is not None:
+            if line == "/cancel":
+                self.outbox.pending_form, self._form_values, self._draft = None, {}, []
+                self._say("Form cancelled.")
+            else:
+                await self._form_line(line)
+            return True
+        if not line:
+            return True
+        if not line.startswith("/"):
+            event = MessageReceived(self.actor, self.place, line, via="console", message_id=self._next_id("m"))
+            await self._dispatch(event)
+            return True
+        command, _, rest = line.partition(" ")
+        args = rest.split()
+        handler = self._commands().get(command.lower())
+        if handler is None:
+            self._say(f"Unknown console command {command!r}.\n{CONSOLE_HELP}")
+            return True
+        return await handler(args, rest.strip())
+
+    def _commands(self) -> dict[str, Callable]:
+        return {
+            "/react": lambda a, r: self._react(a, added=True),
+            "/unreact": lambda a, r: self._react(a, added=False),
+            "/reply": self._reply,
+            "/click": self._click,
+            "/show": self._show,
+            "/help": self._help,
+            "/quit": self._quit,
+            "/exit": self._quit,
+        }
+
+    async def _react(self, args: list[str], *, added: bool) -> bool:
+        if not args or len(args) > 2:
+            self._say("Usage: /react :emoji: [card number], e.g. /react :+1: 1")
+            return True
+        card = self._card(args[1] if len(args) == 2 else None)
+        if card is not None:
+            reaction = args[0].strip(":")
+            await self._dispatch(ReactionChanged(self.actor, self.place, card[0], reaction, added))
+        return True
+
+    async def _reply(self, args: list[str], rest: str) -> bool:
+        number = args[0] if args and args[0].isdigit() else None
+        text = rest.split(maxsplit=1)[1] if number is not None and len(args) > 1 else ("" if number else rest)
+        if not text.strip():
+            self._say("Usage: /reply [card number] text, e.g. /reply 1 9 opportunities a week is a stretch")
+            return True
+        card = self._card(number)
+        if card is not None:
+            self._say(f"  (in the thread of card {self.outbox.card_number(card[0])}) {self.actor.name}: {text}")
+            event = ThreadReply(self.actor, self.place.in_thread(card[0]), card[0], self._next_id("r"), text)
+            await self._dispatch(event)
+        return True
+
+    async def _click(self, args: list[str], rest: str) -> bool:
+        card = self._card(None)
+        if card is None:
+            return True
+        message_id, last = card
+        buttons = last.buttons
+        if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= len(buttons):
+            choices = ", ".join(f"{i} {b.label}" for i, b in enumerate(buttons, start=1)) or "none"
+            self._say(f"Usage: /click N with N a button of the last card ({choices})")
+            return True
+        button = buttons[int(args[0]) - 1]
+        event = ActionInvoked(
+            self.actor, self.place, button.action_id, dict(button.value), message_id=message_id, trigger="console"
+        )
+        await self._dispatch(event)
+        return True
+
+    async def _show(self, args: list[str], rest: str) -> bool:
+        if len(args) != 1 or args[0] not in ("slack", "teams", "off"):
+            self._say("Usage: /show slack|teams|off")
+            return True
+        self._say(self.outbox.set_show(None if args[0] == "off" else args[0]))
+        return True
+
+    async def _help(self, args: list[str], rest: str) -> bool:
+        self._say(CONSOLE_HELP)
+        return True
+
+    async def _quit(self, args: list[str], rest: str) -> bool:
+        return False
+
+    async def run(self, read_line: Callable[[], str]) -> None:
+        """Read lines until /quit or end of input (read_line raises EOFError), without blocking the loop."""
+        self._say(CONSOLE_HELP)
+        while True:
+            try:
+                line = await asyncio.to_thread(read_line)
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not await self.handle_line(line):
+                break

@@ -1,0 +1,102 @@
+"""The console driven through its line handler: a question, likes, a comment via the button's form, /show."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.console.outbox import ConsoleOutbox
+from bot.console.repl import ConsoleSession, ensure_sample_baseline
+from bot.core.assistant import Assistant
+from storage import Storage
+from tests.core.harness import TODAY, migrated_copy
+
+
+class Screen:
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        self.lines.extend(text.splitlines())
+
+    def take(self) -> str:
+        out, self.lines = "\n".join(self.lines), []
+        return out
+
+
+@pytest.fixture
+async def console(tmp_path, tmp_path_factory):
+    storage = Storage.from_url(migrated_copy(tmp_path, tmp_path_factory.getbasetemp()))
+    assistant = Assistant(storage, today=TODAY, coalesce_seconds=0.01)
+    screen = Screen()
+
+    def renderer_for(name):
+        if name != "slack":
+            raise ValueError(f"unknown platform {name!r}")
+        return lambda card: [{"type": "header", "text": card.title}]
+
+    outbox = ConsoleOutbox(screen, charts_dir=tmp_path / "charts", renderer_for=renderer_for)
+    session = ConsoleSession(assistant, outbox)
+    assert await ensure_sample_baseline(storage, "local", "console") is True
+    assert await ensure_sample_baseline(storage, "local", "console") is False  # only on first start
+    yield session, screen, tmp_path
+    await assistant.close()
+    await storage.dispose()
+
+
+async def test_a_console_session(console):
+    session, screen, tmp_path = console
+    assert await session.handle_line("what if win rate drops to 20%") is True
+    out = screen.take()
+    assert "[card 1]" in out and "P(reach target)" in out and "20%" in out
+    assert f"[chart saved to {tmp_path / 'charts' / '1.png'}]" in out
+    assert (tmp_path / "charts" / "1.png").read_bytes()[:4] == b"\x89PNG"
+
+    await session.handle_line("/react :+1:")
+    assert screen.take() == "[card 1 updated] 1 like · 0 comments"
+    await session.handle_line("/reply 1 December pipeline looks thin")
+    assert "[card 1 updated] 1 like · 1 comment" in screen.take()
+
+    await session.handle_line("/click 2")  # 💬 Comment: the form is asked for in the console
+    prompt = screen.take()
+    assert "Comment on this scenario" in prompt and "Your comment:" in prompt
+    await session.handle_line("Let's ask Dana about Acme")
+    await session.handle_line("")  # a multi-line answer ends with an empty line
+    out = screen.take()
+    assert "You: Let's ask Dana about Acme" in out
+    assert "[card 1 updated] 1 like · 2 comments" in out
+
+    await session.handle_line("/unreact :+1: 1")
+    assert screen.take() == "[card 1 updated] 0 likes · 2 comments"
+
+
+async def test_console_commands_explain_their_mistakes(console):
+    session, screen, _ = console
+    await session.handle_line("/react :+1:")
+    assert "no card yet" in screen.take()
+    await session.handle_line("do we reach the target?")
+    screen.take()
+    await session.handle_line("/react :+1: 7")
+    assert "expected a card number from 1 to 1" in screen.take()
+    await session.handle_line("/click 9")
+    out = screen.take()
+    assert "Usage: /click N" in out and "1 Like" in out
+    await session.handle_line("/frobnicate")
+    assert "Unknown console command '/frobnicate'" in screen.take()
+    assert await session.handle_line("/quit") is False
+
+
+async def test_show_prints_platform_json_for_each_card(console):
+    session, screen, _ = console
+    await session.handle_line("/show teams")
+    assert "Cannot show teams JSON" in screen.take()
+    await session.handle_line("/show slack")
+    assert "slack JSON" in screen.take()
+    await session.handle_line("help")
+    out = screen.take()
+    payload = json.loads(out[out.index("[\n") :])
+    assert payload[0]["type"] == "header"
+    await session.handle_line("/show off")
+    await session.handle_line("help")
+    assert '"type"' not in screen.take()

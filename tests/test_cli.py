@@ -1,0 +1,130 @@
+"""The command line through `main(argv)`: ask (text and JSON), baseline import/show, serve's start-up refusals."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.core.features.baseline import sample_baseline
+from engine.baseline import parse_baseline
+from engine.forecast import forecast
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ask_json_answers_a_what_if_with_the_engines_numbers(capsys):
+    code, out, err = run(capsys, "ask", "--json", "what if win rate drops to 20%")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["intent"] == "whatif"
+    assert answer["changes"] == [{"driver": "win_rate", "from": 0.25, "to": 0.2}]
+    base = parse_baseline(sample_baseline())
+    assert answer["baseline"]["p_hit"] == pytest.approx(forecast(base).p_hit, abs=1e-12)
+    assert answer["scenario"]["p_hit"] < answer["baseline"]["p_hit"]
+    assert len(answer["baseline"]["weekly"]) == 7  # 2026-11-16 to 2026-12-31: six full weeks and a stub
+    assert "20%" in answer["text"] and "P(reach target)" in answer["text"]
+
+
+def test_ask_prints_the_card_as_text(capsys):
+    code, out, _ = run(capsys, "ask", "do we reach the target?")
+    assert code == 0
+    assert "P(reach target)" in out and "Expected bookings" in out
+
+
+def test_ask_an_unreadable_question_still_answers_with_examples(capsys):
+    code, out, err = run(capsys, "ask", "--json", "banana smoothie recipe please")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["intent"] == "unknown"
+    assert answer["changes"] == [] and answer["scenario"] is None
+    assert "Try one of these" in answer["text"]
+    assert answer["text"].count("“") >= 3  # three example questions
+
+
+def test_ask_with_a_bad_baseline_file_names_every_problem(tmp_path, capsys):
+    bad = dict(sample_baseline(), win_rate=1.4)
+    del bad["target"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    code, out, err = run(capsys, "ask", "--baseline", str(path), "do we reach the target?")
+    assert code == 2 and out == ""
+    assert "target: required but missing" in err
+    assert "win_rate: must be between 0 and 1" in err
+    assert "Traceback" not in err
+
+
+def test_ask_with_a_file_that_is_not_json(tmp_path, capsys):
+    path = tmp_path / "oops.json"
+    path.write_text('{"target": 1,\n  oops}')
+    code, _, err = run(capsys, "ask", "--baseline", str(path), "do we reach the target?")
+    assert code == 2 and "not valid JSON (line 2" in err
+
+
+def test_baseline_import_then_show_round_trips_and_is_scoped_by_channel(tmp_path, capsys):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}"
+    upgrade(url)
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(sample_baseline()))
+    where = ["--platform", "slack", "--workspace", "T123", "--channel", "C456", "--db", url]
+    code, out, err = run(capsys, "baseline", "import", str(path), *where)
+    assert (code, out.strip()) == (0, "baseline v1 saved for slack/T123/C456: 60 deals"), err
+    code, out, _ = run(capsys, "baseline", "import", str(path), *where)
+    assert out.strip().startswith("baseline v2 saved")
+
+    code, out, _ = run(capsys, "baseline", "show", "--json", *where)
+    assert code == 0 and json.loads(out) == parse_and_dump(sample_baseline())
+    other = ["--platform", "slack", "--workspace", "T123", "--channel", "C999", "--db", url]
+    code, out, err = run(capsys, "baseline", "show", *other)
+    assert code == 1 and out == ""
+    assert "slack/T123/C999 has no baseline" in err and "baseline import" in err
+
+
+def parse_and_dump(data):
+    from engine.baseline import baseline_to_dict
+
+    return baseline_to_dict(parse_baseline(data))
+
+
+def test_baseline_commands_refuse_an_unmigrated_database(tmp_path, capsys):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    code, _, err = run(
+        capsys, "baseline", "show", "--platform", "slack", "--workspace", "T", "--channel", "C", "--db", url
+    )
+    assert code == 2 and "python -m storage upgrade" in err and "Traceback" not in err
+
+
+def test_serve_refuses_production_settings_without_credentials(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SCENARIO_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    code, _, err = run(capsys, "serve")
+    assert code == 2 and "MICROSOFT_APP_ID is not set" in err
+
+
+def test_serve_refuses_a_database_behind_its_migrations(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    code, _, err = run(capsys, "serve")
+    assert code == 2 and "python -m storage upgrade" in err
+
+
+def test_the_module_runs_as_a_program():
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "what if we add 2 reps"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["changes"] == [{"driver": "reps", "from": 10, "to": 12}]
