@@ -44,7 +44,7 @@ _ACCOUNTS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries
 _KINDS = ("renewal", "expansion", "new logo", "pilot", "upsell", "platform deal")
 
 
-def _rows(n_rows: int, as_of: date, seed: int, reps: int, win_rate: float):
+def _rows(n_rows: int, as_of: date, seed: int, reps: int, win_rate: float, all_open: bool = False):
     rng = random.Random(seed)
     owners = [f"Rep {i + 1:02d}" for i in range(reps)]
     for i in range(n_rows):
@@ -52,6 +52,8 @@ def _rows(n_rows: int, as_of: date, seed: int, reps: int, win_rate: float):
         cycle = max(1, int(rng.gammavariate(4.0, 7.0)))
         amount = round(rng.lognormvariate(9.7, 0.7), 2)
         close = created + timedelta(days=cycle)
+        if all_open:  # the worst case for storing: every row becomes a deal of the pipeline
+            close = as_of + timedelta(days=1 + cycle % 120)
         if close <= as_of:
             outcome = "won" if rng.random() < win_rate else "lost"
         else:
@@ -60,13 +62,22 @@ def _rows(n_rows: int, as_of: date, seed: int, reps: int, win_rate: float):
 
 
 def salesforce_export(
-    n_rows: int, *, as_of: date = date(2026, 11, 16), seed: int = 7, reps: int = 25, win_rate: float = 0.3
+    n_rows: int,
+    *,
+    as_of: date = date(2026, 11, 16),
+    seed: int = 7,
+    reps: int = 25,
+    win_rate: float = 0.3,
+    all_open: bool = False,
 ) -> bytes:
-    """A Salesforce opportunity report as "Export > Details only" writes it, footer lines included."""
+    """A Salesforce opportunity report as "Export > Details only" writes it, footer lines included.
+    `all_open` closes every deal after as_of (no history): the largest pipeline a file of that size can give."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(SALESFORCE_HEADER)
-    for i, rng, owner, account, kind, amount, created, close, outcome in _rows(n_rows, as_of, seed, reps, win_rate):
+    for i, rng, owner, account, kind, amount, created, close, outcome in _rows(
+        n_rows, as_of, seed, reps, win_rate, all_open
+    ):
         if outcome == "open":
             stage, prob = rng.choice(_OPEN_SF)
         else:
