@@ -260,3 +260,23 @@ def test_a_row_with_too_few_fields_is_reported_not_misread():
     result = parse_crm_csv(text.encode(), **PERIOD)
     [error] = result.report.row_errors
     assert error.line == 3 and "has 2 fields, the header has 4" in error.message
+
+
+def test_an_unclosed_quote_is_named_as_the_cause():
+    text = (
+        "Opportunity Name,Stage,Amount,Close Date\n"
+        'A,Prospecting,100,12/15/2026\n"B,Prospecting,100,12/15/2026\nC,x,5,1/1/2027\n'
+    )
+    result = parse_crm_csv(text.encode(), **PERIOD)
+    [error] = result.report.row_errors
+    assert error.line == 3 and "quote opened on this line is never closed" in error.message
+    assert [d.name for d in result.deals] == ["A"]
+
+
+def test_title_lines_above_the_header_are_skipped_and_a_header_alone_imports_nothing():
+    title = '"Pipeline Q4"\n"Filtered By: Close Date = Current FQ"\n\n'
+    header = "Opportunity Name,Stage,Amount,Close Date\n"
+    result = parse_crm_csv((title + header + "A,Prospecting,100,12/15/2026\n").encode(), **PERIOD)
+    assert result.header_line == 4 and [d.id for d in result.deals] == ["row-5"]
+    empty = parse_crm_csv((title + header).encode(), **PERIOD)
+    assert empty.report.blocked and "header (line 4) but no data rows" in empty.report.file_errors[0]

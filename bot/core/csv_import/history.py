@@ -99,6 +99,8 @@ def _mean_cv(values: list[float]) -> tuple[float | None, float | None]:
 def _small(count: int, minimum: int, what: str, keep: str) -> str | None:
     if count >= minimum:
         return None
+    if count == 1:
+        what = what.replace("deals", "deal").replace("opportunities", "opportunity")
     return f"only {count} {what} in the history window (at least {minimum} needed to trust it): {keep}"
 
 

@@ -137,6 +137,11 @@ def parse_crm_csv(
             continue
         body.append((line, cells))
 
+    if not body:
+        return _blocked(
+            report, f"the file has a header (line {header_line}) but no data rows below it", mapping=mapping, **period
+        )
+
     def column(name: str) -> list[str]:
         i = index.get(name)
         return [] if i is None else [cells[i] for _, cells in body if i < len(cells) and cells[i].strip()]

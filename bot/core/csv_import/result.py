@@ -33,6 +33,10 @@ class Counts:
     rejected: int = 0
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _money(value: float, currency: str | None) -> str:
     return f"{currency + ' ' if currency else ''}{value:,.0f}"
 
@@ -177,16 +181,17 @@ class ImportResult:
             return "\n".join(lines)
         c, cur = self.counts, self.currency
         lines = [
-            f"{self.format_label}: {c.read:,} rows read: {c.open:,} open, {c.won:,} won, {c.lost:,} lost, "
+            f"{self.format_label}: {_n(c.read, 'row')} read: {c.open:,} open, {c.won:,} won, {c.lost:,} lost, "
             f"{c.rejected:,} rejected.",
-            f"Pipeline closing {self.as_of.isoformat()} to {self.period_end.isoformat()}: {len(self.in_period):,} "
-            f"deals, {_money(self.pipeline_total, cur)} total, {_money(self.pipeline_weighted, cur)} weighted.",
+            f"Pipeline closing {self.as_of.isoformat()} to {self.period_end.isoformat()}: "
+            f"{_n(len(self.in_period), 'deal')}, {_money(self.pipeline_total, cur)} total, "
+            f"{_money(self.pipeline_weighted, cur)} weighted.",
         ]
         outside = self.outside_period
         if outside:
             overdue = sum(d.close_date < self.as_of for d in outside)
             lines.append(
-                f"{len(outside):,} open deals close outside the period ({overdue:,} overdue, "
+                f"{_n(len(outside), 'open deal')} close outside the period ({overdue:,} overdue, "
                 f"{len(outside) - overdue:,} later) and are left out of the forecast."
             )
         if self.booked_in_period is not None:

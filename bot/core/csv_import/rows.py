@@ -34,11 +34,12 @@ class RowReader:
         if (len(cells) < self.width and max(index.values()) >= len(cells)) or (
             len(cells) > self.width and any(c.strip() for c in cells[self.width :])
         ):
-            return (
-                None,
-                None,
-                [("", f"has {len(cells)} fields, the header has {self.width} (a missing delimiter or quote?)")],
+            hint = (
+                "a quote opened on this line is never closed, so the lines after it were read into one field"
+                if any("\n" in c for c in cells)
+                else "a missing delimiter or quote?"
             )
+            return None, None, [("", f"has {len(cells)} fields, the header has {self.width} ({hint})")]
 
         def cell(name: str) -> str:
             i = index.get(name)
