@@ -1,4 +1,4 @@
-"""Likes and comments on a posted card, through the Assistant, a real SQLite database and a RecordingOutbox."""
+"""Likes and comments on a posted card, through the Assistant, real SQLite and PostgreSQL and a RecordingOutbox."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from bot.core.cards import card_to_dict
 from bot.core.events import ActionInvoked, Actor, FormSubmitted, ReactionChanged, ThreadReply
 from bot.core.features.baseline import sample_baseline
 from bot.core.scenario_cards import COMMENT_ACTION, LIKE_ACTION, scenario_card
-from tests.core.harness import chat, migrated_copy
+from tests.core.harness import chat
+from tests.db_fixtures import database_url, empty_database_url  # noqa: F401 (fixtures: sqlite and pg)
 
 CARD_TS = "1700000000.000100"
 
 
 @pytest.fixture
-async def c(tmp_path, tmp_path_factory):
-    async with chat(migrated_copy(tmp_path, tmp_path_factory.getbasetemp())) as conversation:
+async def c(database_url):  # noqa: F811
+    async with chat(database_url) as conversation:
         yield conversation
 
 
@@ -63,8 +64,8 @@ async def test_reactions_and_the_like_button_count_people_once(c):
     assert not c.outbox.sends  # nothing posted, only updated
 
 
-async def test_a_burst_of_reactions_gives_one_update_with_the_final_count(tmp_path, tmp_path_factory):
-    async with chat(migrated_copy(tmp_path, tmp_path_factory.getbasetemp()), coalesce_seconds=0.5) as c:
+async def test_a_burst_of_reactions_gives_one_update_with_the_final_count(database_url):  # noqa: F811
+    async with chat(database_url, coalesce_seconds=0.5) as c:
         await post_card(c)
         for n in range(10):
             await c.assistant.handle(react(c, f"U{n}"), c.outbox)  # no waiting in between: a burst

@@ -1,0 +1,38 @@
+"""The composition root: /healthz against a real database, and which platforms get mounted and why not."""
+
+from __future__ import annotations
+
+from bot.app import build_services, create_web_app, platform_status
+from bot.config import Settings, SlackSettings, TeamsSettings
+from tests.db_fixtures import database_url, empty_database_url  # noqa: F401 (fixtures: sqlite and pg)
+
+
+async def test_healthz_reports_the_database_and_slack_is_left_out_without_secrets(database_url, aiohttp_client):  # noqa: F811
+    settings = Settings(database_url=database_url, teams=TeamsSettings(enabled=False))
+    services = build_services(settings)
+    client = await aiohttp_client(create_web_app(services))
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"ok": True, "database": "ok"}
+    assert services.mounted == []
+    assert services.status == [
+        "Slack not mounted: SLACK_SIGNING_SECRET is not set",
+        "Teams not mounted: TEAMS_ENABLED is false",
+    ]
+
+
+async def test_healthz_is_503_without_leaking_the_url_when_the_database_is_down(aiohttp_client, caplog):
+    url = "postgresql+asyncpg://bot:s3cret-pw@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    services = build_services(Settings(database_url=url, teams=TeamsSettings(enabled=False)))
+    client = await aiohttp_client(create_web_app(services))
+    response = await client.get("/healthz")
+    assert response.status == 503
+    body = await response.text()
+    assert "unavailable" in body and "s3cret" not in body and "s3cret" not in caplog.text
+
+
+def test_platform_status_names_the_missing_variable():
+    half = Settings(slack=SlackSettings(signing_secret="x"))
+    assert "SLACK_BOT_TOKEN" in platform_status(half)["slack"]
+    full = Settings(slack=SlackSettings(signing_secret="x", bot_token="xoxb-1"))
+    assert platform_status(full) == {"slack": None, "teams": None}
