@@ -286,3 +286,14 @@ def test_any_text_reads_without_raising(text: str) -> None:
         assert (p.problem is None) or (p.intent == "unknown" and p.changes == () and len(p.suggestions) == 3)
         if p.changes:
             apply_changes(B, p.changes)
+
+
+def test_suggested_deal_example_names_exactly_one_deal() -> None:
+    pipeline = [
+        {"id": "S-1", "name": "Soylent platform deal", "amount": 90000, "probability": 0.3, "close_date": "2026-12-10"},
+        {"id": "S-2", "name": "Soylent upsell", "amount": 10000, "probability": 0.5, "close_date": "2026-12-11"},
+    ]
+    soylent = parse_baseline({**BASE, "pipeline": pipeline})
+    suggestion = next(s for s in parse("what if we lose the Foo deal", soylent).suggestions if "lose" in s)
+    assert suggestion == "what if we lose the Soylent platform deal"
+    assert changes(parse(suggestion, soylent)) == [("deal", "S-1", 0.3, 0.0)]

@@ -52,13 +52,25 @@ _MORE = (
 _LOW_SCORE = 40
 
 
-def _pool(examples: tuple[str, ...], baseline: Baseline | None) -> list[str]:
+def _deal_name(baseline: Baseline | None) -> str | None:
+    """A name that finds exactly one deal in the period: the first word of the biggest one when that is
+    unique ("Globex"), else its full name; None keeps the example's "Acme" (no deals, or Acme is real)."""
+    from bot.core.language.deals import match_deals  # deals imports drivers; keep suggest import-light
+
     window = sorted(baseline.window_deals, key=lambda d: -d.amount) if baseline is not None else []
-    if not window or any("acme" in d.label.lower() for d in window):
+    if not window or len(match_deals(["acme"], baseline.pipeline)) == 1:
+        return None
+    label = window[0].label
+    first = label.split()[0]
+    return first if len(match_deals([first.lower()], baseline.pipeline)) == 1 else label
+
+
+def _pool(examples: tuple[str, ...], baseline: Baseline | None) -> list[str]:
+    name = _deal_name(baseline)
+    if name is None:
         return list(examples)
-    # the first word of the biggest deal's name finds exactly that deal when it is unique
-    name = window[0].label.split()[0]
-    return [e.replace("Acme", name) for e in examples]
+    deal = f"the {name}" if name.lower().endswith(" deal") else f"the {name} deal"
+    return [e.replace("the Acme deal", deal).replace("Acme", name) for e in examples]
 
 
 def suggest(text: str, baseline: Baseline | None, examples: tuple[str, ...] = EXAMPLES) -> tuple[str, ...]:
