@@ -42,8 +42,11 @@ class SlackSender:
         timestamp: int | str | None = None,
         secret: str = sp.SECRET,
         signed: bool = True,
+        age: int | None = None,
     ) -> Any:
         body, content_type = built
+        if age is not None:  # signed `age` seconds ago (negative: in the future), computed at send time
+            timestamp = int(time.time()) - age
         all_headers = {"Content-Type": content_type}
         if signed:
             all_headers.update(sp.sign(body, secret, timestamp))

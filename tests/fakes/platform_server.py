@@ -35,7 +35,7 @@ BOT_ID = "B_BOT"
 TEAM_ID = "T_TEAM"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Recorded:
     """One request the fake received. `body` is parsed JSON, a form dict, or raw bytes (file uploads);
     query parameters are merged into `body` when it is a dict (slack_sdk sends some methods that way)."""
@@ -45,6 +45,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     at: float
+    reply: Any = None  # the JSON the fake answered with (e.g. the ts it gave a posted message)
 
     @property
     def json(self) -> dict[str, Any]:
@@ -184,7 +185,8 @@ class FakePlatform:
         handler = self._slack.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(recorded))
+        recorded.reply = handler(recorded)
+        return web.json_response(recorded.reply)
 
     # ---------------------------------------------------------------- Slack method bodies
 
