@@ -212,11 +212,9 @@ def forecast(
         sds += [_sd(x, v.lam, v.size, v.prob_factor) for v in (low, high)]
     sd_max = max(sds)
     lam_max = max([lam, r_hi * per_rate] + [v.lam for *_, lo_v, hi_v in variants for v in (lo_v, hi_v)])
-    span = (
-        float(x.amounts.sum())
-        + lam_max * size.mean * 1.1
-        + 40 * math.sqrt(max(lam_max, 1.0)) * size.mean * (1 + size.cv)
-    )
+    span = float(x.amounts.sum())
+    if lam_max > 0:
+        span += lam_max * size.mean * 1.1 + 40 * math.sqrt(max(lam_max, 1.0)) * size.mean * (1 + size.cv)
     # The largest single move: a deal, or one new win (lognormal, taken at its 1 - 1e-7 quantile).
     s2 = math.log1p(size.cv**2)
     big_win = size.mean * 1.1 * math.exp(-s2 / 2 + 5.3 * math.sqrt(s2)) if lam_max > 0 else 0.0
@@ -227,7 +225,7 @@ def forecast(
     mean_v = float(np.dot(x.probs, x.amounts)) + lam * size.mean
     final = solver.law(solver.pipe(1.0), lam, size, mean_v)
     p_hit = solver.hit(final, solver.pipe(1.0), lam)
-    q10, q50, q90 = (baseline.booked + q for q in final.quantiles(QUANTILES))
+    q10, q50, q90 = (baseline.booked + q for q in final.quantiles(QUANTILES, discrete=lam <= 0))
 
     weekly_points: list[dict[str, Any]] = []
     if weekly:
@@ -235,7 +233,7 @@ def forecast(
             lam_w = x.rate * float(x.per_rate[i])
             mean_w = float(np.dot(x.probs[x.bucket <= i], x.amounts[x.bucket <= i])) + lam_w * size.mean
             law_w = solver.law(solver.weekly_pipe[i], lam_w, size, mean_w)
-            w10, w50, w90 = (baseline.booked + q for q in law_w.quantiles(QUANTILES))
+            w10, w50, w90 = (baseline.booked + q for q in law_w.quantiles(QUANTILES, discrete=lam_w <= 0))
             weekly_points.append(
                 {"week_end": end.isoformat(), "p10": w10, "p50": w50, "p90": w90, "expected": baseline.booked + mean_w}
             )

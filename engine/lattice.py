@@ -25,6 +25,7 @@ __all__ = ["Lattice", "Law", "pipeline_spectra", "compound_poisson_log", "point_
 class Lattice:
     h: float
     size: int
+    reach: float = math.inf  # how far below its mean a law may reach; inf: the window starts at 0
 
     @property
     def bins(self) -> int:
@@ -41,12 +42,13 @@ class Lattice:
         many small deals, up to the whole span when one whale deal dominates."""
         t = 7.0 * jump_max + math.sqrt(49.0 * jump_max**2 + 42.0 * sd_max**2)
         width = min(2.0 * t, span_max) if sd_max > 0 else 0.0
+        reach = t if 2.0 * t < span_max else math.inf
         h = width / (0.9 * size) if width > 0 else max(abs(remaining), 1.0) / 1000.0
         if remaining > 0:
             m = max(1, round(remaining / h))
             if remaining / m < 1.5 * h:
                 h = remaining / m
-        return Lattice(h=h, size=size)
+        return Lattice(h=h, size=size, reach=reach)
 
 
 def _snap(amounts: np.ndarray, probs: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +144,9 @@ class Law:
         total = pmf.sum()
         if total > 0:
             pmf /= total
-        lo = max(0, int(math.floor(mean / lattice.h)) - lattice.size // 2)
+        # The window [lo, lo + size) holds [mean - reach, mean + reach]; a law that may span everything from
+        # zero starts at zero (bookings above `booked` are never negative).
+        lo = 0 if math.isinf(lattice.reach) else max(0, int(math.floor((mean - lattice.reach) / lattice.h)))
         return Law(lo=lo, pmf=np.roll(pmf, -(lo % lattice.size)), h=lattice.h)
 
     def p_at_least(self, amount: float, atom: float | None = None) -> float:
@@ -161,8 +165,9 @@ class Law:
         p = float(self.pmf[m + 1 :].sum()) + whole + 0.5 * (at - whole)
         return min(1.0, max(0.0, p))
 
-    def quantiles(self, qs: tuple[float, ...]) -> list[float]:
-        """Quantiles with the mass of each lattice point spread over its cell (exact at atoms to h/2)."""
+    def quantiles(self, qs: tuple[float, ...], discrete: bool = False) -> list[float]:
+        """Quantiles with the mass of each lattice point spread over its cell (new business is continuous);
+        a `discrete` law (no new business) has only atoms, whose quantiles are the atoms themselves."""
         cdf = np.cumsum(self.pmf)
         out = []
         for q in qs:
@@ -170,7 +175,7 @@ class Law:
             j = min(j, self.pmf.size - 1)
             below = cdf[j - 1] if j > 0 else 0.0
             mass = self.pmf[j]
-            frac = (q - below) / mass if mass > 0 else 0.5
-            value = (self.lo + j - 0.5 + min(max(frac, 0.0), 1.0)) * self.h
+            frac = 0.5 if discrete or mass <= 0 else min(max((q - below) / mass, 0.0), 1.0)
+            value = (self.lo + j - 0.5 + frac) * self.h
             out.append(max(0.0, value))
         return out
