@@ -52,10 +52,11 @@ def change_from_dict(data: dict[str, Any]) -> Change:
     driver = data.get("driver")
     if driver not in DRIVERS:
         raise BaselineError([f"driver: unknown driver {driver!r} (known: {', '.join(DRIVERS)})"])
-    to = data.get("to")
-    if driver == "period_end" and isinstance(to, str):
-        to = date.fromisoformat(to)
-    return Change(driver=driver, from_=data.get("from"), to=to, deal=data.get("deal"))
+    to, from_ = data.get("to"), data.get("from")
+    if driver == "period_end":
+        to = date.fromisoformat(to) if isinstance(to, str) else to
+        from_ = date.fromisoformat(from_) if isinstance(from_, str) else from_
+    return Change(driver=driver, from_=from_, to=to, deal=data.get("deal"))
 
 
 def current_value(baseline: Baseline, driver: str, deal: str | None = None) -> Any:
