@@ -1,0 +1,60 @@
+"""The Storage facade: one object holding the engine and every repository, made once at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import make_engine
+from storage.repositories import (
+    AuditRepository,
+    BaselineRepository,
+    CommentRepository,
+    ConversationRepository,
+    Database,
+    InboxRepository,
+    LikeRepository,
+    MessageRepository,
+    ScenarioRepository,
+    WorkspaceRepository,
+)
+
+__all__ = ["Storage"]
+
+
+class Storage:
+    """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
+    `comments`, `inbox`, `audit`; `await dispose()` at shutdown (or use `async with`)."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        db = Database(engine)
+        self.workspaces = WorkspaceRepository(db)
+        self.conversations = ConversationRepository(db)
+        self.baselines = BaselineRepository(db)
+        self.scenarios = ScenarioRepository(db)
+        self.messages = MessageRepository(db)
+        self.likes = LikeRepository(db)
+        self.comments = CommentRepository(db)
+        self.inbox = InboxRepository(db)
+        self.audit = AuditRepository(db)
+
+    @classmethod
+    def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:
+        return cls(make_engine(url, **engine_kwargs))
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Storage:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.dispose()

@@ -1,0 +1,261 @@
+"""The tables (SQLAlchemy ORM models). Only repositories and migrations use them; callers get records.
+
+Every table but `workspaces` and `inbox` carries `workspace_id`, and child rows point at their parent
+with a composite foreign key `(workspace_id, parent_id)`, so the database itself refuses a row that joins
+two tenants. Constraint names follow one naming convention so that migrations can name them on both
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base",
+    "WorkspaceRow",
+    "ConversationRow",
+    "BaselineRow",
+    "BaselineDealRow",
+    "ScenarioRow",
+    "SentMessageRow",
+    "LikeRow",
+    "CommentRow",
+    "InboxRow",
+    "AuditRow",
+    "PLATFORMS",
+    "utcnow",
+]
+
+PLATFORMS = ("slack", "teams", "console")
+_PLATFORM_CHECK = "platform IN ('slack', 'teams', 'console')"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WorkspaceRow(Base):
+    """A tenant: a Slack team or enterprise, a Teams tenant, or the local console."""
+
+    __tablename__ = "workspaces"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        CheckConstraint(_PLATFORM_CHECK, name="platform"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
+    external_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    currency: Mapped[str] = mapped_column(String(8), nullable=False, default="USD", server_default="USD")
+    confidence: Mapped[float] = mapped_column(Double, nullable=False, default=0.8, server_default="0.8")
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC", server_default="UTC")
+    created_at: Mapped[datetime] = _when()
+
+
+class ConversationRow(Base):
+    """Where the bot can post: Teams keeps the full conversation reference for proactive messages."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[datetime] = _when()
+
+
+class BaselineRow(Base):
+    """One version of a channel's baseline: the top-level fields; the deals are baseline_deals rows."""
+
+    __tablename__ = "baselines"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "version"),
+        UniqueConstraint("workspace_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    deal_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    created_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = _when()
+
+
+class BaselineDealRow(Base):
+    """One open deal of a baseline version, in the pipeline's order (`position`)."""
+
+    __tablename__ = "baseline_deals"
+    __table_args__ = (
+        UniqueConstraint("baseline_id", "position"),
+        ForeignKeyConstraint(
+            ["workspace_id", "baseline_id"], ["baselines.workspace_id", "baselines.id"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    baseline_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    external_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[float] = mapped_column(Double, nullable=False)
+    probability: Mapped[float] = mapped_column(Double, nullable=False)
+    close_date: Mapped[date] = mapped_column(Date, nullable=False)
+    stage: Mapped[str | None] = mapped_column(String(255))
+    owner: Mapped[str | None] = mapped_column(String(255))
+
+
+class ScenarioRow(Base):
+    """A what-if question as asked and answered: the changes read from it and the forecast summaries."""
+
+    __tablename__ = "scenarios"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "id"),
+        ForeignKeyConstraint(["workspace_id", "baseline_id"], ["baselines.workspace_id", "baselines.id"]),
+        Index("ix_scenarios_channel", "workspace_id", "channel_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    question: Mapped[str] = mapped_column(Text, nullable=False)
+    intent: Mapped[str] = mapped_column(String(64), nullable=False)
+    changes: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
+    baseline_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    asked_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = _when()
+
+
+class SentMessageRow(Base):
+    """A message (card) the bot posted, with the card as a dict so it can be re-rendered."""
+
+    __tablename__ = "sent_messages"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "message_id"),
+        UniqueConstraint("workspace_id", "id"),
+        ForeignKeyConstraint(["workspace_id", "scenario_id"], ["scenarios.workspace_id", "scenarios.id"]),
+        CheckConstraint(_PLATFORM_CHECK, name="platform"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    message_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    thread_id: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    scenario_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = _when()
+    updated_at: Mapped[datetime] = _when()
+
+
+class LikeRow(Base):
+    """One like of a card by a user from one source (a reaction name, or 'button')."""
+
+    __tablename__ = "likes"
+    __table_args__ = (
+        UniqueConstraint("sent_message_id", "user_id", "source"),
+        ForeignKeyConstraint(
+            ["workspace_id", "sent_message_id"], ["sent_messages.workspace_id", "sent_messages.id"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    sent_message_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    source: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = _when()
+
+
+class CommentRow(Base):
+    """A reply in a card's thread; edits update it, deletions mark it."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("sent_message_id", "message_id"),
+        ForeignKeyConstraint(
+            ["workspace_id", "sent_message_id"], ["sent_messages.workspace_id", "sent_messages.id"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    sent_message_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    author_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    message_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = _when()
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InboxRow(Base):
+    """A platform delivery seen once: retries of the same delivery id are ignored."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
+    delivery_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    workspace_external_id: Mapped[str | None] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False, index=True)
+
+
+class AuditRow(Base):
+    """Append-only: who changed what, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace_at", "workspace_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    actor: Mapped[str] = mapped_column(String(255), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_id: Mapped[str | None] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    at: Mapped[datetime] = _when()

@@ -1,0 +1,135 @@
+"""What repositories return: plain frozen dataclasses, never ORM rows (safe to keep after the session).
+
+Times are timezone-aware UTC datetimes on every database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "Workspace",
+    "Conversation",
+    "BaselineVersion",
+    "Scenario",
+    "SentMessage",
+    "Comment",
+    "AuditEntry",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A tenant. `platform` is 'slack', 'teams' or 'console'; `external_id` the Slack team or enterprise
+    id, or the Teams tenant id. The settings are the workspace's defaults for forecasts and schedules."""
+
+    id: int
+    platform: str
+    external_id: str
+    name: str | None
+    currency: str
+    confidence: float
+    timezone: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A place the bot can post to; `reference` is the platform's conversation reference (Teams)."""
+
+    id: int
+    workspace_id: int
+    channel_id: str
+    kind: str
+    reference: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineVersion:
+    """One saved version of a channel's baseline.
+
+    `data` is the DESIGN section 6 JSON. From `save`, `latest` and `get` it includes "pipeline" (the deals
+    in their saved order); `history` leaves the deals out, and then `data` has no "pipeline" key
+    (`has_pipeline` is False). `deal_count` is always the number of deals saved.
+    """
+
+    id: int
+    workspace_id: int
+    channel_id: str
+    version: int
+    data: dict[str, Any]
+    deal_count: int
+    created_by: str
+    note: str
+    created_at: datetime
+
+    @property
+    def has_pipeline(self) -> bool:
+        return "pipeline" in self.data
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A what-if question and its answer: `changes` is a list of {"driver","from","to"[,"deal"]};
+    `summary` holds the forecast summaries; `baseline_id` the baseline version it was computed on."""
+
+    id: int
+    workspace_id: int
+    channel_id: str
+    question: str
+    intent: str
+    changes: list[dict[str, Any]]
+    baseline_id: int | None
+    summary: dict[str, Any]
+    asked_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the bot posted: `message_id` is the Slack ts or Teams activity id; `payload` the card as
+    a dict, kept so the card can be re-rendered (e.g. with a new like/comment footer)."""
+
+    id: int
+    workspace_id: int
+    platform: str
+    channel_id: str
+    message_id: str
+    thread_id: str | None
+    kind: str
+    scenario_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A reply in a card's thread. `deleted_at` is set when the author deleted it."""
+
+    id: int
+    workspace_id: int
+    sent_message_id: int
+    author_id: str
+    message_id: str
+    text: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the append-only audit log."""
+
+    id: int
+    workspace_id: int
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | None
+    detail: dict[str, Any]
+    at: datetime

@@ -1,0 +1,101 @@
+"""What every repository shares: the sessions (read and write), the dialect's INSERT, time helpers.
+
+Each repository method is one transaction. Writes run on the write sessions, which on SQLite take the
+write lock at BEGIN (BEGIN IMMEDIATE), so read-then-write steps never fail halfway with "database is
+locked"; on PostgreSQL, races are settled by unique keys and INSERT ... ON CONFLICT, and where a number
+is handed out (baseline versions) by a transaction advisory lock (`Database.serialize`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, exists, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from storage.db import make_sessionmaker, write_engine
+from storage.models import AuditRow, SentMessageRow, utcnow
+
+__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message"]
+
+
+class NotFound(LookupError):
+    """An id given to a write (a baseline, a scenario) is not in the caller's workspace."""
+
+
+class Database:
+    """The engine's sessions and its dialect, shared by the repositories of one Storage."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._read = make_sessionmaker(engine)
+        self._write = make_sessionmaker(write_engine(engine))
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        async with self._write.begin() as session:
+            yield session
+
+    async def serialize(self, session: AsyncSession, workspace_id: int, name: str) -> None:
+        """Make concurrent write transactions on (workspace_id, name) take turns until commit. SQLite's
+        write transactions already do (BEGIN IMMEDIATE); PostgreSQL takes a transaction advisory lock
+        on the key pair (workspace_id, hashtext(name))."""
+        if self.dialect == "postgresql":
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:workspace_id, hashtext(:name))"),
+                {"workspace_id": workspace_id, "name": name},
+            )
+
+    def insert(self, model: Any) -> Any:
+        """The dialect's INSERT (with on_conflict_do_nothing / on_conflict_do_update) for a model's table."""
+        table: Table = model.__table__
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were stored in UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def add_audit(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditRow:
+    """Append an audit entry in the caller's transaction."""
+    row = AuditRow(
+        workspace_id=workspace_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        detail=dict(detail or {}),
+        at=utcnow(),
+    )
+    session.add(row)
+    return row
+
+
+async def owns_message(session: AsyncSession, workspace_id: int, sent_message_id: int) -> bool:
+    query = select(exists().where(SentMessageRow.id == sent_message_id, SentMessageRow.workspace_id == workspace_id))
+    return bool(await session.scalar(query))

@@ -1,0 +1,176 @@
+"""Baselines: versioned per channel (1, 2, ...); the top-level fields as JSON, the deals as rows.
+
+A save is one transaction: the next version number, the version row and all of its deals, or nothing.
+Storage does not judge the baseline (the engine does, before saving); it keeps what it is given.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from storage.models import BaselineDealRow, BaselineRow, utcnow
+from storage.records import BaselineVersion
+from storage.repositories._base import Database, add_audit, as_utc
+
+__all__ = ["BaselineRepository"]
+
+_DEAL_COLUMNS = (
+    BaselineDealRow.external_id,
+    BaselineDealRow.name,
+    BaselineDealRow.amount,
+    BaselineDealRow.probability,
+    BaselineDealRow.close_date,
+    BaselineDealRow.stage,
+    BaselineDealRow.owner,
+)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _day(value: Any) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value).strip())
+
+
+def _deal_row(position: int, deal: dict[str, Any]) -> dict[str, Any]:
+    external_id = deal.get("id")
+    return {
+        "position": position,
+        "external_id": None if external_id is None else str(external_id),
+        "name": deal.get("name"),
+        "amount": _number(deal.get("amount")),
+        "probability": _number(deal.get("probability")),
+        "close_date": _day(deal.get("close_date")),
+        "stage": deal.get("stage"),
+        "owner": deal.get("owner"),
+    }
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+
+
+def _deal_dict(external_id, name, amount, probability, close_date, stage, owner) -> dict[str, Any]:
+    """A deal as DESIGN section 6 JSON (the engine's baseline_to_dict layout; absent values left out)."""
+    item: dict[str, Any] = {"id": external_id}
+    if name is not None:
+        item["name"] = name
+    item["amount"] = _plain(amount)
+    item["probability"] = probability
+    item["close_date"] = close_date.isoformat()
+    if stage is not None:
+        item["stage"] = stage
+    if owner is not None:
+        item["owner"] = owner
+    return item
+
+
+def _record(row: BaselineRow, pipeline: list[dict[str, Any]] | None) -> BaselineVersion:
+    data = dict(row.fields)
+    data.pop("pipeline", None)
+    if pipeline is not None:
+        data["pipeline"] = pipeline
+    return BaselineVersion(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        channel_id=row.channel_id,
+        version=row.version,
+        data=data,
+        deal_count=row.deal_count,
+        created_by=row.created_by,
+        note=row.note,
+        created_at=as_utc(row.created_at),
+    )
+
+
+class BaselineRepository:
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def save(
+        self, workspace_id: int, channel_id: str, data: dict[str, Any], *, created_by: str, note: str = ""
+    ) -> BaselineVersion:
+        """Save `data` (DESIGN section 6 JSON) as the channel's next version, with all of its deals, or
+        nothing at all if any row fails."""
+        fields = {key: value for key, value in data.items() if key != "pipeline"}
+        rows = [_deal_row(position, deal) for position, deal in enumerate(data.get("pipeline") or [])]
+        async with self._db.write() as session:
+            # Concurrent saves on one channel take turns, so each gets the next version number.
+            await self._db.serialize(session, workspace_id, f"baseline:{channel_id}")
+            latest = await session.scalar(
+                select(func.max(BaselineRow.version)).where(
+                    BaselineRow.workspace_id == workspace_id, BaselineRow.channel_id == channel_id
+                )
+            )
+            row = BaselineRow(
+                workspace_id=workspace_id,
+                channel_id=channel_id,
+                version=(latest or 0) + 1,
+                fields=fields,
+                deal_count=len(rows),
+                created_by=created_by,
+                note=note,
+                created_at=utcnow(),
+            )
+            session.add(row)
+            await session.flush()
+            if rows:
+                extra = {"workspace_id": workspace_id, "baseline_id": row.id}
+                await session.execute(BaselineDealRow.__table__.insert(), [{**r, **extra} for r in rows])
+            add_audit(
+                session,
+                workspace_id,
+                actor=created_by,
+                action="baseline.saved",
+                object_type="baseline",
+                object_id=row.id,
+                detail={"channel_id": channel_id, "version": row.version, "deals": len(rows), "note": note},
+            )
+        pipeline = [_deal_dict(*(r[c.key] for c in _DEAL_COLUMNS)) for r in rows]
+        return _record(row, pipeline)
+
+    async def latest(self, workspace_id: int, channel_id: str) -> BaselineVersion | None:
+        """The channel's newest version, with its deals; None if it has none."""
+        query = (
+            select(BaselineRow)
+            .where(BaselineRow.workspace_id == workspace_id, BaselineRow.channel_id == channel_id)
+            .order_by(BaselineRow.version.desc())
+            .limit(1)
+        )
+        return await self._one_with_deals(query)
+
+    async def get(self, workspace_id: int, baseline_id: int) -> BaselineVersion | None:
+        """One version by id, with its deals; None if it is not in this workspace."""
+        query = select(BaselineRow).where(BaselineRow.workspace_id == workspace_id, BaselineRow.id == baseline_id)
+        return await self._one_with_deals(query)
+
+    async def history(self, workspace_id: int, channel_id: str, limit: int = 20) -> list[BaselineVersion]:
+        """The channel's versions, newest first, without their deals (see BaselineVersion.has_pipeline)."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(BaselineRow)
+                .where(BaselineRow.workspace_id == workspace_id, BaselineRow.channel_id == channel_id)
+                .order_by(BaselineRow.version.desc())
+                .limit(limit)
+            )
+            return [_record(row, None) for row in rows]
+
+    async def _one_with_deals(self, query) -> BaselineVersion | None:
+        async with self._db.read() as session:
+            row = await session.scalar(query)
+            if row is None:
+                return None
+            deals = await session.execute(
+                select(*_DEAL_COLUMNS)
+                .where(BaselineDealRow.workspace_id == row.workspace_id, BaselineDealRow.baseline_id == row.id)
+                .order_by(BaselineDealRow.position)
+            )
+            return _record(row, [_deal_dict(*deal) for deal in deals])

@@ -1,0 +1,126 @@
+"""Sent messages: the cards the bot posted, found again by (channel, platform message id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, select, update
+
+from storage.models import ScenarioRow, SentMessageRow, utcnow
+from storage.records import SentMessage
+from storage.repositories._base import Database, NotFound, as_utc
+
+__all__ = ["MessageRepository"]
+
+
+def _record(row: SentMessageRow) -> SentMessage:
+    return SentMessage(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        platform=row.platform,
+        channel_id=row.channel_id,
+        message_id=row.message_id,
+        thread_id=row.thread_id,
+        kind=row.kind,
+        scenario_id=row.scenario_id,
+        payload=row.payload,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+    )
+
+
+class MessageRepository:
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def record(
+        self,
+        workspace_id: int,
+        *,
+        platform: str,
+        channel_id: str,
+        message_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        scenario_id: int | None = None,
+        thread_id: str | None = None,
+    ) -> SentMessage:
+        """Remember a posted message (recording the same message again updates it). Raises NotFound if
+        `scenario_id` is not in this workspace."""
+        now = utcnow()
+        stmt = self._db.insert(SentMessageRow).values(
+            workspace_id=workspace_id,
+            platform=platform,
+            channel_id=channel_id,
+            message_id=message_id,
+            thread_id=thread_id,
+            kind=kind,
+            scenario_id=scenario_id,
+            payload=payload,
+            created_at=now,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["workspace_id", "channel_id", "message_id"],
+            set_={
+                "thread_id": stmt.excluded.thread_id,
+                "kind": stmt.excluded.kind,
+                "scenario_id": stmt.excluded.scenario_id,
+                "payload": stmt.excluded.payload,
+                "updated_at": now,
+            },
+        )
+        async with self._db.write() as session:
+            if scenario_id is not None:
+                owned = await session.scalar(
+                    select(exists().where(ScenarioRow.id == scenario_id, ScenarioRow.workspace_id == workspace_id))
+                )
+                if not owned:
+                    raise NotFound(f"scenario {scenario_id} is not in workspace {workspace_id}")
+            await session.execute(stmt)
+            row = await session.scalar(self._by_platform_id(workspace_id, channel_id, message_id))
+            assert row is not None
+            return _record(row)
+
+    async def find(self, workspace_id: int, channel_id: str, message_id: str) -> SentMessage | None:
+        """The message the platform calls `message_id` in `channel_id` (e.g. from a reaction event)."""
+        async with self._db.read() as session:
+            row = await session.scalar(self._by_platform_id(workspace_id, channel_id, message_id))
+            return None if row is None else _record(row)
+
+    async def get(self, workspace_id: int, sent_message_id: int) -> SentMessage | None:
+        async with self._db.read() as session:
+            row = await session.scalar(self._by_id(workspace_id, sent_message_id))
+            return None if row is None else _record(row)
+
+    async def update_payload(
+        self, workspace_id: int, sent_message_id: int, payload: dict[str, Any]
+    ) -> SentMessage | None:
+        """Replace the stored card; None if the message is not in this workspace."""
+        async with self._db.write() as session:
+            result = await session.execute(
+                update(SentMessageRow)
+                .where(SentMessageRow.workspace_id == workspace_id, SentMessageRow.id == sent_message_id)
+                .values(payload=payload, updated_at=utcnow())
+            )
+            if not result.rowcount:
+                return None
+            row = await session.scalar(
+                self._by_id(workspace_id, sent_message_id).execution_options(populate_existing=True)
+            )
+            assert row is not None
+            return _record(row)
+
+    @staticmethod
+    def _by_id(workspace_id: int, sent_message_id: int):
+        return select(SentMessageRow).where(
+            SentMessageRow.workspace_id == workspace_id, SentMessageRow.id == sent_message_id
+        )
+
+    @staticmethod
+    def _by_platform_id(workspace_id: int, channel_id: str, message_id: str):
+        return select(SentMessageRow).where(
+            SentMessageRow.workspace_id == workspace_id,
+            SentMessageRow.channel_id == channel_id,
+            SentMessageRow.message_id == message_id,
+        )

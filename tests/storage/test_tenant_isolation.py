@@ -1,0 +1,147 @@
+"""Tenant isolation sweep: every repository method, called with another tenant's ids, finds nothing and
+changes nothing of that tenant's data."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from storage import NotFound, Storage
+from tests.storage.helpers import baseline, snapshot
+
+# Methods not keyed by workspace: the workspace lookups themselves and the platform-wide inbox.
+UNSCOPED = {
+    ("workspaces", "ensure"),
+    ("workspaces", "get"),
+    ("workspaces", "get_by_id"),
+    ("inbox", "claim"),
+    ("inbox", "purge_older_than"),
+}
+REPOSITORIES = (
+    "workspaces",
+    "conversations",
+    "baselines",
+    "scenarios",
+    "messages",
+    "likes",
+    "comments",
+    "inbox",
+    "audit",
+)
+
+
+def public_methods(store: Storage) -> set[tuple[str, str]]:
+    found = set()
+    for name in REPOSITORIES:
+        repo = getattr(store, name)
+        for attr, _ in inspect.getmembers(type(repo), inspect.iscoroutinefunction):
+            if not attr.startswith("_"):
+                found.add((name, attr))
+    return found
+
+
+async def _tenant_a(store: Storage) -> dict:
+    ws = (await store.workspaces.ensure("slack", "T-A", "Tenant A")).id
+    await store.conversations.save_reference(ws, "C-A", "channel", {"conversation": {"id": "C-A"}})
+    base = await store.baselines.save(ws, "C-A", baseline(deals=3), created_by="UA")
+    scenario = await store.scenarios.create(
+        ws, "C-A", question="q", intent="what_if", changes=[], baseline_id=base.id, summary={}, asked_by="UA"
+    )
+    sent = await store.messages.record(
+        ws,
+        platform="slack",
+        channel_id="C-A",
+        message_id="111.222",
+        kind="scenario",
+        payload={"v": 1},
+        scenario_id=scenario.id,
+    )
+    await store.likes.add(ws, sent.id, "UA", "+1")
+    await store.likes.add(ws, sent.id, "UA", "button")
+    await store.comments.upsert(ws, sent.id, author_id="UA", message_id="111.333", text="mine")
+    await store.audit.record(ws, actor="UA", action="decision.recorded", object_type="scenario", object_id=scenario.id)
+    return {"ws": ws, "baseline": base.id, "scenario": scenario.id, "sent": sent.id}
+
+
+async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storage) -> None:
+    a = await _tenant_a(store)
+    b = (await store.workspaces.ensure("teams", "tenant-B", "Tenant B")).id
+    before = await snapshot(store)
+    called: set[tuple[str, str]] = set()
+
+    async def call(repo: str, method: str, *args, **kwargs):
+        called.add((repo, method))
+        return await getattr(getattr(store, repo), method)(*args, **kwargs)
+
+    # Reads: nothing of tenant A is visible to tenant B.
+    assert await call("conversations", "get_reference", b, "C-A") is None
+    assert await call("conversations", "list", b) == []
+    assert await call("baselines", "latest", b, "C-A") is None
+    assert await call("baselines", "get", b, a["baseline"]) is None
+    assert await call("baselines", "history", b, "C-A") == []
+    assert await call("scenarios", "get", b, a["scenario"]) is None
+    assert await call("scenarios", "list", b, "C-A") == []
+    assert await call("messages", "find", b, "C-A", "111.222") is None
+    assert await call("messages", "get", b, a["sent"]) is None
+    assert await call("likes", "count", b, a["sent"]) == 0
+    assert await call("likes", "has_liked", b, a["sent"], "UA") is False
+    assert await call("comments", "count", b, a["sent"]) == 0
+    assert await call("comments", "list", b, a["sent"], include_deleted=True) == []
+    assert await call("audit", "list", b) == []
+
+    # Writes aimed at tenant A's objects: refused or no-ops.
+    assert await call("messages", "update_payload", b, a["sent"], {"hacked": True}) is None
+    assert await call("likes", "add", b, a["sent"], "UB", "+1") is False
+    assert await call("likes", "remove", b, a["sent"], "UA", "+1") is False
+    assert await call("likes", "toggle_button", b, a["sent"], "UA") is False
+    assert await call("comments", "upsert", b, a["sent"], author_id="UB", message_id="111.333", text="x") is False
+    assert await call("comments", "delete", b, a["sent"], "111.333") is False
+    with pytest.raises(NotFound):
+        await call(
+            "scenarios",
+            "create",
+            b,
+            "C-A",
+            question="q",
+            intent="i",
+            changes=[],
+            baseline_id=a["baseline"],
+            summary={},
+            asked_by="UB",
+        )
+    with pytest.raises(NotFound):
+        await call(
+            "messages",
+            "record",
+            b,
+            platform="teams",
+            channel_id="C-A",
+            message_id="x",
+            kind="scenario",
+            payload={},
+            scenario_id=a["scenario"],
+        )
+    assert await call("workspaces", "update_settings", a["ws"] + b + 1000, currency="EUR") is None
+    assert await snapshot(store) == before
+
+    # Writes into tenant B's own space with tenant A's channel and message ids stay in tenant B.
+    await call("conversations", "save_reference", b, "C-A", "channel", {"b": True})
+    own = await call("baselines", "save", b, "C-A", baseline(deals=1), created_by="UB")
+    await call("audit", "record", b, actor="UB", action="x", object_type="y")
+    await call("workspaces", "update_settings", b, currency="EUR")
+    assert own.version == 1  # tenant A's channel C-A has its own version 1
+    after = await snapshot(store)
+
+    def of_a(table: str, rows: list[dict]) -> list[dict]:
+        key = "id" if table == "workspaces" else "workspace_id"
+        return [row for row in rows if row.get(key) == a["ws"]]
+
+    for table in before:
+        assert of_a(table, after[table]) == of_a(table, before[table]), table
+    assert (await store.conversations.get_reference(a["ws"], "C-A")).reference == {"conversation": {"id": "C-A"}}
+    assert (await store.baselines.latest(a["ws"], "C-A")).deal_count == 3
+    assert (await store.workspaces.get_by_id(a["ws"])).currency == "USD"
+
+    missed = public_methods(store) - UNSCOPED - called
+    assert not missed, f"the sweep does not call {sorted(missed)}: add them here"
