@@ -1,4 +1,4 @@
-"""One fake platform server for end-to-end tests: Slack's Web API today, the Bot Connector later.
+"""One fake platform server for end-to-end tests: Slack's Web API and the Bot Framework Connector.
 
 Owns a small aiohttp app started on an EPHEMERAL loopback port inside the test's own event loop (never a
 fixed port, never a thread). It records every request it receives (method, path, headers, parsed body) so
@@ -10,6 +10,11 @@ bodies. A test can queue overrides per (method, path), e.g. one 429 with Retry-A
     ...
     [post] = await fake.wait_for("POST", "/api/chat.postMessage")
     post.body["blocks"]
+
+Bot Connector (Teams): activities whose serviceUrl is `fake.url + "/"` make the bot post replies to
+`POST /v3/conversations/{id}/activities[/{replyToId}]` (answered with a new activity id) and updates to
+`PUT /v3/conversations/{id}/activities/{activityId}`. `fake.jwks` is served as OpenID metadata under
+/openid/ so token validation can run against a locally generated key.
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ class FakePlatform:
         self._changed = asyncio.Condition()
         self.slack_delay: dict[str, float] = {}  # per Slack method: seconds to wait before answering
         self.server: TestServer | None = None
+        self._activity_ids = itertools.count(1)
+        self.jwks: dict[str, Any] = {"keys": []}  # served at /openid/keys (Bot Framework token validation)
         self._slack: dict[str, Callable[[Recorded], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -173,6 +180,12 @@ class FakePlatform:
             return web.Response(text="OK - " + str(len(recorded.body or b"")))
         if request.path.startswith("/api/"):
             return await self._slack_method(request.path.removeprefix("/api/"), recorded)
+        if request.path.startswith("/v3/conversations/"):
+            return self._connector(request.method, request.path, recorded)
+        if request.path == "/openid/.well-known/openidconfiguration":
+            return web.json_response({"issuer": "https://api.botframework.com", "jwks_uri": self.url + "/openid/keys"})
+        if request.path == "/openid/keys":
+            return web.json_response(self.jwks)
         return web.json_response({"error": f"the fake does not serve {request.method} {request.path}"}, status=404)
 
     async def _slack_method(self, method: str, recorded: Recorded) -> web.Response:
@@ -187,6 +200,29 @@ class FakePlatform:
             return web.json_response({"ok": False, "error": "unknown_method"})
         recorded.reply = handler(recorded)
         return web.json_response(recorded.reply)
+
+    # ---------------------------------------------------------------- Bot Connector (Teams)
+
+    def connector_calls(self, method: str = "POST") -> list[Recorded]:
+        """Every Bot Connector call of `method` (POST: new activities, PUT: updates), in arrival order."""
+        return [r for r in self.requests if r.method == method and r.path.startswith("/v3/conversations/")]
+
+    def _connector(self, method: str, path: str, recorded: Recorded) -> web.Response:
+        # /v3/conversations/{conversationId}/activities[/{activityId}]; the id may hold ';messageid=' (decoded)
+        rest = path.removeprefix("/v3/conversations/")
+        conversation, _, tail = rest.partition("/activities")
+        activity_id = tail.strip("/")
+        if not conversation:
+            return web.json_response({"error": {"code": "BadArgument", "message": "no conversation id"}}, status=400)
+        if method == "POST":
+            recorded.reply = {"id": f"{1_800_000_000_000 + next(self._activity_ids)}"}
+        elif method == "PUT" and activity_id:
+            recorded.reply = {"id": activity_id}
+        elif method == "DELETE" and activity_id:
+            return web.Response(status=200)
+        else:
+            return web.json_response({"error": {"code": "BadSyntax", "message": f"{method} {path}"}}, status=405)
+        return web.json_response(recorded.reply, status=201 if method == "POST" else 200)
 
     # ---------------------------------------------------------------- Slack method bodies
 

@@ -1,0 +1,100 @@
+"""The Teams bot: a TeamsActivityHandler that turns authenticated activities into neutral events.
+
+Owns, per turn: the inbox check (a repeated delivery of the same activity is processed once), storing the
+conversation reference of every message and install (so proactive sends work from any process after a
+restart), and handing each translated event to `Assistant.handle` with a TeamsOutbox over the turn.
+Everything that decides what to answer lives in bot.core; everything about reading the activity lives in
+bot.teams.translate.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ActivityTypes, ChannelAccount
+
+from bot.core.events import Event
+from bot.teams import translate
+from bot.teams.charts import ChartStore
+from bot.teams.outbox import TeamsOutbox
+
+__all__ = ["ScenarioTeamsBot"]
+
+log = logging.getLogger(__name__)
+
+# activity types that carry something a person did, and so go through the inbox once
+_CLAIMED = {
+    ActivityTypes.message,
+    ActivityTypes.message_reaction,
+    ActivityTypes.message_update,
+    ActivityTypes.message_delete,
+}
+
+
+class ScenarioTeamsBot(TeamsActivityHandler):
+    """`ScenarioTeamsBot(assistant, charts=ChartStore(), public_url="")`; the adapter calls `on_turn`."""
+
+    def __init__(self, assistant: Any, *, charts: ChartStore | None = None, public_url: str = "") -> None:
+        self.assistant = assistant
+        self.charts = charts
+        self.public_url = public_url
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.type in _CLAIMED:
+            delivery = translate.delivery_id(activity)
+            tenant = translate.tenant_id(activity) or None
+            if delivery and not await self.assistant.claim(translate.PLATFORM, delivery, tenant):
+                log.info("teams: repeated delivery ignored (activity %s, tenant %s)", activity.id, tenant)
+                return
+        await super().on_turn(turn_context)
+
+    # ------------------------------------------------------------------ activities
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._save_reference(turn_context)
+        await self._handle(turn_context, translate.message_event(turn_context.activity))
+
+    async def on_message_update_activity(self, turn_context: TurnContext) -> None:
+        await self._handle(turn_context, translate.message_event(turn_context.activity, change="edited"))
+
+    async def on_message_delete_activity(self, turn_context: TurnContext) -> None:
+        await self._handle(turn_context, translate.message_event(turn_context.activity, change="deleted"))
+
+    async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
+        for event in translate.reaction_events(turn_context.activity):
+            await self._handle(turn_context, event)
+
+    async def on_teams_members_added(  # type: ignore[override]
+        self, teams_members_added: list[ChannelAccount], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in teams_members_added or []):
+            await self._save_reference(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._save_reference(turn_context)
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _handle(self, turn_context: TurnContext, event: Event | None) -> None:
+        if event is None:
+            return
+        outbox = TeamsOutbox(turn_context, charts=self.charts, public_url=self.public_url)
+        await self.assistant.handle(event, outbox)
+
+    async def _save_reference(self, turn_context: TurnContext) -> None:
+        """Remember where this channel or chat is, for proactive messages (nudges, expert DMs)."""
+        activity = turn_context.activity
+        tenant = translate.tenant_id(activity)
+        if not tenant or not activity.service_url:
+            return  # the Emulator has no tenant; a reference without one cannot start a Teams conversation
+        place = translate.place_of(activity)
+        storage = self.assistant.storage
+        workspace = await storage.workspaces.ensure(translate.PLATFORM, tenant)
+        await storage.conversations.save_reference(
+            workspace.id, place.channel_id, translate.conversation_type(activity), translate.reference_of(activity)
+        )

@@ -1,0 +1,116 @@
+"""POST /api/messages (Bot Framework / Teams) and GET /charts/{token}.png on our aiohttp server.
+
+Owns the HTTP edge for Teams and the authentication gate in front of the turn. botbuilder's own
+`CloudAdapter.process` answers 500 for a missing Content-Type, a garbage token or (with an app id) a missing
+header, and its OpenID key refresh makes blocking `requests.get` calls with no timeout from inside a
+coroutine. So this route checks the request itself, authenticates the activity with botbuilder's
+`authenticate_request` on a small dedicated thread pool (its own event loop there; ours never blocks), and
+maps every authentication failure to 401 (a validation that hangs is a 503) before anything is processed.
+Only then does `CloudAdapter.process_activity` run the turn with the authenticated result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import serializer_helper
+from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
+
+from bot.config import Settings
+from bot.teams.adapter import build_adapter
+from bot.teams.charts import CHART_PATH, ChartStore
+from bot.teams.handler import ScenarioTeamsBot
+
+__all__ = ["mount", "MESSAGES_PATH", "TEAMS_BOT", "AUTH_TIMEOUT_SECONDS"]
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+TEAMS_BOT = web.AppKey("teams_bot", ScenarioTeamsBot)
+AUTH_TIMEOUT_SECONDS = 10.0
+_AUTH_THREADS = 4
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _authenticate_in_thread(
+    auth: BotFrameworkAuthentication, activity: Activity, header: str
+) -> AuthenticateRequestResult:
+    # botbuilder's validation is a coroutine that does blocking I/O: give it an event loop of its own here
+    return asyncio.run(auth.authenticate_request(activity, header))
+
+
+def mount(web_app: web.Application, *, settings: Settings, assistant: Any) -> ScenarioTeamsBot:
+    """Add POST /api/messages and GET /charts/{token}.png to `web_app`; returns the bot (also at web_app[TEAMS_BOT])."""
+    adapter = build_adapter(settings.teams)
+    charts = ChartStore()
+    bot = ScenarioTeamsBot(assistant, charts=charts, public_url=settings.public_url)
+    auth = adapter.bot_framework_authentication
+    auth_pool = ThreadPoolExecutor(max_workers=_AUTH_THREADS, thread_name_prefix="teams-auth")
+    app_id = settings.teams.APP_ID
+
+    async def authenticate(activity: Activity, header: str) -> AuthenticateRequestResult:
+        if not header and not app_id:
+            # anonymous mode (no app id): botbuilder returns an anonymous identity without any I/O
+            return await auth.authenticate_request(activity, header)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(auth_pool, _authenticate_in_thread, auth, activity, header)
+        return await asyncio.wait_for(future, AUTH_TIMEOUT_SECONDS)
+
+    async def messages(request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return _error(415, "expected Content-Type: application/json (a Bot Framework activity)")
+        header = request.headers.get("Authorization", "").strip()
+        if app_id and not header:
+            log.warning("teams request rejected: no Authorization header")
+            return _error(401, "unauthorized")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "the body is not JSON: expected a Bot Framework activity object")
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+            return _error(400, 'the activity has no "type": expected e.g. {"type": "message", ...}')
+        try:
+            activity = Activity().deserialize(body)
+        except Exception as error:  # msrest raises its own DeserializationError
+            log.warning("teams request rejected: activity did not deserialize (%s)", type(error).__name__)
+            return _error(400, "the activity could not be read as a Bot Framework activity")
+        try:
+            result = await authenticate(activity, header)
+        except TimeoutError:
+            log.error(
+                "teams request: token validation took over %ss (OpenID metadata unreachable?)", AUTH_TIMEOUT_SECONDS
+            )
+            return _error(503, "could not validate the token right now")
+        except Exception as error:
+            # PermissionError, jwt errors, IndexError for an unknown key id, network errors fetching keys:
+            # whatever it is, the request is not authenticated. The type only: messages can quote the token.
+            log.warning("teams request rejected: %s (activity %s)", type(error).__name__, activity.id)
+            return _error(401, "unauthorized")
+        if result is None or result.claims_identity is None:
+            return _error(401, "unauthorized")
+        try:
+            invoke_response = await adapter.process_activity(result, activity, bot.on_turn)
+        except Exception as error:
+            # on_turn_error already handled failures inside the turn; this is the adapter itself failing
+            log.error("teams activity %s failed outside the turn: %s", activity.id, type(error).__name__)
+            return _error(500, "the activity could not be processed")
+        if invoke_response:
+            return web.json_response(serializer_helper(invoke_response.body), status=invoke_response.status)
+        return web.Response(status=201)
+
+    async def close_pool(_: web.Application) -> None:
+        auth_pool.shutdown(wait=False, cancel_futures=True)
+
+    web_app.router.add_post(MESSAGES_PATH, messages)
+    web_app.router.add_get(CHART_PATH, charts.handler())
+    web_app[TEAMS_BOT] = bot
+    web_app.on_cleanup.append(close_pool)
+    return bot
