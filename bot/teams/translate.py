@@ -53,7 +53,11 @@ def tenant_id(activity: Activity) -> str:
     if isinstance(tenant, dict) and tenant.get("id"):
         return str(tenant["id"])
     conversation = activity.conversation
-    return str(getattr(conversation, "tenant_id", None) or "")
+    if conversation is None:
+        return ""
+    # Teams spells it "tenantId"; botbuilder's schema maps "tenantID", leaving Teams' key in additional_properties
+    extra = getattr(conversation, "additional_properties", None) or {}
+    return str(conversation.tenant_id or extra.get("tenantId") or "")
 
 
 def base_conversation_id(activity: Activity) -> str:

@@ -183,3 +183,29 @@ async def test_slack_is_answered_while_a_teams_turn_is_running(teams_env):
     assert response.status == 200 and slack_seconds < 0.5, f"slack waited {slack_seconds:.2f}s"
     assert not teams.done()
     assert await teams == 201
+
+
+async def test_card_buttons_like_and_comment_through_an_input_card(teams_env):
+    env = teams_env
+    root, card_id = await _post_card(env)
+    [sent] = [r for r in _replies(env) if r.reply["id"] == card_id]
+    actions = {a["data"]["action_id"]: a["data"] for a in _card(sent)["actions"]}
+    like, comment = actions["card.like"], actions["card.comment"]
+
+    assert await _post(env, ta.submit(like, reply_to=card_id, root=root, service_url=env.url)) == 201
+    await _settle(env)
+    assert "1 like" in _footer(_card(env.fake.connector_calls("PUT")[-1]))
+
+    n_replies = len(_replies(env))
+    assert await _post(env, ta.submit(comment, reply_to=card_id, root=root, service_url=env.url)) == 201
+    form_post = _replies(env)[n_replies]
+    form = _card(form_post)
+    [field] = [b for b in form["body"] if b["type"] == "Input.Text"]
+    [submit] = form["actions"]
+    value = {**submit["data"], field["id"]: "9 new opps per rep is a stretch"}
+    form_id = form_post.reply["id"]
+    assert await _post(env, ta.submit(value, reply_to=form_id, root=root, service_url=env.url)) == 201
+    await _settle(env)
+    posted = [r.json.get("text") for r in _replies(env)]
+    assert "Dana Rep: 9 new opps per rep is a stretch" in posted
+    assert "1 comment" in _footer(_card(env.fake.connector_calls("PUT")[-1]))
