@@ -1,4 +1,4 @@
-"""The command line: `python -m bot serve | console | ask | baseline import | baseline show` (also `scenario-bot`).
+"""The command line: `python -m bot serve | console | ask | baseline import | baseline show | teams-manifest` (also `scenario-bot`).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
 an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show,
@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--baseline", metavar="FILE.json", help="baseline JSON (default: the shipped sample team)")
     ask.add_argument("--json", action="store_true", help="print intent, changes and forecasts as JSON")
 
+    teams = sub.add_parser("teams-manifest", help="write the Microsoft Teams app package (manifest.json + icons)")
+    teams.add_argument("--app-id", required=True, metavar="ID", help="the bot's Microsoft App ID (a GUID)")
+    teams.add_argument("--host", required=True, help="public host serving the bot, e.g. scenario.example.com")
+    teams.add_argument("--out", default="scenario-teams.zip", metavar="FILE.zip", help="default: scenario-teams.zip")
+
     baseline = sub.add_parser("baseline", help="import or show a channel's baseline")
     bsub = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
     imp = bsub.add_parser("import", help="store FILE.json as the channel's new baseline version")
@@ -61,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_commands.console(db_url=args.db, show=args.show)
         if args.command == "ask":
             return ask_command.ask(args.question, baseline_file=args.baseline, as_json=args.json)
+        if args.command == "teams-manifest":
+            return _teams_manifest(args.app_id, args.host, args.out)
         if args.baseline_command == "import":
             return baseline_commands.import_file(
                 args.file, platform=args.platform, workspace=args.workspace, channel=args.channel, db_url=args.db
@@ -73,6 +80,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
+
+
+def _teams_manifest(app_id: str, host: str, out: str) -> int:
+    from bot.teams.manifest import ManifestError, write_package  # lazy: botbuilder only loads for this command
+
+    try:
+        path = write_package(app_id, host, out)
+    except ManifestError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"--out: cannot write {out}: {exc.strerror}") from None
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
 
 
 if __name__ == "__main__":
