@@ -1,4 +1,5 @@
-"""The command line: `python -m bot serve | console | ask | baseline import | baseline show | teams-manifest` (also `scenario-bot`).
+"""The command line: `python -m bot serve | console | ask | baseline import | baseline show` (also `scenario-bot`),
+and `teams-manifest` (the Teams app package).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
 an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show,
