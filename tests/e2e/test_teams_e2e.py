@@ -209,3 +209,27 @@ async def test_card_buttons_like_and_comment_through_an_input_card(teams_env):
     posted = [r.json.get("text") for r in _replies(env)]
     assert "Dana Rep: 9 new opps per rep is a stretch" in posted
     assert "1 comment" in _footer(_card(env.fake.connector_calls("PUT")[-1]))
+
+
+async def test_every_message_stores_the_conversation_reference_for_proactive_sends(teams_env):
+    env = teams_env
+    assert await _post(env, ta.mention("help", service_url=env.url, root="1700")) == 201
+    storage = env.services.storage
+    workspace = await storage.workspaces.ensure("teams", ta.TENANT)
+    stored = await storage.conversations.get_reference(workspace.id, ta.CHANNEL)
+    assert stored is not None and stored.kind == "channel"
+    assert stored.reference["conversation"]["id"] == ta.CHANNEL  # the channel itself: a proactive post starts a thread
+    assert stored.reference["serviceUrl"] == env.url and stored.reference["bot"]["id"] == ta.BOT_ID
+
+
+async def test_a_failure_inside_the_turn_gets_a_short_apology_not_a_traceback(teams_env, monkeypatch, caplog):
+    env = teams_env
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database exploded with secret xoxb-123")
+
+    monkeypatch.setattr(env.services.assistant, "claim", broken)
+    assert await _post(env, ta.mention("help", service_url=env.url)) == 201
+    [reply] = _replies(env)
+    assert reply.json["text"].startswith("Sorry, something went wrong")
+    assert "RuntimeError" in caplog.text and "xoxb-123" not in caplog.text
