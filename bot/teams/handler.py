@@ -10,6 +10,7 @@ bot.teams.translate.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -25,6 +26,7 @@ __all__ = ["ScenarioTeamsBot"]
 
 log = logging.getLogger(__name__)
 
+_MAX_REMEMBERED = 10_000
 # activity types that carry something a person did, and so go through the inbox once
 _CLAIMED = {
     ActivityTypes.message,
@@ -41,6 +43,9 @@ class ScenarioTeamsBot(TeamsActivityHandler):
         self.assistant = assistant
         self.charts = charts
         self.public_url = public_url
+        # the reference this process last stored per (tenant, channel): unchanged ones are not written again,
+        # which saves two database writes on every message (the reference only changes if Teams moves the chat)
+        self._saved: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -93,8 +98,18 @@ class ScenarioTeamsBot(TeamsActivityHandler):
         if not tenant or not activity.service_url:
             return  # the Emulator has no tenant; a reference without one cannot start a Teams conversation
         place = translate.place_of(activity)
+        reference = translate.reference_of(activity)
+        # who wrote last does not change where the conversation is: compare without it
+        where = {k: v for k, v in reference.items() if k != "user"}
+        key = (tenant, place.channel_id)
+        if self._saved.get(key) == where:
+            return
         storage = self.assistant.storage
         workspace = await storage.workspaces.ensure(translate.PLATFORM, tenant)
         await storage.conversations.save_reference(
-            workspace.id, place.channel_id, translate.conversation_type(activity), translate.reference_of(activity)
+            workspace.id, place.channel_id, translate.conversation_type(activity), reference
         )
+        self._saved[key] = where
+        self._saved.move_to_end(key)
+        while len(self._saved) > _MAX_REMEMBERED:
+            self._saved.popitem(last=False)
