@@ -15,7 +15,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ActivityTypes, ChannelAccount
+from botbuilder.schema import ActivityTypes
 
 from bot.core.events import Event
 from bot.teams import translate
@@ -73,11 +73,12 @@ class ScenarioTeamsBot(TeamsActivityHandler):
         for event in translate.reaction_events(turn_context.activity):
             await self._handle(turn_context, event)
 
-    async def on_teams_members_added(  # type: ignore[override]
-        self, teams_members_added: list[ChannelAccount], team_info: Any, turn_context: TurnContext
-    ) -> None:
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if any(member.id == bot_id for member in teams_members_added or []):
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        # Only "the bot was added" matters here. TeamsActivityHandler's dispatch would look every other added
+        # member up with a Bot Connector call, for nothing we use.
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if any(member.id == bot_id for member in activity.members_added or []):
             await self._save_reference(turn_context)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:

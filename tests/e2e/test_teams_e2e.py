@@ -233,3 +233,17 @@ async def test_a_failure_inside_the_turn_gets_a_short_apology_not_a_traceback(te
     [reply] = _replies(env)
     assert reply.json["text"].startswith("Sorry, something went wrong")
     assert "RuntimeError" in caplog.text and "xoxb-123" not in caplog.text
+
+
+async def test_installing_in_a_team_stores_the_channel_reference(teams_env):
+    env = teams_env
+    update = ta.mention("", service_url=env.url)
+    update.update(type="conversationUpdate", text=None, entities=None)
+    update["conversation"]["id"] = ta.CHANNEL
+    update["membersAdded"] = [{"id": ta.BOT_ID}, {"id": "29:someone-else"}]
+    update["channelData"]["eventType"] = "teamMemberAdded"
+    assert await _post(env, update) in (200, 201)
+    workspace = await env.services.storage.workspaces.ensure("teams", ta.TENANT)
+    stored = await env.services.storage.conversations.get_reference(workspace.id, ta.CHANNEL)
+    assert stored is not None and stored.reference["conversation"]["id"] == ta.CHANNEL
+    assert env.fake.requests == []  # no member lookups, no greeting
