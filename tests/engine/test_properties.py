@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from engine import Baseline, Deal, Distribution, forecast
-from engine.montecarlo import simulate
+from engine.montecarlo import simulate, simulate_totals
 
 AS_OF = date(2026, 11, 16)
 SLACK = 1e-3  # lattice noise allowed on a monotone comparison; a wrong direction is far larger
@@ -161,12 +161,18 @@ def test_a_deal_exactly_at_the_gap_counts_as_reaching_the_target():
 @given(baselines(max_deals=40))
 def test_agrees_with_the_monte_carlo_reference(b):
     ref = simulate(b, paths=40_000, seed=7)
+    totals = simulate_totals(b, paths=40_000, seed=7)
     f = forecast(b, sensitivity=False, confidences=())
     assert abs(f.p_hit - ref["p_hit"]) <= 0.005 + 4 * ref["p_hit_se"]
     scale = max(b.target, ref["expected"], 1.0)
-    for key in ("p10", "p50", "p90"):
-        assert abs(getattr(f, key) - ref[key]) <= 0.02 * scale + 1e-6, key
+    # Quantiles of a law with atoms jump between atoms when the CDF sits near q, so compare through the
+    # simulated CDF: the engine's quantile x must satisfy F(x - tol) <= q + eps and F(x + tol) >= q - eps.
+    tol = 0.01 * scale
+    for q, x in ((0.1, f.p10), (0.5, f.p50), (0.9, f.p90)):
+        eps = 4 * (q * (1 - q) / totals.size) ** 0.5 + 0.002
+        assert np.mean(totals <= x - tol) <= q + eps, q
+        assert np.mean(totals <= x + tol) >= q - eps, q
     assert f.expected == pytest.approx(ref["expected"], abs=0.01 * scale)
     np.testing.assert_allclose(
-        [w["p50"] for w in f.weekly], [w["p50"] for w in ref["weekly"]], atol=0.03 * scale, rtol=0
+        [w["expected"] for w in f.weekly], [w["expected"] for w in ref["weekly"]], atol=0.01 * scale, rtol=0
     )
