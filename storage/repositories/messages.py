@@ -88,6 +88,25 @@ class MessageRepository:
             row = await session.scalar(self._by_platform_id(workspace_id, channel_id, message_id))
             return None if row is None else _record(row)
 
+    async def latest_in_thread(
+        self, workspace_id: int, channel_id: str, thread_id: str, kind: str = "scenario"
+    ) -> SentMessage | None:
+        """The newest `kind` card the bot posted inside thread `thread_id` (a card answering an @mention lives
+        in the mention's thread, so replies there name the mention, not the card, as their parent)."""
+        async with self._db.read() as session:
+            row = await session.scalar(
+                select(SentMessageRow)
+                .where(
+                    SentMessageRow.workspace_id == workspace_id,
+                    SentMessageRow.channel_id == channel_id,
+                    SentMessageRow.thread_id == thread_id,
+                    SentMessageRow.kind == kind,
+                )
+                .order_by(SentMessageRow.id.desc())
+                .limit(1)
+            )
+            return None if row is None else _record(row)
+
     async def get(self, workspace_id: int, sent_message_id: int) -> SentMessage | None:
         async with self._db.read() as session:
             row = await session.scalar(self._by_id(workspace_id, sent_message_id))

@@ -123,3 +123,27 @@ async def test_a_form_naming_another_workspaces_card_does_nothing(c):
         FormSubmitted(Actor("slack", "U9"), other, "comment", {"text": "sneaky"}, {"sent_message_id": card_id})
     )
     assert c.outbox.records == []
+
+
+async def test_replies_in_the_thread_of_a_mention_answer_count_on_that_card(c):
+    """An @mention is answered in the mention's own thread; people reply there, naming the mention (not the
+    card) as their parent, so the newest card in that thread takes the comment."""
+    await c.load_sample()
+    await c.say("what if win rate drops to 20%", via="mention")  # message id m1: the thread root
+    (card_send,) = [s for s in c.outbox.sends if getattr(s.message, "kind", "") == "scenario"]
+    assert card_send.thread_id == "m1"
+    thread = c.place.in_thread("m1")
+    await c.send(ThreadReply(c.actor("U2"), thread, "m1", "r1", "that looks too pessimistic"))
+    assert c.outbox.updates[-1].message_id == card_send.message_id
+    assert c.outbox.updates[-1].card.footer == "0 likes · 1 comment"
+
+    # The Comment button on that card posts into the same thread (Slack cannot nest threads).
+    await c.send(ActionInvoked(c.actor("U3", "Dana"), c.place, COMMENT_ACTION, message_id=card_send.message_id))
+    form = c.outbox.forms[-1].message
+    await c.send(
+        FormSubmitted(
+            Actor("slack", "U3", "Dana"), c.place, form.form_id, {form.fields[0].id: "ok"}, dict(form.metadata)
+        )
+    )
+    assert c.outbox.sends[-1].thread_id == "m1"
+    assert c.outbox.updates[-1].card.footer == "0 likes · 2 comments"

@@ -135,6 +135,9 @@ async def test_likes_and_a_thread_reply_update_the_card_footer(teams_env):
     await asyncio.sleep(0.1)
     assert len(updates()) == n_updates
     await step(ta.thread_reply("too optimistic", root=card_id, service_url=env.url), "1 comment")
+    # The card answers an @mention inside the mention's thread: a reply there (root = the question) is a
+    # comment on the newest card in that thread.
+    await step(ta.thread_reply("agree, win rate is the risk", root=root, service_url=env.url), "2 comments")
     # the image survives the footer update (re-rendered from the stored card, which has no PNG)
     assert any(b["type"] == "Image" for b in _card(updates()[-1])["body"])
 

@@ -56,6 +56,7 @@ async def _tenant_a(store: Storage) -> dict:
         kind="scenario",
         payload={"v": 1},
         scenario_id=scenario.id,
+        thread_id="111.000",
     )
     await store.likes.add(ws, sent.id, "UA", "+1")
     await store.likes.add(ws, sent.id, "UA", "button")
@@ -84,6 +85,8 @@ async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storag
     assert await call("scenarios", "list", b, "C-A") == []
     assert await call("messages", "find", b, "C-A", "111.222") is None
     assert await call("messages", "get", b, a["sent"]) is None
+    assert await call("messages", "latest_in_thread", b, "C-A", "111.000") is None
+    assert (await store.messages.latest_in_thread(a["ws"], "C-A", "111.000")).id == a["sent"]
     assert await call("likes", "count", b, a["sent"]) == 0
     assert await call("likes", "has_liked", b, a["sent"], "UA") is False
     assert await call("comments", "count", b, a["sent"]) == 0

@@ -29,6 +29,15 @@ async def _card_of(turn: Turn, message_id: str | None) -> Any:
     return await turn.storage.messages.find(turn.workspace_id, turn.place.channel_id, message_id)
 
 
+async def _card_of_thread(turn: Turn, parent_id: str) -> Any:
+    """The card a thread reply comments on: the card itself when the thread hangs under it, else the newest
+    card the bot posted inside that thread (an @mention is answered in the mention's own thread)."""
+    sent = await _card_of(turn, parent_id)
+    if sent is not None:
+        return sent
+    return await turn.storage.messages.latest_in_thread(turn.workspace_id, turn.place.channel_id, parent_id)
+
+
 async def on_reaction(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ReactionChanged)
@@ -87,7 +96,9 @@ async def on_comment_form(turn: Turn) -> None:
         event.place.platform, event.place.workspace_id, sent.channel_id, sent.message_id, event.place.is_dm
     )
     name = event.actor.name or event.actor.user_id
-    posted = await turn.outbox.send(card_place, f"{name}: {text}", thread_id=sent.message_id)
+    # A card that itself sits in a thread (an @mention's answer) takes its comments in that same thread.
+    thread = sent.thread_id or sent.message_id
+    posted = await turn.outbox.send(card_place, f"{name}: {text}", thread_id=thread)
     if posted is None:
         return
     await turn.storage.comments.upsert(
@@ -99,7 +110,7 @@ async def on_comment_form(turn: Turn) -> None:
 async def on_thread_reply(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ThreadReply)
-    sent = await _card_of(turn, event.parent_message_id)
+    sent = await _card_of_thread(turn, event.parent_message_id)
     if sent is None:
         return
     comments = turn.storage.comments
