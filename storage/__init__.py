@@ -15,7 +15,17 @@ environment. This package imports nothing from bot/ or engine/.
 from storage.db import make_engine, make_sessionmaker, normalize_url
 from storage.facade import Storage
 from storage.migrate import DatabaseBehind
-from storage.records import AuditEntry, BaselineVersion, Comment, Conversation, Scenario, SentMessage, Workspace
+from storage.records import (
+    AuditEntry,
+    BaselineVersion,
+    Comment,
+    Conversation,
+    ImportDecision,
+    PendingImport,
+    Scenario,
+    SentMessage,
+    Workspace,
+)
 from storage.repositories import BUTTON, NotFound
 
 __all__ = [
@@ -25,6 +35,8 @@ __all__ = [
     "Comment",
     "Conversation",
     "DatabaseBehind",
+    "ImportDecision",
+    "PendingImport",
     "NotFound",
     "Scenario",
     "SentMessage",

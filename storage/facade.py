@@ -14,6 +14,7 @@ from storage.repositories import (
     CommentRepository,
     ConversationRepository,
     Database,
+    ImportRepository,
     InboxRepository,
     LikeRepository,
     MessageRepository,
@@ -26,7 +27,7 @@ __all__ = ["Storage"]
 
 class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
-    `comments`, `inbox`, `audit`; `await dispose()` at shutdown (or use `async with`)."""
+    `comments`, `inbox`, `audit`, `imports`; `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
@@ -40,6 +41,7 @@ class Storage:
         self.comments = CommentRepository(db)
         self.inbox = InboxRepository(db)
         self.audit = AuditRepository(db)
+        self.imports = ImportRepository(db)
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:

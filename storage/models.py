@@ -40,12 +40,15 @@ __all__ = [
     "CommentRow",
     "InboxRow",
     "AuditRow",
+    "PendingImportRow",
+    "IMPORT_STATUSES",
     "PLATFORMS",
     "utcnow",
 ]
 
 PLATFORMS = ("slack", "teams", "console")
 _PLATFORM_CHECK = "platform IN ('slack', 'teams', 'console')"
+IMPORT_STATUSES = ("pending", "accepted", "cancelled")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -259,3 +262,30 @@ class AuditRow(Base):
     object_id: Mapped[str | None] = mapped_column(String(255))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     at: Mapped[datetime] = _when()
+
+
+class PendingImportRow(Base):
+    """A CSV import shown as a preview and waiting for "Use as baseline" or "Cancel": the candidate baseline
+    (DESIGN section 6 JSON), the preview the card was built from, and once accepted the version it became."""
+
+    __tablename__ = "pending_imports"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "id"),
+        CheckConstraint("status IN ('pending', 'accepted', 'cancelled')", name="status"),
+        ForeignKeyConstraint(["workspace_id", "baseline_id"], ["baselines.workspace_id", "baselines.id"]),
+        Index("ix_pending_imports_channel", "workspace_id", "channel_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    source_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    candidate: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    preview: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    baseline_id: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[str | None] = mapped_column(String(255))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _when()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -17,6 +17,8 @@ __all__ = [
     "SentMessage",
     "Comment",
     "AuditEntry",
+    "PendingImport",
+    "ImportDecision",
 ]
 
 
@@ -133,3 +135,41 @@ class AuditEntry:
     object_id: str | None
     detail: dict[str, Any]
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingImport:
+    """A CSV import awaiting a decision. `status` is 'pending', 'accepted' or 'cancelled'; `candidate` the
+    baseline it would store (DESIGN section 6 JSON), `preview` what the preview card showed; `baseline_id` the
+    version an accepted import became. A pending import past `expires_at` can no longer be accepted."""
+
+    id: int
+    workspace_id: int
+    channel_id: str
+    created_by: str
+    source_name: str
+    status: str
+    candidate: dict[str, Any]
+    preview: dict[str, Any]
+    baseline_id: int | None
+    decided_by: str | None
+    decided_at: datetime | None
+    created_at: datetime
+    expires_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return self.status == "pending" and now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class ImportDecision:
+    """What accepting or cancelling did. `outcome`: 'accepted' / 'cancelled' (done now), 'already_accepted',
+    'already_cancelled', 'expired' or 'not_found' (nothing changed). `baseline` is the version stored now."""
+
+    outcome: str
+    pending: PendingImport | None = None
+    baseline: BaselineVersion | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.outcome in ("accepted", "cancelled")

@@ -9,6 +9,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.baselines import BaselineRepository
 from storage.repositories.comments import CommentRepository
 from storage.repositories.conversations import ConversationRepository
+from storage.repositories.imports import ImportRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.likes import BUTTON, LikeRepository
 from storage.repositories.messages import MessageRepository
@@ -22,6 +23,7 @@ __all__ = [
     "CommentRepository",
     "ConversationRepository",
     "Database",
+    "ImportRepository",
     "InboxRepository",
     "LikeRepository",
     "MessageRepository",

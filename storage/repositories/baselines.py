@@ -15,7 +15,7 @@ from storage.models import BaselineDealRow, BaselineRow, utcnow
 from storage.records import BaselineVersion
 from storage.repositories._base import Database, add_audit, as_utc
 
-__all__ = ["BaselineRepository"]
+__all__ = ["BaselineRepository", "insert_version"]
 
 _DEAL_COLUMNS = (
     BaselineDealRow.external_id,
@@ -91,6 +91,48 @@ def _record(row: BaselineRow, pipeline: list[dict[str, Any]] | None) -> Baseline
     )
 
 
+async def insert_version(
+    db: Database, session: Any, workspace_id: int, channel_id: str, data: dict[str, Any], created_by: str, note: str
+) -> BaselineVersion:
+    """Add the channel's next version inside the caller's write transaction (`save`, and an accepted CSV
+    import that must store the version and mark itself accepted together)."""
+    fields = {key: value for key, value in data.items() if key != "pipeline"}
+    rows = [_deal_row(position, deal) for position, deal in enumerate(data.get("pipeline") or [])]
+    # Concurrent saves on one channel take turns, so each gets the next version number.
+    await db.serialize(session, workspace_id, f"baseline:{channel_id}")
+    latest = await session.scalar(
+        select(func.max(BaselineRow.version)).where(
+            BaselineRow.workspace_id == workspace_id, BaselineRow.channel_id == channel_id
+        )
+    )
+    row = BaselineRow(
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        version=(latest or 0) + 1,
+        fields=fields,
+        deal_count=len(rows),
+        created_by=created_by,
+        note=note,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    if rows:
+        extra = {"workspace_id": workspace_id, "baseline_id": row.id}
+        await session.execute(BaselineDealRow.__table__.insert(), [{**r, **extra} for r in rows])
+    add_audit(
+        session,
+        workspace_id,
+        actor=created_by,
+        action="baseline.saved",
+        object_type="baseline",
+        object_id=row.id,
+        detail={"channel_id": channel_id, "version": row.version, "deals": len(rows), "note": note},
+    )
+    pipeline = [_deal_dict(*(r[c.key] for c in _DEAL_COLUMNS)) for r in rows]
+    return _record(row, pipeline)
+
+
 class BaselineRepository:
     def __init__(self, db: Database):
         self._db = db
@@ -100,42 +142,8 @@ class BaselineRepository:
     ) -> BaselineVersion:
         """Save `data` (DESIGN section 6 JSON) as the channel's next version, with all of its deals, or
         nothing at all if any row fails."""
-        fields = {key: value for key, value in data.items() if key != "pipeline"}
-        rows = [_deal_row(position, deal) for position, deal in enumerate(data.get("pipeline") or [])]
         async with self._db.write() as session:
-            # Concurrent saves on one channel take turns, so each gets the next version number.
-            await self._db.serialize(session, workspace_id, f"baseline:{channel_id}")
-            latest = await session.scalar(
-                select(func.max(BaselineRow.version)).where(
-                    BaselineRow.workspace_id == workspace_id, BaselineRow.channel_id == channel_id
-                )
-            )
-            row = BaselineRow(
-                workspace_id=workspace_id,
-                channel_id=channel_id,
-                version=(latest or 0) + 1,
-                fields=fields,
-                deal_count=len(rows),
-                created_by=created_by,
-                note=note,
-                created_at=utcnow(),
-            )
-            session.add(row)
-            await session.flush()
-            if rows:
-                extra = {"workspace_id": workspace_id, "baseline_id": row.id}
-                await session.execute(BaselineDealRow.__table__.insert(), [{**r, **extra} for r in rows])
-            add_audit(
-                session,
-                workspace_id,
-                actor=created_by,
-                action="baseline.saved",
-                object_type="baseline",
-                object_id=row.id,
-                detail={"channel_id": channel_id, "version": row.version, "deals": len(rows), "note": note},
-            )
-        pipeline = [_deal_dict(*(r[c.key] for c in _DEAL_COLUMNS)) for r in rows]
-        return _record(row, pipeline)
+            return await insert_version(self._db, session, workspace_id, channel_id, data, created_by, note)
 
     async def latest(self, workspace_id: int, channel_id: str) -> BaselineVersion | None:
         """The channel's newest version, with its deals; None if it has none."""

@@ -27,6 +27,7 @@ TABLES = {
     "conversations",
     "inbox",
     "likes",
+    "pending_imports",
     "scenarios",
     "sent_messages",
     "workspaces",
