@@ -17,6 +17,7 @@ __all__ = [
     "ReactionChanged",
     "ActionInvoked",
     "FormSubmitted",
+    "FileShared",
     "Event",
 ]
 
@@ -119,4 +120,20 @@ class FormSubmitted:
     delivery_id: str | None = None
 
 
-Event = MessageReceived | ThreadReply | ReactionChanged | ActionInvoked | FormSubmitted
+@dataclass(frozen=True, slots=True)
+class FileShared:
+    """A file given to the bot (a CSV uploaded in a DM or with an @mention, `/import PATH` at the console).
+
+    The adapter has already downloaded it: `data` is its content (at most the importer's size limit), `size`
+    the size the platform reported, `name` its file name. `message_id` is the message it came with, if any."""
+
+    actor: Actor
+    place: Place
+    name: str
+    data: bytes = field(repr=False)
+    size: int
+    delivery_id: str | None = None
+    message_id: str | None = None
+
+
+Event = MessageReceived | ThreadReply | ReactionChanged | ActionInvoked | FormSubmitted | FileShared

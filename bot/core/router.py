@@ -2,8 +2,8 @@
 
 Owns the registration table features fill in through `register(router)`: message commands by their first
 word (`help`, `baseline`, `set`, ...), one fallback for free-text questions, button actions by `action_id`,
-reactions, thread replies and form submissions by `form_id`. The Assistant asks `route(event)` for the one
-handler to run; the Router itself runs nothing and knows no platform.
+reactions, thread replies, shared files and form submissions by `form_id`. The Assistant asks
+`route(event)` for the one handler to run; the Router itself runs nothing and knows no platform.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.core.events import ActionInvoked, Event, FormSubmitted, MessageReceived, ReactionChanged, ThreadReply
+from bot.core.events import (
+    ActionInvoked,
+    Event,
+    FileShared,
+    FormSubmitted,
+    MessageReceived,
+    ReactionChanged,
+    ThreadReply,
+)
 
 if TYPE_CHECKING:
     from bot.core.turn import Turn
@@ -41,6 +49,7 @@ class Router:
         self._fallback: Handler | None = None
         self._reaction: Handler | None = None
         self._thread_reply: Handler | None = None
+        self._file: Handler | None = None
 
     @staticmethod
     def _claim(table: dict[str, Handler], key: str, handler: Handler, what: str) -> None:
@@ -68,6 +77,10 @@ class Router:
     def thread_reply(self, handler: Handler) -> None:
         self._thread_reply = handler
 
+    def file_shared(self, handler: Handler) -> None:
+        """Files given to the bot (CSV imports)."""
+        self._file = handler
+
     @property
     def commands(self) -> tuple[str, ...]:
         return tuple(self._commands)
@@ -84,4 +97,6 @@ class Router:
             return self._reaction
         if isinstance(event, ThreadReply):
             return self._thread_reply
+        if isinstance(event, FileShared):
+            return self._file
         return None

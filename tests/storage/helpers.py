@@ -19,6 +19,7 @@ TABLES = (
     "comments",
     "inbox",
     "audit_log",
+    "pending_imports",
 )
 
 

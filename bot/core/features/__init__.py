@@ -12,7 +12,7 @@ __all__ = ["register_all"]
 
 def register_all(router: Router) -> None:
     # imported here so that importing one feature module (e.g. footers) does not load them all
-    from bot.core.features import baseline, help, questions, social
+    from bot.core.features import baseline, help, imports, questions, social
 
-    for feature in (help, baseline, social, questions):
+    for feature in (help, baseline, imports, social, questions):
         feature.register(router)

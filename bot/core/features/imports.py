@@ -1,0 +1,177 @@
+"""CSV import in the chat: a shared file becomes a preview card; "Use as baseline" stores it, "Cancel" drops it.
+
+Owns the FileShared event (from any adapter: Slack uploads, the console's `/import PATH`), the `import`
+command (how to import, the formats), and the two buttons. The file is parsed in the executor against the
+channel's latest baseline (bot.core.import_flow); a file that cannot be imported gets an error card and
+leaves nothing pending; otherwise a pending import is stored (24 h) and the preview posted. Accepting stores
+the candidate as a new baseline version and marks the import in one transaction (storage.imports.accept),
+so pressing twice, pressing after Cancel or after expiry says so and stores nothing.
+
+Who may decide: anyone in the channel, as with `set` (the channel's baseline belongs to the channel); the
+confirmation and the audit log name who did it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.core.answers import compute_answer
+from bot.core.events import ActionInvoked, FileShared
+from bot.core.features.baseline import latest, sample_baseline
+from bot.core.formatting import pct
+from bot.core.import_cards import (
+    ACCEPT_ACTION,
+    CANCEL_ACTION,
+    import_error_card,
+    import_help_card,
+    import_mapping_card,
+    import_preview_card,
+)
+from bot.core.import_flow import csv_file_problem, prepare_import
+from bot.core.router import Router
+from bot.core.turn import Turn
+
+__all__ = ["register", "on_file", "on_accept", "on_cancel", "GONE", "EXPIRED", "CANCELLED"]
+
+GONE = "I do not know that import any more (it belongs to another channel or was removed). Upload the file again."
+EXPIRED = "This preview expired (previews are kept for 24 hours), so nothing was stored. Upload the file again."
+CANCELLED = "This import was cancelled, so it cannot be used any more. Upload the file again to import it."
+
+
+def _who(turn: Turn) -> str:
+    actor = turn.event.actor
+    return actor.name or actor.user_id
+
+
+async def on_file(turn: Turn) -> None:
+    event = turn.event
+    assert isinstance(event, FileShared)
+    thread_id = turn.place.thread_id
+    problem = csv_file_problem(event.name, max(event.size, len(event.data)))
+    if problem:
+        await turn.reply(problem, thread_id=thread_id)
+        return
+    stored = await latest(turn)
+    today = turn.services.today or date.today()
+    label = f"this channel's baseline v{stored.version}" if stored is not None else "the sample team"
+    prepared = await turn.run(
+        _prepare, event.data, event.name, None if stored is None else stored.data, today, sample_baseline(), label
+    )
+    if prepared.problem is not None:
+        card = (
+            import_mapping_card(prepared.preview, prepared.problem)
+            if prepared.needs_mapping
+            else import_error_card(prepared.preview, prepared.problem)
+        )
+        await turn.reply(card, thread_id=thread_id)
+        return
+    pending = await turn.storage.imports.create(
+        turn.workspace_id,
+        turn.place.channel_id,
+        created_by=event.actor.user_id,
+        source_name=event.name,
+        candidate=prepared.candidate,
+        preview=prepared.preview,
+    )
+    await turn.reply(import_preview_card(prepared.preview, pending.id), thread_id=thread_id)
+
+
+def _prepare(data: bytes, name: str, base: Any, today: date, fallback: Any, label: str):
+    # keyword arguments do not travel through run_in_executor: this keeps the executor call one plain function
+    return prepare_import(data, name=name, base=base, today=today, fallback=fallback, base_label=label)
+
+
+def _import_id(event: ActionInvoked) -> int | None:
+    raw = event.value.get("import_id")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+
+async def _pending_here(turn: Turn) -> Any:
+    """The pending import the button names, if it belongs to this channel (ids are per workspace)."""
+    event = turn.event
+    assert isinstance(event, ActionInvoked)
+    import_id = _import_id(event)
+    if import_id is None:
+        return None
+    pending = await turn.storage.imports.get(turn.workspace_id, import_id)
+    return pending if pending is not None and pending.channel_id == turn.place.channel_id else None
+
+
+async def _refuse(turn: Turn, decision: Any) -> None:
+    if decision.outcome == "already_accepted":
+        saved = await turn.storage.baselines.get(turn.workspace_id, decision.pending.baseline_id)
+        version = f" v{saved.version}" if saved is not None else ""
+        text = f"This import is already the channel's baseline{version}; nothing changed."
+    elif decision.outcome == "already_cancelled":
+        text = CANCELLED
+    elif decision.outcome == "expired":
+        text = EXPIRED
+    else:
+        text = GONE
+    await turn.outbox.notify(turn.place, text, user_id=turn.event.actor.user_id)
+
+
+async def _mark(turn: Turn, pending: Any, decided: str) -> None:
+    """Replace the preview's buttons with what happened, so nobody presses them again."""
+    message_id = getattr(turn.event, "message_id", None)
+    if message_id:
+        await turn.outbox.update(
+            turn.place, message_id, import_preview_card(pending.preview, pending.id, decided=decided)
+        )
+
+
+async def on_accept(turn: Turn) -> None:
+    pending = await _pending_here(turn)
+    if pending is None:
+        await turn.outbox.notify(turn.place, GONE, user_id=turn.event.actor.user_id)
+        return
+    before = await latest(turn)
+    decision = await turn.storage.imports.accept(
+        turn.workspace_id, pending.id, actor=turn.event.actor.user_id, note=f"CSV import: {pending.source_name}"
+    )
+    if not decision.done:
+        await _refuse(turn, decision)
+        return
+    saved = decision.baseline
+    after = await turn.run(compute_answer, saved.data, [], False, False)
+    was = ""
+    if before is not None:
+        previous = await turn.run(compute_answer, before.data, [], False, False)
+        if previous.baseline is not None:
+            was = f" (was {pct(previous.baseline['p_hit'])} with v{before.version})"
+    chance = f" P(reach target) is now {pct(after.baseline['p_hit'])}{was}." if after.baseline is not None else ""
+    await _mark(turn, decision.pending, f"Used as baseline v{saved.version} by {_who(turn)}")
+    await turn.reply(
+        f"Baseline v{saved.version} saved from {pending.source_name} by {_who(turn)}: "
+        f"{saved.deal_count:,} open deals.{chance}",
+        thread_id=turn.answer_thread(),
+    )
+
+
+async def on_cancel(turn: Turn) -> None:
+    pending = await _pending_here(turn)
+    if pending is None:
+        await turn.outbox.notify(turn.place, GONE, user_id=turn.event.actor.user_id)
+        return
+    decision = await turn.storage.imports.cancel(turn.workspace_id, pending.id, actor=turn.event.actor.user_id)
+    if not decision.done:
+        await _refuse(turn, decision)
+        return
+    await _mark(turn, decision.pending, f"Cancelled by {_who(turn)}: nothing was stored")
+    await turn.outbox.notify(
+        turn.place, f"Import of {pending.source_name} cancelled; nothing was stored.", user_id=turn.event.actor.user_id
+    )
+
+
+async def on_import_command(turn: Turn) -> None:
+    await turn.reply(import_help_card(), thread_id=turn.answer_thread())
+
+
+def register(router: Router) -> None:
+    router.file_shared(on_file)
+    router.command("import", on_import_command)
+    router.action(ACCEPT_ACTION, on_accept)
+    router.action(CANCEL_ACTION, on_cancel)

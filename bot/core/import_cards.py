@@ -1,0 +1,184 @@
+"""Cards of a CSV import: the preview with "Use as baseline" / "Cancel", the refusals, and how to import.
+
+Owns what a person sees before anything is stored: rows read and what became of them, the pipeline in the
+period (total and weighted), deals outside it, the drivers fitted from history with their sample sizes and
+warnings (and whether the new baseline uses them), the rejected rows by line number (capped), and the chance
+of reaching the target with the new baseline. Pure functions of the preview JSON that bot.core.import_flow
+builds (and storage keeps), so a decided card can be re-rendered later without the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.cards import Button, Card, Fact, Facts, Text
+from bot.core.formatting import driver_value, money, number, pct
+from bot.core.scenario_cards import trim_title
+
+__all__ = [
+    "ACCEPT_ACTION",
+    "CANCEL_ACTION",
+    "import_preview_card",
+    "import_error_card",
+    "import_mapping_card",
+    "import_help_card",
+    "import_help_text",
+]
+
+ACCEPT_ACTION = "import.accept"
+CANCEL_ACTION = "import.cancel"
+_LINE = 240  # a rejected row's message is cut here: the card must stay readable (and under Slack's limits)
+
+
+def _cur(preview: dict[str, Any]) -> str:
+    return preview.get("currency") or "USD"
+
+
+def _counts_line(preview: dict[str, Any]) -> str:
+    c = preview["counts"]
+    rows = f"{c['read']:,} row{'' if c['read'] == 1 else 's'}"
+    return (
+        f"{preview['format']}: {rows} read: {c['open']:,} open, {c['won']:,} won, {c['lost']:,} lost, "
+        f"{c['rejected']:,} rejected."
+    )
+
+
+def _driver_line(driver: dict[str, Any], cur: str) -> str:
+    name, label = driver["name"], driver["label"]
+    fitted, used = driver.get("fitted"), driver.get("value")
+    if fitted is None:
+        kept = f": keeps {driver_value(name, used, cur)}" if used is not None else ""
+        return f"- {label}: nothing to fit it from{kept}"
+    shown = driver_value(name, fitted, cur)
+    if driver.get("cv") is not None and name in ("deal_size", "cycle_weeks"):
+        shown += f" (cv {number(driver['cv'])})"
+    line = f"- {label}: {shown} from a sample of {driver['sample']:,}"
+    if driver.get("trusted"):
+        return line + " (used)"
+    warning = driver.get("warning") or "sample too small"
+    kept = f"; keeps {driver_value(name, used, cur)}" if used is not None else ""
+    return f"{line}: {warning}{kept}"
+
+
+def _report_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for error in report.get("row_errors", []):
+        column = f" {error['column']}:" if error.get("column") else ""
+        lines.append(trim_title(f"- line {error['line']}:{column} {error['message']}", _LINE))
+    if report.get("more_row_errors"):
+        lines.append(f"- … and {report['more_row_errors']:,} more")
+    return lines
+
+
+def _notes(preview: dict[str, Any]) -> list[str]:
+    return [trim_title(f"Note: {w}", _LINE) for w in (preview.get("report") or {}).get("warnings", [])]
+
+
+def _body(preview: dict[str, Any]) -> list:
+    cur = _cur(preview)
+    outside = preview["outside"]
+    facts = [
+        Fact("Period", f"{preview['as_of']} → {preview['period_end']} ({preview['period_note']})"),
+        Fact("Open deals in period", f"{preview['in_period']:,}"),
+        Fact(
+            "Pipeline in period",
+            f"{money(preview['pipeline_total'], cur)} total, {money(preview['pipeline_weighted'], cur)} weighted",
+        ),
+        Fact(
+            "Outside the period",
+            f"{outside['count']:,} open deal{'' if outside['count'] == 1 else 's'} ({outside['overdue']:,} overdue, "
+            f"{outside['later']:,} later), "
+            "left out of the forecast",
+        ),
+    ]
+    if preview.get("target") is not None:
+        facts.append(Fact("Target", money(preview["target"], cur)))
+    if preview.get("booked") is not None:
+        source = "won deals since the period began" if preview.get("booked_from_file") else "kept from the baseline"
+        facts.append(Fact("Booked so far", f"{money(preview['booked'], cur)} ({source})"))
+    if preview.get("p_hit") is not None:
+        before = preview.get("p_hit_before")
+        was = f" (now {pct(before)})" if before is not None else ""
+        facts.append(Fact("P(reach target)", f"{pct(preview['p_hit'])} with this baseline{was}"))
+    blocks: list = [Text(_counts_line(preview)), Facts(tuple(facts))]
+    drivers = preview.get("drivers") or []
+    if drivers:
+        blocks.append(Text("*Drivers fitted from history*\n" + "\n".join(_driver_line(d, cur) for d in drivers)))
+    rejected = _report_lines(preview.get("report") or {})
+    if rejected:
+        blocks.append(Text("*Rejected rows* (left out; the other rows import)\n" + "\n".join(rejected)))
+    notes = _notes(preview)
+    if notes:
+        blocks.append(Text("\n".join(notes)))
+    return blocks
+
+
+def import_preview_card(preview: dict[str, Any], import_id: int | None, *, decided: str | None = None) -> Card:
+    """The preview with "Use as baseline" and "Cancel" (value {"import_id": id}); `decided` replaces the
+    buttons with what happened ("Used as baseline v3 by ...") once someone pressed one."""
+    blocks = _body(preview)
+    buttons: tuple[Button, ...] = ()
+    if decided is None:
+        blocks.append(
+            Text(
+                f"Nothing is stored until someone in this channel presses *Use as baseline*. The new baseline keeps "
+                f"the target and any driver not fitted from {preview['base_note']}."
+            )
+        )
+        value = {"import_id": import_id}
+        buttons = (
+            Button("Use as baseline", ACCEPT_ACTION, value, style="primary"),
+            Button("Cancel", CANCEL_ACTION, value),
+        )
+    title = trim_title(f"Import preview: {preview['source']}")
+    return Card(title=title, blocks=tuple(blocks), buttons=buttons, footer=decided, kind="import")
+
+
+def import_error_card(preview: dict[str, Any], problem: str) -> Card:
+    """A file that cannot be imported at all (or would give an invalid baseline): why, and nothing pending."""
+    lines = [trim_title(f"- {line}", _LINE) for line in problem.split("; ") if line][:10]
+    blocks: list = [Text("\n".join(lines) or "The file could not be read.")]
+    rejected = _report_lines(preview.get("report") or {})
+    if rejected:
+        blocks.append(Text("*Rows with problems*\n" + "\n".join(rejected)))
+    notes = _notes(preview)
+    if notes:
+        blocks.append(Text("\n".join(notes)))
+    blocks.append(
+        Text("Nothing was stored; the channel's baseline is unchanged. “/scenario import” shows the formats.")
+    )
+    return Card(title=trim_title(f"Could not import {preview['source']}"), blocks=tuple(blocks), kind="error")
+
+
+def import_mapping_card(preview: dict[str, Any], problem: str) -> Card:
+    """An unknown layout: the suggested mapping and how to confirm it (rename the columns and upload again)."""
+    suggested = "\n".join(f"- {line}" for line in str(preview.get("mapping") or "").splitlines()[:15])
+    text = (
+        "I do not recognise this layout (it is not a Salesforce or HubSpot export). This is how I would read it; "
+        "the percentages say how sure I am of each column:"
+    )
+    confirm = (
+        "To confirm, rename the columns in the file to the names I know and upload it again: "
+        "Id, Name, Amount, Probability (%), Close Date, Stage, Owner (the bot's own export layout), or export "
+        "straight from Salesforce or HubSpot. Nothing was stored."
+    )
+    blocks = (Text(text), Text(suggested or "- (no column matched)"), Text(confirm))
+    return Card(title=trim_title(f"Which column is which in {preview['source']}?"), blocks=blocks, kind="error")
+
+
+def import_help_text() -> str:
+    return (
+        "Upload a CSV export of your opportunities: in a DM with me, or in a channel in a message that "
+        "@mentions me. I show a preview (rows read, pipeline in the period, drivers fitted from your history, "
+        "rejected rows by line) and store nothing until someone presses *Use as baseline*.\n"
+        "*Formats*: Salesforce opportunity report (Export > Details only, CSV), HubSpot deal export (CSV), and "
+        "my own pipeline export (Id, Name, Amount, Probability (%), Close Date, Stage, Owner). Other layouts: I "
+        "suggest which column is which; rename the columns and upload again. Up to 50 MB; UTF-8, UTF-16 or "
+        "Windows-1252; comma, semicolon, tab or pipe separated.\n"
+        "*Period*: this channel's baseline period, or without a baseline today to the end of the quarter.\n"
+        "Admins: “python -m bot baseline import FILE.csv --platform slack --workspace ID --channel ID --yes”."
+    )
+
+
+def import_help_card() -> Card:
+    return Card(title="Importing your pipeline from a CSV", blocks=(Text(import_help_text()),), kind="help")

@@ -1,0 +1,187 @@
+"""Preparing a CSV import for the preview: which period, which baseline it builds on, what the card shows.
+
+Owns the rules shared by the chat (Slack, Teams, console), `baseline import FILE.csv` and `ask --csv`:
+- the period: the channel's baseline's `as_of` and `period_end` when it has one; without one, today and the
+  end of the current quarter (and `booked` = won deals since the quarter began), and the preview says so;
+- what the new baseline builds on: the channel's latest baseline, else the shipped sample team (for the
+  target and any driver the file's history cannot give), and the preview says that too;
+- rejected rows do not block: the other rows import when accepted (docs/csv-import.md); a file-level error
+  or a baseline the engine refuses gives `problem` and no candidate;
+- the preview as plain JSON (stored with the pending import, rendered by bot.core.import_cards).
+
+`prepare_import` is one picklable, CPU-bound call (parse, validate, fit, two forecasts): run it in the
+executor. `csv_file_problem` is the cheap check adapters make before downloading anything.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.core.csv_import import MAX_BYTES, ImportResult, parse_crm_csv
+from engine.baseline import BaselineError, parse_baseline
+from engine.forecast import forecast
+
+__all__ = [
+    "PreparedImport",
+    "prepare_import",
+    "import_period",
+    "quarter_bounds",
+    "csv_file_problem",
+    "CSV_SUFFIXES",
+    "MAX_BYTES",
+    "ROW_ERRORS_SHOWN",
+]
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+ROW_ERRORS_SHOWN = 10  # in the chat preview; the CLI prints the importer's full capped report
+_DRIVER_LABELS = {
+    "win_rate": "Win rate",
+    "deal_size": "Deal size",
+    "cycle_weeks": "Sales cycle",
+    "new_opps_per_rep_week": "New opps per rep per week",
+    "reps": "Reps",
+}
+
+
+def csv_file_problem(name: str, size: int | None, max_bytes: int = MAX_BYTES) -> str | None:
+    """Why a shared file cannot be imported (not a CSV, too big), or None. Checked before downloading."""
+    shown = name or "that file"
+    if not (name or "").lower().endswith(CSV_SUFFIXES):
+        return (
+            f"{shown} is not a CSV file, so I cannot import it. Export your opportunities as CSV "
+            "(Salesforce: Export > Details only > Comma Delimited .csv; HubSpot: Export > CSV) and upload that."
+        )
+    if size is not None and size > max_bytes:
+        return (
+            f"{shown} is {size / 1_000_000:,.1f} MB; I import files up to {max_bytes // 1_000_000} MB. "
+            "Filter the report (e.g. to the last 12 months and this quarter's pipeline) and upload it again."
+        )
+    return None
+
+
+def quarter_bounds(today: date) -> tuple[date, date]:
+    """The first and last day of `today`'s calendar quarter."""
+    first_month = (today.month - 1) // 3 * 3 + 1
+    last_month = first_month + 2
+    return date(today.year, first_month, 1), date(
+        today.year, last_month, calendar.monthrange(today.year, last_month)[1]
+    )
+
+
+def import_period(base: dict[str, Any] | None, today: date) -> tuple[date, date, date | None, str]:
+    """(as_of, period_end, period_start or None, a sentence saying where the period came from)."""
+    if base and base.get("as_of") and base.get("period_end"):
+        as_of, end = date.fromisoformat(str(base["as_of"])), date.fromisoformat(str(base["period_end"]))
+        return as_of, end, None, "the period of the channel's baseline"
+    start, end = quarter_bounds(today)
+    if end <= today:  # the last day of a quarter: forecast the next one rather than an empty period
+        start, end = quarter_bounds(end + timedelta(days=1))
+    return today, end, start, "no baseline yet: today to the end of the quarter"
+
+
+@dataclass(frozen=True)
+class PreparedImport:
+    """What the preview needs: `candidate` is the baseline to store on accept (None when nothing can be
+    imported, then `problem` says why); `preview` is plain JSON for the card; `needs_mapping` marks an
+    unknown layout (then `preview["mapping"]` lists the suggested columns)."""
+
+    preview: dict[str, Any]
+    candidate: dict[str, Any] | None = None
+    problem: str | None = None
+    needs_mapping: bool = False
+    report_text: str = ""
+
+
+def _p_hit(data: dict[str, Any] | None) -> float | None:
+    if not data:
+        return None
+    try:
+        return forecast(parse_baseline(data), weekly=False, sensitivity=False).p_hit
+    except BaselineError:
+        return None
+
+
+def _drivers(result: ImportResult, candidate: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each fitted driver with its sample, whether the new baseline uses it, and the value it will have."""
+    out = []
+    assert result.drivers is not None
+    for fitted in result.drivers.all():
+        used = (candidate or {}).get(fitted.name)
+        used_value = used.get("mean") if isinstance(used, dict) else used
+        out.append(
+            {
+                "name": fitted.name,
+                "label": _DRIVER_LABELS.get(fitted.name, fitted.name),
+                "fitted": fitted.value,
+                "cv": fitted.cv,
+                "sample": fitted.sample,
+                "trusted": fitted.trusted,
+                "warning": fitted.warning,
+                "value": used_value,
+            }
+        )
+    return out
+
+
+def _preview(result: ImportResult, name: str, period_note: str, base_note: str) -> dict[str, Any]:
+    c = result.counts
+    outside = result.outside_period
+    overdue = sum(d.close_date < result.as_of for d in outside)
+    return {
+        "source": name,
+        "format": result.format_label,
+        "currency": result.currency,
+        "as_of": result.as_of.isoformat(),
+        "period_end": result.period_end.isoformat(),
+        "period_note": period_note,
+        "base_note": base_note,
+        "counts": {"read": c.read, "open": c.open, "won": c.won, "lost": c.lost, "rejected": c.rejected},
+        "in_period": len(result.in_period),
+        "pipeline_total": result.pipeline_total,
+        "pipeline_weighted": result.pipeline_weighted,
+        "outside": {"count": len(outside), "overdue": overdue, "later": len(outside) - overdue},
+        "booked": result.booked_in_period,
+        "report": result.report.to_dict(cap=ROW_ERRORS_SHOWN),
+    }
+
+
+def prepare_import(
+    data: bytes,
+    *,
+    name: str,
+    base: dict[str, Any] | None,
+    today: date,
+    fallback: dict[str, Any] | None = None,
+    base_label: str = "this channel's baseline",
+) -> PreparedImport:
+    """Parse `data` against `base` (the channel's latest baseline, or None: then `fallback`, the sample team,
+    gives the target and the drivers the history cannot) and build the preview and the candidate baseline."""
+    as_of, period_end, period_start, period_note = import_period(base, today)
+    result = parse_crm_csv(data, as_of=as_of, period_end=period_end, period_start=period_start)
+    start = base or fallback
+    base_note = base_label if base else "the sample team (this channel has no baseline yet)"
+    preview = _preview(result, name, period_note, base_note)
+    if result.report.blocked:
+        if result.needs_mapping and result.mapping is not None:
+            preview["mapping"] = result.mapping.describe()
+        problem = "; ".join(result.report.file_errors)
+        return PreparedImport(
+            preview, problem=problem, needs_mapping=result.needs_mapping, report_text=result.report.to_text()
+        )
+    try:
+        candidate = result.to_baseline(start)
+    except BaselineError as exc:
+        preview["drivers"] = _drivers(result, None)
+        problem = "the new baseline would not be valid: " + "; ".join(exc.problems)
+        return PreparedImport(preview, problem=problem, report_text=result.report.to_text())
+    preview["drivers"] = _drivers(result, candidate)
+    preview["target"] = candidate.get("target")
+    preview["booked_from_file"] = preview["booked"] is not None
+    preview["booked"] = candidate.get("booked")
+    preview["deals"] = len(candidate.get("pipeline") or [])
+    preview["p_hit"] = _p_hit(candidate)
+    preview["p_hit_before"] = _p_hit(base)
+    return PreparedImport(preview, candidate=candidate, report_text=result.report.to_text())
