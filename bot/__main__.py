@@ -2,8 +2,8 @@
 and `teams-manifest` (the Teams app package).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
-an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show,
-2 bad input or configuration. The commands themselves live in bot/cli/*.
+an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show (or a
+CSV preview stored nothing: re-run with --yes), 2 bad input or configuration. The commands themselves live in bot/cli/*.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from bot.cli import CommandError
 from bot.cli import ask as ask_command
 from bot.cli import baselines as baseline_commands
+from bot.cli import csv_import as csv_commands
 from bot.cli import run as run_commands
 
 __all__ = ["main", "build_parser"]
@@ -36,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one question and exit (no database)")
     ask.add_argument("question", help='e.g. "what if win rate drops to 20%%"')
-    ask.add_argument("--baseline", metavar="FILE.json", help="baseline JSON (default: the shipped sample team)")
+    source = ask.add_mutually_exclusive_group()
+    source.add_argument("--baseline", metavar="FILE.json", help="baseline JSON (default: the shipped sample team)")
+    source.add_argument(
+        "--csv",
+        metavar="FILE.csv",
+        help="a CRM export: its pipeline and fitted drivers on the sample team, today to the end of the quarter",
+    )
     ask.add_argument("--json", action="store_true", help="print intent, changes and forecasts as JSON")
 
     teams = sub.add_parser("teams-manifest", help="write the Microsoft Teams app package (manifest.json + icons)")
@@ -46,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     baseline = sub.add_parser("baseline", help="import or show a channel's baseline")
     bsub = baseline.add_subparsers(dest="baseline_command", required=True, metavar="ACTION")
-    imp = bsub.add_parser("import", help="store FILE.json as the channel's new baseline version")
-    imp.add_argument("file", metavar="FILE.json")
+    imp = bsub.add_parser("import", help="store FILE.json (or a CRM export FILE.csv) as the channel's new version")
+    imp.add_argument("file", metavar="FILE.json|FILE.csv")
+    imp.add_argument("--yes", action="store_true", help="FILE.csv: store it after the preview (without: preview only)")
     show = bsub.add_parser("show", help="print the channel's latest baseline")
     show.add_argument("--json", action="store_true", help="print the baseline JSON (DESIGN section 6)")
     for p in (imp, show):
@@ -66,9 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             return run_commands.console(db_url=args.db, show=args.show)
         if args.command == "ask":
-            return ask_command.ask(args.question, baseline_file=args.baseline, as_json=args.json)
+            return ask_command.ask(args.question, baseline_file=args.baseline, csv_file=args.csv, as_json=args.json)
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)
+        if args.baseline_command == "import" and args.file.lower().endswith(".csv"):
+            return csv_commands.import_csv(
+                args.file,
+                platform=args.platform,
+                workspace=args.workspace,
+                channel=args.channel,
+                db_url=args.db,
+                yes=args.yes,
+            )
         if args.baseline_command == "import":
             return baseline_commands.import_file(
                 args.file, platform=args.platform, workspace=args.workspace, channel=args.channel, db_url=args.db

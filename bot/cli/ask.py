@@ -1,4 +1,4 @@
-"""`python -m bot ask [--baseline FILE.json] [--json] "QUESTION"`: one answer, no database.
+"""`python -m bot ask [--baseline FILE.json | --csv FILE.csv] [--json] "QUESTION"`: one answer, no database.
 
 Owns answering a question outside any chat: the same parser, engine and card builders as the bot, printed
 as the console would show the card, or as JSON (`intent`, `changes`, `baseline` and `scenario` forecasts,
@@ -91,8 +91,13 @@ def answer(question: str, data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def ask(question: str, *, baseline_file: str | None = None, as_json: bool = False) -> int:
-    data = read_baseline_file(baseline_file) if baseline_file else sample_baseline()
+def ask(question: str, *, baseline_file: str | None = None, csv_file: str | None = None, as_json: bool = False) -> int:
+    if csv_file:
+        from bot.cli.csv_import import baseline_from_csv  # the importer loads only when asked for
+
+        data = baseline_from_csv(csv_file)
+    else:
+        data = read_baseline_file(baseline_file) if baseline_file else sample_baseline()
     result = answer(question, data)
     card = result.pop("card")
     if as_json:

@@ -1,0 +1,118 @@
+"""`python -m bot baseline import FILE.csv ... [--yes]` and the CSV half of `python -m bot ask --csv FILE.csv`.
+
+Owns the operator's CSV import: the same preview as the chat (bot.core.import_flow, bot.core.import_cards)
+printed as text; without --yes nothing is stored and the exit code is 1 (re-run with --yes); with --yes the
+candidate is stored as the channel's next baseline version in one transaction. A file that cannot be
+imported prints the importer's line-numbered report on stderr and exits 2, storing nothing. Rejected rows
+do not block (as in the chat): the preview lists them and the other rows import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.cli import CommandError
+from bot.console.render import render_text
+from bot.core.features.baseline import sample_baseline
+from bot.core.formatting import pct
+from bot.core.import_cards import import_preview_card
+from bot.core.import_flow import PreparedImport, csv_file_problem, prepare_import
+from engine.baseline import parse_baseline
+from engine.forecast import forecast
+
+__all__ = ["read_csv_file", "import_csv", "baseline_from_csv"]
+
+
+def read_csv_file(path: str) -> bytes:
+    """The file's bytes, or CommandError (not found, unreadable, not a CSV, too big)."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read it ({exc.strerror})") from None
+    problem = csv_file_problem(file.name, size)
+    if problem:
+        raise CommandError(f"{path}: {problem}")
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def _refusal(path: str, prepared: PreparedImport) -> CommandError:
+    lines = [f"{path}: nothing imported: {prepared.problem}"]
+    if prepared.needs_mapping and prepared.preview.get("mapping"):
+        lines.append("Suggested columns (rename the file's columns to these and run again):")
+        lines += [f"  {line}" for line in str(prepared.preview["mapping"]).splitlines()]
+    report = [line for line in prepared.report_text.splitlines() if not line.startswith("File: ")]
+    lines += report
+    return CommandError("\n".join(lines))
+
+
+def baseline_from_csv(path: str, *, today: date | None = None) -> dict[str, Any]:
+    """For `ask --csv`: the sample team's target and drivers, with the CSV's pipeline and the drivers its history
+    fits, over today to the end of the quarter. CommandError with the report when the file cannot be imported."""
+    data = read_csv_file(path)
+    prepared = prepare_import(
+        data, name=Path(path).name, base=None, today=today or date.today(), fallback=sample_baseline()
+    )
+    if prepared.candidate is None:
+        raise _refusal(path, prepared)
+    return prepared.candidate
+
+
+def import_csv(
+    path: str,
+    *,
+    platform: str,
+    workspace: str,
+    channel: str,
+    db_url: str | None = None,
+    yes: bool = False,
+    today: date | None = None,
+) -> int:
+    from bot.cli.run import database_url, open_storage  # the storage stack loads only for commands that use it
+
+    data = read_csv_file(path)
+    where = f"{platform}/{workspace}/{channel}"
+
+    async def run() -> tuple[PreparedImport, Any, Any]:
+        storage = await open_storage(database_url(db_url))
+        try:
+            ws = await storage.workspaces.ensure(platform, workspace)
+            stored = await storage.baselines.latest(ws.id, channel)
+            label = f"{where} baseline v{stored.version}" if stored is not None else "the sample team"
+            prepared = prepare_import(
+                data,
+                name=Path(path).name,
+                base=None if stored is None else stored.data,
+                today=today or date.today(),
+                fallback=sample_baseline(),
+                base_label=label,
+            )
+            saved = None
+            if yes and prepared.candidate is not None:
+                saved = await storage.baselines.save(
+                    ws.id, channel, prepared.candidate, created_by="cli", note=f"CSV import: {path}"
+                )
+            return prepared, stored, saved
+        finally:
+            await storage.dispose()
+
+    prepared, stored, saved = asyncio.run(run())
+    if prepared.candidate is None:
+        raise _refusal(path, prepared)
+    next_version = (stored.version if stored is not None else 0) + 1
+    if saved is None:
+        decided = f"Not stored yet: re-run with --yes to store it as {where} baseline v{next_version}."
+        print(render_text(import_preview_card(prepared.preview, None, decided=decided)))
+        raise CommandError(f"nothing stored: re-run with --yes to store {path} as {where} baseline", exit_code=1)
+    chance = pct(forecast(parse_baseline(saved.data), weekly=False, sensitivity=False).p_hit)
+    decided = f"baseline v{saved.version} saved for {where}: {saved.deal_count} deals, P(reach target) {chance}"
+    print(render_text(import_preview_card(prepared.preview, None, decided=decided)))
+    return 0

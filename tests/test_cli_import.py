@@ -1,0 +1,115 @@
+"""`baseline import FILE.csv` and `ask --csv` through `main(argv)`: preview without --yes stores nothing (exit 1),
+--yes stores one version, a bad file prints the line-numbered report on stderr (exit 2) and stores nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot.__main__ import main
+from bot.core.csv_import import parse_crm_csv
+from bot.core.csv_import.sample import salesforce_export
+from bot.core.features.baseline import sample_baseline
+from bot.core.import_flow import import_period
+from engine.baseline import parse_baseline
+from engine.forecast import forecast
+from storage import Storage
+from storage.migrate import upgrade
+from tests.db_fixtures import run_sync
+
+EXPORT = salesforce_export(300)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def ops(tmp_path, capsys):
+    """A migrated database whose channel slack/T1/C1 holds the sample team as v1, and the --where arguments."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}"
+    upgrade(url)
+    team = tmp_path / "team.json"
+    team.write_text(json.dumps(sample_baseline()))
+    where = ["--platform", "slack", "--workspace", "T1", "--channel", "C1", "--db", url]
+    assert run(capsys, "baseline", "import", str(team), *where)[0] == 0
+    return url, where
+
+
+def versions(url: str) -> list[int]:
+    async def read():
+        storage = Storage.from_url(url)
+        try:
+            ws = await storage.workspaces.ensure("slack", "T1")
+            return [v.version for v in await storage.baselines.history(ws.id, "C1")]
+        finally:
+            await storage.dispose()
+
+    return run_sync(read)
+
+
+def test_preview_without_yes_stores_nothing_and_says_how(ops, tmp_path, capsys):
+    url, where = ops
+    path = tmp_path / "pipeline.csv"
+    path.write_bytes(EXPORT)
+    code, out, err = run(capsys, "baseline", "import", str(path), *where)
+    assert code == 1
+    assert "Import preview: pipeline.csv" in out and "300 rows read" in out and "Win rate:" in out
+    assert "re-run with --yes" in err and versions(url) == [1]
+
+
+def test_yes_stores_one_new_version_with_the_files_pipeline(ops, tmp_path, capsys):
+    url, where = ops
+    path = tmp_path / "pipeline.csv"
+    path.write_bytes(EXPORT)
+    code, out, err = run(capsys, "baseline", "import", str(path), *where, "--yes")
+    assert code == 0, err
+    expected = parse_crm_csv(EXPORT, as_of=date(2026, 11, 16), period_end=date(2026, 12, 31))
+    assert f"baseline v2 saved for slack/T1/C1: {expected.counts.open} deals" in out
+    assert versions(url) == [2, 1]
+
+
+def test_a_bad_file_prints_the_report_on_stderr_and_stores_nothing(ops, tmp_path, capsys):
+    url, where = ops
+    path = tmp_path / "broken.csv"
+    path.write_text("Opportunity Name,Stage,Close Date\nAcme,Prospecting,12/1/2026\n")
+    code, out, err = run(capsys, "baseline", "import", str(path), *where, "--yes")
+    assert code == 2 and out == ""
+    assert "broken.csv: nothing imported: missing required column(s)" in err and "Amount" in err
+    assert "Traceback" not in err and versions(url) == [1]
+
+
+def test_an_unknown_layout_prints_the_suggested_mapping(ops, tmp_path, capsys):
+    url, where = ops
+    path = tmp_path / "sheet.csv"
+    path.write_text("Deal,Value,Expected close date,Chance\nAcme,1000,12/1/2026,40\n")
+    code, _, err = run(capsys, "baseline", "import", str(path), *where, "--yes")
+    assert code == 2 and "amount <- 'Value'" in err and versions(url) == [1]
+
+
+def test_ask_with_a_csv_answers_on_the_files_pipeline(tmp_path, capsys):
+    path = tmp_path / "pipeline.csv"
+    path.write_bytes(EXPORT)
+    code, out, err = run(capsys, "ask", "--csv", str(path), "--json", "what if win rate drops to 20%")
+    assert code == 0, err
+    answer = json.loads(out)
+    today = date.today()
+    as_of, end, start, _ = import_period(None, today)
+    result = parse_crm_csv(EXPORT, as_of=as_of, period_end=end, period_start=start)
+    expected = forecast(parse_baseline(result.to_baseline(sample_baseline())))
+    assert answer["baseline"]["p_hit"] == pytest.approx(expected.p_hit, abs=1e-12)
+    assert answer["baseline"]["open_deals"] == len(result.in_period)
+    assert answer["changes"][0]["driver"] == "win_rate"
+
+
+def test_ask_with_a_bad_csv_says_why(tmp_path, capsys):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    code, out, err = run(capsys, "ask", "--csv", str(path), "do we reach the target?")
+    assert code == 2 and out == "" and "nothing imported" in err and "Traceback" not in err
+    code, _, err = run(capsys, "ask", "--csv", str(tmp_path / "missing.csv"), "do we reach the target?")
+    assert code == 2 and "no such file" in err
