@@ -1,5 +1,6 @@
-"""`baseline import FILE.csv` and `ask --csv` through `main(argv)`: preview without --yes stores nothing (exit 1),
---yes stores one version, a bad file prints the line-numbered report on stderr (exit 2) and stores nothing."""
+"""`baseline import FILE.csv`, `ask --csv` (through `main(argv)`) and the console's `/import PATH`: a preview
+without --yes stores nothing (exit 1), --yes stores one version, a bad file prints the line-numbered report on
+stderr (exit 2) and stores nothing; at the console `/click 1` on the preview stores it."""
 
 from __future__ import annotations
 
@@ -113,3 +114,34 @@ def test_ask_with_a_bad_csv_says_why(tmp_path, capsys):
     assert code == 2 and out == "" and "nothing imported" in err and "Traceback" not in err
     code, _, err = run(capsys, "ask", "--csv", str(tmp_path / "missing.csv"), "do we reach the target?")
     assert code == 2 and "no such file" in err
+
+
+async def test_the_console_imports_a_file_and_click_one_uses_it(tmp_path, tmp_path_factory):
+    from bot.console.outbox import ConsoleOutbox
+    from bot.console.repl import ConsoleSession, ensure_sample_baseline
+    from bot.core.assistant import Assistant
+    from tests.core.harness import TODAY, migrated_copy
+
+    storage = Storage.from_url(migrated_copy(tmp_path, tmp_path_factory.getbasetemp()))
+    assistant = Assistant(storage, today=TODAY, charts=False)
+    screen: list[str] = []
+    session = ConsoleSession(assistant, ConsoleOutbox(screen.append, charts_dir=tmp_path / "charts"))
+    try:
+        await ensure_sample_baseline(storage, "local", "console")
+        (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+        await session.handle_line(f"/import {tmp_path / 'notes.pdf'}")
+        assert "notes.pdf is not a CSV file" in screen[-1]
+        await session.handle_line(f"/import {tmp_path / 'nowhere.csv'}")
+        assert "cannot read it" in screen[-1]
+        path = tmp_path / "pipeline.csv"
+        path.write_bytes(EXPORT)
+        await session.handle_line(f"/import {path}")
+        shown = "\n".join(screen)
+        assert "Import preview: pipeline.csv" in shown and "[1] Use as baseline  [2] Cancel" in shown
+        await session.handle_line("/click 1")
+        assert "Baseline v2 saved from pipeline.csv by You" in "\n".join(screen[-3:])
+        ws = await storage.workspaces.ensure("console", "local")
+        assert (await storage.baselines.latest(ws.id, "console")).version == 2
+    finally:
+        await assistant.close()
+        await storage.dispose()

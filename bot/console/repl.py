@@ -3,7 +3,8 @@
 Owns turning typed lines into neutral events for one console workspace and channel: a plain line is a
 question or command (MessageReceived via "console"); `/react :emoji: [N]` and `/unreact` are reactions on card
 N (default: the last card); `/reply [N] text` is a comment in card N's thread; `/click N` presses button N of
-the last card (a form it opens is asked for field by field); `/show slack|teams|off`; `/quit`.
+the last card (a form it opens is asked for field by field); `/import PATH` shares a CSV file with the bot (the
+import preview; `/click 1` uses it as the baseline); `/show slack|teams|off`; `/quit`.
 `ConsoleSession.handle_line` is the whole behaviour, so tests drive it without a terminal.
 """
 
@@ -12,12 +13,23 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.console.outbox import ConsoleOutbox
 from bot.console.render import render_form_prompt
 from bot.core.assistant import Assistant
-from bot.core.events import ActionInvoked, Actor, FormSubmitted, MessageReceived, Place, ReactionChanged, ThreadReply
+from bot.core.events import (
+    ActionInvoked,
+    Actor,
+    FileShared,
+    FormSubmitted,
+    MessageReceived,
+    Place,
+    ReactionChanged,
+    ThreadReply,
+)
 from bot.core.features.baseline import sample_baseline
+from bot.core.import_flow import csv_file_problem
 
 __all__ = ["ConsoleSession", "CONSOLE_HELP", "ensure_sample_baseline"]
 
@@ -26,6 +38,7 @@ CONSOLE_HELP = """Type a question, e.g. "what if win rate drops to 20%", or a co
 Console commands:
   /react :emoji: [N]   react to card N (default: the last card)      /unreact :emoji: [N]
   /reply [N] text      comment in card N's thread                      /click N   press button N of the last card
+  /import PATH         preview a CRM export (CSV) as this channel's baseline; /click 1 uses it
   /show slack|teams|off  also print each card as platform JSON         /quit"""
 
 
@@ -38,6 +51,18 @@ async def ensure_sample_baseline(storage, workspace_external_id: str, channel_id
         workspace.id, channel_id, sample_baseline(), created_by="console", note="sample baseline (first start)"
     )
     return True
+
+
+def _read_csv(typed: str) -> tuple[str, int, bytes] | str:
+    """(name, size, bytes) of the file at the typed path, or the message saying why not. The name and size are
+    checked before reading, as a chat adapter checks them before downloading."""
+    path = Path(typed.strip().strip("'\"")).expanduser()
+    try:
+        size = path.stat().st_size
+        problem = csv_file_problem(path.name, size)
+        return problem if problem else (path.name, size, path.read_bytes())
+    except OSError as exc:
+        return f"{path}: cannot read it ({exc.strerror or type(exc).__name__})"
 
 
 class ConsoleSession:
@@ -140,6 +165,7 @@ class ConsoleSession:
             "/unreact": lambda a, r: self._react(a, added=False),
             "/reply": self._reply,
             "/click": self._click,
+            "/import": self._import,
             "/show": self._show,
             "/help": self._help,
             "/quit": self._quit,
@@ -184,6 +210,18 @@ class ConsoleSession:
             self.actor, self.place, button.action_id, dict(button.value), message_id=message_id, trigger="console"
         )
         await self._dispatch(event)
+        return True
+
+    async def _import(self, args: list[str], rest: str) -> bool:
+        if not rest:
+            self._say("Usage: /import PATH, e.g. /import ~/Downloads/opportunities.csv")
+            return True
+        read = await asyncio.to_thread(_read_csv, rest)
+        if isinstance(read, str):
+            self._say(read)
+            return True
+        name, size, data = read
+        await self._dispatch(FileShared(self.actor, self.place, name, data, size, message_id=self._next_id("f")))
         return True
 
     async def _show(self, args: list[str], rest: str) -> bool:
