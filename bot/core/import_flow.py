@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+_MB = 1024 * 1024  # the importer's limit is 50 * 1024 * 1024 bytes: say "50 MB" as people count it
 ROW_ERRORS_SHOWN = 10  # in the chat preview; the CLI prints the importer's full capped report
 _DRIVER_LABELS = {
     "win_rate": "Win rate",
@@ -56,7 +57,7 @@ def csv_file_problem(name: str, size: int | None, max_bytes: int = MAX_BYTES) ->
         )
     if size is not None and size > max_bytes:
         return (
-            f"{shown} is {size / 1_000_000:,.1f} MB; I import files up to {max_bytes // 1_000_000} MB. "
+            f"{shown} is {size / _MB:,.1f} MB; I import files up to {max_bytes / _MB:,.0f} MB. "
             "Filter the report (e.g. to the last 12 months and this quarter's pipeline) and upload it again."
         )
     return None

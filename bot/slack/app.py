@@ -5,7 +5,9 @@ middleware that claims each delivery BEFORE Slack gets its ack (a retry is ackno
 database failure answers 500 so Slack delivers again), and the listeners. Each listener acknowledges
 first, translates the payload (bot.slack.translate) and hands the neutral event to
 `assistant.handle(event, SlackOutbox(client))` in a background task. The tasks are kept in a set: asyncio
-holds only weak references to tasks, and an unreferenced one can be garbage-collected mid-answer.
+holds only weak references to tasks, and an unreferenced one can be garbage-collected mid-answer. A file
+shared with the bot (DM, or a message that @mentions it) is downloaded in that task too (bot.slack.files),
+then handled as a FileShared event.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
-from bot.core.events import Event
+from bot.core.events import Event, FileShared
 from bot.slack import translate
+from bot.slack.files import download
 from bot.slack.outbox import SlackOutbox
 
 __all__ = ["build_slack_app", "SlackRuntime", "AssistantLike"]
@@ -41,18 +44,40 @@ class AssistantLike(Protocol):
 class SlackRuntime:
     """What the listeners share: the assistant, the outbox over the app's client, the running tasks."""
 
-    def __init__(self, assistant: AssistantLike, outbox: SlackOutbox) -> None:
+    def __init__(self, assistant: AssistantLike, outbox: SlackOutbox, client: Any = None, api_url: str = "") -> None:
         self.assistant = assistant
         self.outbox = outbox
+        self.client = client
+        self.api_url = api_url
         self.tasks: set[asyncio.Task[None]] = set()
+
+    def _keep(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def spawn(self, event: Event | None) -> None:
         """Run assistant.handle(event) after the ack, keeping a strong reference until it finishes."""
         if event is None:
             return
-        task = asyncio.create_task(self.assistant.handle(event, self.outbox))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._keep(self.assistant.handle(event, self.outbox))
+
+    def spawn_files(self, files: list[translate.SlackFile]) -> None:
+        """Download each shared file after the ack, then hand it to the assistant as FileShared."""
+        for shared in files:
+            self._keep(self._file(shared))
+
+    async def _file(self, shared: translate.SlackFile) -> None:
+        got = await download(self.client, shared, api_url=self.api_url)
+        if got.data is None:
+            await self.outbox.send(
+                shared.place, got.problem or "I could not read that file.", thread_id=shared.place.thread_id
+            )
+            return
+        event = FileShared(
+            shared.actor, shared.place, got.name, got.data, got.size, shared.delivery_id, shared.message_id
+        )
+        await self.assistant.handle(event, self.outbox)
 
     async def drain(self) -> None:
         """Wait for every answer in flight (tests; graceful shutdown)."""
@@ -85,7 +110,7 @@ def build_slack_app(settings: Settings, assistant: AssistantLike) -> AsyncApp:
         name="scenario-bot",
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    runtime = SlackRuntime(assistant, SlackOutbox(client))
+    runtime = SlackRuntime(assistant, SlackOutbox(client), client, slack.api_url)
     app.slack_runtime = runtime  # type: ignore[attr-defined]
     app.middleware(_inbox_middleware(assistant))
     _register(app, runtime)
@@ -131,10 +156,18 @@ def _register(app: AsyncApp, runtime: SlackRuntime) -> None:
 
     async def on_mention(ack, body, context) -> None:
         await ack()
+        files = translate.file_events(body, _tenant(context), context.get("bot_user_id"))
+        if files:  # "@Sales Scenario" with a CSV attached: the file is the request
+            runtime.spawn_files(files)
+            return
         runtime.spawn(translate.mention_event(body, _tenant(context), context.get("bot_user_id")))
 
     async def on_message(ack, body, context) -> None:
         await ack()
+        files = translate.file_events(body, _tenant(context), context.get("bot_user_id"))
+        if files:  # a CSV dropped into the DM with the bot
+            runtime.spawn_files(files)
+            return
         runtime.spawn(translate.message_event(body, _tenant(context), context.get("bot_user_id")))
 
     async def on_reaction(ack, body, context) -> None:

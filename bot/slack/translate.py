@@ -1,8 +1,9 @@
 """Slack payload -> neutral event: the one place that knows the shapes of Slack's inbound JSON.
 
 Owns the translation of slash commands, Events API events (app_mention, DM and thread messages, edits,
-deletions, reactions) and interactivity (block_actions, view_submission) into bot.core.events records,
-the delivery ids the inbox deduplicates on, and the private_metadata format of our modals.
+deletions, reactions, files shared with the bot) and interactivity (block_actions, view_submission) into
+bot.core.events records, the delivery ids the inbox deduplicates on, and the private_metadata format of our
+modals. A shared file becomes a `SlackFile` (what to download); bot.slack.files downloads it after the ack.
 
 Pure functions over plain dicts: no Bolt, no I/O, so every rule here is unit-tested directly. The tenant
 (`workspace_id`) is passed in by the caller from Bolt's context (enterprise id, else team id), never read
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.events import (
@@ -28,6 +30,8 @@ from bot.core.events import (
 
 __all__ = [
     "ACTION_PATTERN",
+    "SlackFile",
+    "file_events",
     "FORM_CALLBACK_PATTERN",
     "workspace_id",
     "delivery_id",
@@ -41,7 +45,7 @@ __all__ = [
     "strip_mentions",
 ]
 
-ACTION_PATTERN = re.compile(r"^card\.")
+ACTION_PATTERN = re.compile(r"^(card|import)\.")
 FORM_CALLBACK_PATTERN = re.compile(r"^form:(?P<form_id>.+)$")
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9_]+(?:\|[^>]*)?>")
 # Message subtypes that are ordinary human messages for our purposes; everything else (joins, topic
@@ -173,6 +177,40 @@ def message_event(body: dict[str, Any], tenant: str, bot_user_id: str | None) ->
             delivery_id=did,
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SlackFile:
+    """A file someone gave the bot: who, where (the answer goes in `place`), and Slack's file object as the event
+    carried it (`info`: id, name, size, url_private_download; sometimes only the id, then files.info is asked)."""
+
+    actor: Actor
+    place: Place
+    file_id: str
+    info: dict[str, Any] = field(default_factory=dict)
+    message_id: str | None = None
+    delivery_id: str | None = None
+
+
+def file_events(body: dict[str, Any], tenant: str, bot_user_id: str | None) -> list[SlackFile]:
+    """Files shared WITH the bot: a message with files in a DM (`message`, subtype file_share, channel_type im),
+    or a channel message with files that @mentions it (`app_mention` carries the message's `files`). Files posted
+    in a channel without a mention are not for us (nor is Slack's `file_shared` event, which fires for every file
+    in every channel the bot is in, so the app does not subscribe to it)."""
+    event = body.get("event") or {}
+    files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id")]
+    user = event.get("user")
+    if not files or not user or _is_bot(event, bot_user_id):
+        return []
+    kind, channel, ts = event.get("type"), event.get("channel", ""), event.get("ts")
+    if kind == "message" and event.get("subtype") in (None, "file_share") and event.get("channel_type") == "im":
+        place = _place(tenant, channel, event.get("thread_ts"))
+    elif kind == "app_mention":
+        place = _place(tenant, channel, event.get("thread_ts") or ts)  # answered in the message's thread
+    else:
+        return []
+    did = delivery_id(body)
+    return [SlackFile(_actor(user), place, f["id"], dict(f), ts, f"{did}:{f['id']}" if did else None) for f in files]
 
 
 def reaction_event(body: dict[str, Any], tenant: str, bot_user_id: str | None) -> ReactionChanged | None:

@@ -38,6 +38,7 @@ def test_manifest_scopes_are_least_privilege_and_each_is_explained():
             "channels:history",
             "reactions:read",
             "files:write",
+            "files:read",
         ]
     )
     for scope in scopes:

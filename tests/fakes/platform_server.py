@@ -11,6 +11,10 @@ bodies. A test can queue overrides per (method, path), e.g. one 429 with Retry-A
     [post] = await fake.wait_for("POST", "/api/chat.postMessage")
     post.body["blocks"]
 
+Files shared with the bot: `fake.add_file("pipeline.csv", data)` returns Slack's file object (id, name, size,
+url_private_download on this server); `files.info` answers it, and GET of that URL serves the bytes only with
+`Authorization: Bearer xoxb-...` (without it, a sign-in page, as Slack does).
+
 Bot Connector (Teams): activities whose serviceUrl is `fake.url + "/"` make the bot post replies to
 `POST /v3/conversations/{id}/activities[/{replyToId}]` (answered with a new activity id) and updates to
 `PUT /v3/conversations/{id}/activities/{activityId}`. `fake.jwks` is served as OpenID metadata under
@@ -89,7 +93,9 @@ class FakePlatform:
             "reactions.add": lambda r: {"ok": True},
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "files.info": self._file_info,
         }
+        self.files: dict[str, tuple[dict[str, Any], bytes]] = {}  # shared files: id -> (file object, bytes)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -142,6 +148,26 @@ class FakePlatform:
         """Every Web API call except auth.test (which Bolt makes once on its own)."""
         return [r for r in self.requests if r.path.startswith("/api/") and r.path != "/api/auth.test"]
 
+    def add_file(
+        self, name: str, data: bytes, *, mimetype: str = "text/csv", size: int | None = None
+    ) -> dict[str, Any]:
+        """A file someone shared: Slack's file object as events and files.info carry it (`size` may lie, to
+        imitate a file too big to download)."""
+        file_id = f"F{next(self._files):08d}"
+        obj = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1],
+            "size": len(data) if size is None else size,
+            "mode": "hosted",
+            "url_private": f"{self.url}/files-pri/{TEAM_ID}-{file_id}/{name}",
+            "url_private_download": f"{self.url}/files-pri/{TEAM_ID}-{file_id}/download/{name}",
+        }
+        self.files[file_id] = (obj, data)
+        return obj
+
     # The timeout parameter is the helper's public contract (tests read better with it than with a wrapper).
     async def wait_for(self, method: str, path: str, count: int = 1, timeout: float = 5.0) -> list[Recorded]:  # noqa: ASYNC109
         """Wait until at least `count` matching requests arrived; return them. Work after Slack's ack runs
@@ -178,6 +204,8 @@ class FakePlatform:
 
         if request.path.startswith("/upload/"):
             return web.Response(text="OK - " + str(len(recorded.body or b"")))
+        if request.path.startswith("/files-pri/"):
+            return self._download(request.path, recorded)
         if request.path.startswith("/api/"):
             return await self._slack_method(request.path.removeprefix("/api/"), recorded)
         if request.path.startswith("/v3/conversations/"):
@@ -256,10 +284,27 @@ class FakePlatform:
         file_id = f"F{next(self._files):08d}"
         return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
 
+    def _file_info(self, r: Recorded) -> dict[str, Any]:
+        found = self.files.get(str(r.json.get("file")))
+        return {"ok": True, "file": found[0]} if found else {"ok": False, "error": "file_not_found"}
+
+    def _download(self, path: str, recorded: Recorded) -> web.Response:
+        if not recorded.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+            return web.Response(text="<html><body>Sign in to Slack</body></html>", content_type="text/html")
+        found = self.files.get(_file_id(path))
+        if found is None:
+            return web.Response(status=404, text="file not found")
+        return web.Response(body=found[1], content_type=found[0]["mimetype"])
+
     def _complete_upload(self, r: Recorded) -> dict[str, Any]:
         files = r.json.get("files")
         files = json.loads(files) if isinstance(files, str) else files or []
         return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+
+
+def _file_id(path: str) -> str:
+    # /files-pri/T_TEAM-F00000001/download/name.csv
+    return path.removeprefix("/files-pri/").split("/", 1)[0].partition("-")[2]
 
 
 def _view(r: Recorded) -> dict[str, Any]:
