@@ -1,0 +1,249 @@
+"""Slack edge benchmark: signed slash commands against our server and against a bare slack-bolt AsyncApp.
+
+Owns the measurement behind the Slack adapter's performance targets (project issue #4):
+- throughput of acknowledged slash commands, ours / bare Bolt (target >= 0.7 at each concurrency),
+- ack latency p50/p99 of our server (target p99 <= 300 ms at concurrency 64 while what-if work runs),
+- time from command to the card AND its chart at the fake Web API (target p50 <= 1.5 s).
+
+Everything runs on loopback. Each server runs in its own process (this script re-invoked with --serve), so
+the load generator and the fake Web API (in this process) do not share an event loop or GIL with it.
+Request counts are bounded: 20 at concurrency 1, 64 at 16, 128 at 64, per server.
+
+    .venv/bin/python benchmarks/server_bench.py            # prints a table; exit 1 if a target is missed
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes import slack_payloads as sp  # noqa: E402
+from tests.fakes.platform_server import FakePlatform  # noqa: E402
+
+TOKEN = "xoxb-bench-0000"
+LEVELS = ((1, 20), (16, 64), (64, 128))  # (concurrency, requests)
+SEQUENTIAL = 10  # commands for the unloaded command -> card latency
+CARD_TIMEOUT = 180.0  # seconds to wait for the last chart at the highest concurrency
+QUESTION = "what if win rate drops to 20%"
+TODAY = date(2026, 11, 16)
+EXECUTOR = os.environ.get("BENCH_EXECUTOR", "thread")  # "process": engine and charts off the server's GIL
+EXECUTOR_WORKERS = 2  # the sample baseline's as_of
+
+
+def channel(i: int) -> str:
+    return f"C_BENCH_{i:05d}"
+
+
+# ------------------------------------------------------------------ server processes
+
+
+async def serve_ours(fake_url: str, channels: int) -> None:
+    from bot.app import build_services, create_web_app
+    from bot.config import Settings, SlackSettings, TeamsSettings
+    from bot.core.features.baseline import sample_baseline
+    from storage.migrate import upgrade
+
+    url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
+    upgrade(url)
+    settings = Settings(
+        database_url=url,
+        slack=SlackSettings(bot_token=TOKEN, signing_secret=sp.SECRET, api_url=fake_url),
+        teams=TeamsSettings(enabled=False),
+    )
+    executor = None
+    if EXECUTOR == "process":
+        # forkserver, not fork: forking this threaded process (aiosqlite, executor threads) can copy a held
+        # lock into the worker, which then never answers (seen here: no card ever posted).
+        executor = ProcessPoolExecutor(EXECUTOR_WORKERS, mp_context=multiprocessing.get_context("forkserver"))
+    services = build_services(settings, today=TODAY, executor=executor)
+    workspace = await services.storage.workspaces.ensure("slack", sp.TEAM)
+    for i in range(channels):  # setup, not measured: every command's channel has the sample baseline
+        await services.storage.baselines.save(workspace.id, channel(i), sample_baseline(), created_by="bench")
+    await _run(create_web_app(services))
+
+
+async def serve_bare(fake_url: str) -> None:
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    app = AsyncApp(signing_secret=sp.SECRET, client=AsyncWebClient(token=TOKEN, base_url=fake_url), name="bare")
+
+    @app.command("/scenario")
+    async def command(ack) -> None:
+        await ack()
+
+    await _run(app.web_app(path="/slack/events"))
+
+
+async def _run(web_app: web.Application) -> None:
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    print(json.dumps({"port": port}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
+    await runner.cleanup()
+
+
+def start_server(kind: str, fake_url: str, channels: int) -> tuple[subprocess.Popen, str]:
+    cmd = [sys.executable, __file__, "--serve", kind, "--fake-url", fake_url, "--channels", str(channels)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    line = proc.stdout.readline()
+    if not line:
+        raise SystemExit(f"the {kind} server did not start (exit code {proc.wait()})")
+    return proc, f"http://127.0.0.1:{json.loads(line)['port']}/slack/events"
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask a server to stop (close its stdin); terminate it if it does not within 10 s."""
+    proc.stdin.close()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+# ------------------------------------------------------------------ load
+
+
+async def load(session: aiohttp.ClientSession, url: str, concurrency: int, first: int, count: int):
+    """Send `count` signed commands, `concurrency` at a time. Returns [(channel, sent_at, ack_seconds)]."""
+    gate = asyncio.Semaphore(concurrency)
+    results: list[tuple[str, float, float]] = []
+
+    async def one(i: int) -> None:
+        body, ctype = sp.slash_command(QUESTION, channel=channel(i))
+        async with gate:
+            headers = {"Content-Type": ctype, **sp.sign(body)}
+            sent_at, started = time.time(), time.perf_counter()
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise SystemExit(f"{url}: HTTP {response.status} for request {i}")
+            results.append((channel(i), sent_at, time.perf_counter() - started))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(first, first + count)))
+    return results, count / (time.perf_counter() - started)
+
+
+async def card_times(fake: FakePlatform, sent: list[tuple[str, float, float]]) -> list[float]:
+    """Seconds from each command to its chart landing under its card (or the card, if it has no chart)."""
+    deadline = time.monotonic() + CARD_TIMEOUT
+    wanted = {ch for ch, _, _ in sent}
+    while time.monotonic() < deadline:
+        charts = {r.json.get("channel_id"): r.at for r in fake.calls("POST", "/api/files.completeUploadExternal")}
+        cards = {r.json.get("channel"): r.at for r in fake.calls("POST", "/api/chat.postMessage")}
+        done = {ch: charts.get(ch) for ch in wanted if ch in charts}
+        if len(done) == len(wanted):
+            return [done[ch] - at for ch, at, _ in sent]
+        await asyncio.sleep(0.1)
+    missing = len(wanted) - len(done)
+    print(f"  warning: {missing} of {len(wanted)} charts never arrived; using card times", file=sys.stderr)
+    return [(charts.get(ch) or cards.get(ch, float("nan"))) - at for ch, at, _ in sent]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def sequential_cards(session, fake: FakePlatform, url: str, first: int, count: int) -> list[float]:
+    """Unloaded latency: one command at a time, each waiting for its card and chart before the next."""
+    times = []
+    for i in range(first, first + count):
+        sent, _ = await load(session, url, 1, i, 1)
+        times.extend(await card_times(fake, sent))
+    return times
+
+
+async def main() -> int:
+    fake = await FakePlatform.start()
+    total = sum(n for _, n in LEVELS)
+    rows = []
+    procs = []
+    try:
+        ours, ours_url = start_server("ours", fake.slack_api_url, total + SEQUENTIAL)
+        bare, bare_url = start_server("bare", fake.slack_api_url, 0)
+        procs = [ours, bare]
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            first = 0
+            for concurrency, count in LEVELS:
+                bare_results, bare_rps = await load(session, bare_url, concurrency, 10_000 + first, count)
+                started = time.time()
+                ours_results, ours_rps = await load(session, ours_url, concurrency, first, count)
+                acks = [s for _, _, s in ours_results]
+                cards = await card_times(fake, ours_results)  # also: the backlog drains before the next level
+                backlog = max(at + c for (_, at, _), c in zip(ours_results, cards, strict=True)) - started
+                bare_p50 = statistics.median(s for *_, s in bare_results)
+                rows.append(
+                    (concurrency, count, ours_rps, bare_rps, pct(acks, 0.5), pct(acks, 0.99), backlog, bare_p50)
+                )
+                first += count
+            unloaded = await sequential_cards(session, fake, ours_url, first, SEQUENTIAL)
+    finally:
+        for proc in procs:
+            stop(proc)
+        await fake.close()
+
+    print(f"executor: {EXECUTOR} x{EXECUTOR_WORKERS}; each command is a what-if answered with a card and a fan chart")
+    print(
+        f"{'conc':>4} {'reqs':>4} {'ours rps':>9} {'bare rps':>9} {'ratio':>6} {'ack p50':>8} {'ack p99':>8} "
+        f"{'bare p50':>8} {'all cards in':>12}"
+    )
+    failed = []
+    for conc, n, ours_rps, bare_rps, p50, p99, backlog, bare50 in rows:
+        ratio = ours_rps / bare_rps
+        print(
+            f"{conc:>4} {n:>4} {ours_rps:>9.0f} {bare_rps:>9.0f} {ratio:>6.2f} {p50 * 1000:>6.0f}ms "
+            f"{p99 * 1000:>6.0f}ms {bare50 * 1000:>6.0f}ms {backlog:>11.1f}s"
+        )
+        if ratio < 0.7:
+            failed.append(f"throughput ratio {ratio:.2f} < 0.7 at concurrency {conc}")
+        if conc == 64 and p99 > 0.3:
+            failed.append(f"ack p99 {p99 * 1000:.0f} ms > 300 ms at concurrency 64")
+    card50 = statistics.median(unloaded)
+    print(
+        f"command -> card + chart at the fake, one at a time (n={SEQUENTIAL}): "
+        f"p50 {card50:.2f}s, max {max(unloaded):.2f}s"
+    )
+    if card50 > 1.5:
+        failed.append(f"card+chart p50 {card50:.2f} s > 1.5 s")
+    print("targets: throughput ratio >= 0.7; ack p99 <= 300 ms at concurrency 64; card+chart p50 <= 1.5 s")
+    for line in failed:
+        print("MISSED:", line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", choices=["ours", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--fake-url", help=argparse.SUPPRESS)
+    parser.add_argument("--channels", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve == "ours":
+        asyncio.run(serve_ours(args.fake_url, args.channels))
+    elif args.serve == "bare":
+        asyncio.run(serve_bare(args.fake_url))
+    else:
+        sys.exit(asyncio.run(main()))
