@@ -167,3 +167,20 @@ async def test_ten_concurrent_commands_give_ten_cards(slack_env):
     assert len(answers) == 10
     assert sorted(p.json["text"].splitlines()[0] for p in answers) == sorted(questions)
     assert all("P(reach target)" in p.json["text"] for p in answers)
+
+
+async def test_no_token_secret_or_question_text_in_logs_even_at_debug(slack_env, caplog):
+    import logging
+
+    from tests.e2e.slack_helpers import BOT_TOKEN
+
+    caplog.set_level(logging.DEBUG)
+    await _post_card(slack_env)
+    await slack_env.slack.post(sp.reaction(item_ts="1.1"))
+    await slack_env.slack.post(sp.slash_command(WHAT_IF), secret="forged")
+    await _settle(slack_env)
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert BOT_TOKEN not in text and BOT_TOKEN.removeprefix("xoxb-") not in text
+    assert sp.SECRET not in text
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith(("bot.", "slack_bolt"))]
+    assert not [line for line in ours if "win rate drops" in line]
