@@ -314,8 +314,9 @@ def first_run_card() -> Card:
         "- Start from the sample team with “/scenario baseline sample”, then type your numbers: "
         "“/scenario set target 2.5M”, “/scenario set booked 1.2M”, “/scenario set reps 10”, "
         "“/scenario set win rate 25%”\n"
-        "- Upload a CSV of open deals (id, name, amount, probability, close_date) to this channel\n"
-        "- Or ask your admin to run “python -m bot baseline import FILE.json --platform slack "
+        "- Upload a Salesforce or HubSpot CSV export: in a DM with me, or in a channel message that @mentions me "
+        "(Slack; “/scenario import” explains the formats)\n"
+        "- Or ask your admin to run “python -m bot baseline import FILE.json|FILE.csv --platform slack "
         "--workspace ID --channel ID” (or --platform teams)\n"
         "In Teams, mention the bot instead of typing /scenario."
     )
