@@ -80,6 +80,15 @@ def test_new_opportunities_per_rep_week_counts_created_over_owners_and_covered_w
     assert drivers.new_opps_per_rep_week.trusted
 
 
+def test_a_thin_history_does_not_replace_the_number_of_reps():
+    # 3 owners but only 9 created opportunities: neither the rate nor the head count is trusted.
+    rows = [row(i, "won", closed_days_ago=5 + i, owner=f"R{i % 3}") for i in range(9)]
+    drivers = fit_drivers(rows, as_of=AS_OF)
+    assert drivers.reps.value == 3 and drivers.reps.sample == 3
+    assert not drivers.reps.trusted and "opportunities created" in drivers.reps.warning
+    assert not drivers.new_opps_per_rep_week.trusted
+
+
 def test_generated_history_recovers_the_true_drivers():
     from bot.core.csv_import.sample import salesforce_export
 

@@ -167,12 +167,12 @@ def fit_drivers(rows: Iterable[CrmRow], *, as_of: date, window_weeks: float | No
     elif rate_warning is None and not owners:
         rate_warning = "the file has no owners, so the rate per rep cannot be computed: keep your own rate"
     new_opps = FittedDriver("new_opps_per_rep_week", rate_value, len(created), warning=rate_warning)
-    reps = FittedDriver(
-        "reps",
-        float(len(owners)) if owners else None,
-        len(owners),
-        warning=None if owners else "no owners in the history window: keep your own number of reps",
-    )
+    # Reps and the rate per rep are two halves of one measurement (created opportunities by owner): a history
+    # too thin to trust the rate is too thin to replace the team's head count either.
+    reps_warning = "no owners in the history window: keep your own number of reps" if not owners else None
+    if reps_warning is None:
+        reps_warning = _small(len(created), MIN_CREATED, "opportunities created", "keep your own number of reps")
+    reps = FittedDriver("reps", float(len(owners)) if owners else None, len(owners), warning=reps_warning)
     return Drivers(
         window_start=window_start,
         as_of=as_of,
