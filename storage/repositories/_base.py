@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.db import make_sessionmaker, write_engine
+from storage.gate import WriteGate
 from storage.models import AuditRow, SentMessageRow, utcnow
 
 __all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message"]
@@ -35,6 +36,7 @@ class Database:
         self.dialect = engine.dialect.name
         self._read = make_sessionmaker(engine)
         self._write = make_sessionmaker(write_engine(engine))
+        self._gate = WriteGate() if self.dialect == "sqlite" else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -42,9 +44,14 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._write.begin() as session:
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back if it raises. On SQLite, writers of
+        this process queue at the WriteGate (urgent ones first) instead of polling SQLite's lock."""
+        if self._gate is None:
+            async with self._write.begin() as session:
+                yield session
+            return
+        async with self._gate.hold(urgent), self._write.begin() as session:
             yield session
 
     async def serialize(self, session: AsyncSession, workspace_id: int, name: str) -> None:

@@ -32,7 +32,8 @@ class InboxRepository:
             )
             .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
         )
-        async with self._db.write() as session:
+        # Urgent: platforms wait for this write before they get their acknowledgement.
+        async with self._db.write(urgent=True) as session:
             result = await session.execute(stmt)
             return result.rowcount == 1
 
