@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.core.answers import warm_up
 from bot.core.assistant import Assistant
 from storage import Storage
 from storage.db import make_engine
@@ -44,6 +47,18 @@ class Services:
 SERVICES = web.AppKey("services", Services)
 
 
+def compute_executor(workers: int | None = None) -> Executor:
+    """The pool that runs forecasts and charts for `serve`: separate processes, so numpy and matplotlib never
+    hold the web process's GIL while it acknowledges Slack and Teams requests. Workers are started with
+    "spawn" (forking a process that runs an event loop and threads can hang the child) and warmed up with
+    one small answer so the first real question does not pay for imports and font caches."""
+    count = workers or max(1, min(4, os.cpu_count() or 1))
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(count):
+        pool.submit(warm_up)
+    return pool
+
+
 def build_services(settings: Settings, *, executor: Executor | None = None, **assistant_options: Any) -> Services:
     """The engine, Storage, executor and Assistant for `settings` (nothing connects until first use)."""
     engine = make_engine(settings.database_url)
@@ -58,11 +73,14 @@ def platform_status(settings: Settings) -> dict[str, str | None]:
     slack = settings.slack
     if not slack.signing_secret:
         slack_reason: str | None = "SLACK_SIGNING_SECRET is not set"
-    elif not (slack.bot_token or (slack.client_id and slack.client_secret)):
-        slack_reason = "neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set"
+    elif not slack.bot_token:
+        slack_reason = "SLACK_BOT_TOKEN is not set"
+        if slack.client_id:
+            slack_reason += " (multi-workspace OAuth install with SLACK_CLIENT_ID is not supported yet)"
     else:
         slack_reason = None
     teams_reason = None if settings.teams.enabled else "TEAMS_ENABLED is false"
+    # Without an app id Teams runs anonymously: fine for the Emulator and tests, and said out loud at start.
     return {"slack": slack_reason, "teams": teams_reason}
 
 
@@ -78,7 +96,10 @@ def _mount(app: web.Application, services: Services, platform: str, reason: str 
         else:
             routes.mount(app, settings=services.settings, assistant=services.assistant)
             services.mounted.append(platform)
-            services.status.append(f"{label} mounted")
+            note = ""
+            if platform == "teams" and not services.settings.teams.APP_ID:
+                note = " (anonymous: MICROSOFT_APP_ID is not set, fine for the Bot Framework Emulator only)"
+            services.status.append(f"{label} mounted{note}")
             return
     services.status.append(f"{label} not mounted: {reason}")
 

@@ -31,8 +31,8 @@ class SlackSettings:
 
     @property
     def enabled(self) -> bool:
-        """Slack is mounted when it can verify requests and either post (bot token) or install (OAuth)."""
-        return bool(self.signing_secret and (self.bot_token or (self.client_id and self.client_secret)))
+        """Slack is mounted when it can verify requests and post (multi-workspace OAuth is not built yet)."""
+        return bool(self.signing_secret and self.bot_token)
 
 
 @dataclass(frozen=True, slots=True)

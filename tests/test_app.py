@@ -36,3 +36,21 @@ def test_platform_status_names_the_missing_variable():
     assert "SLACK_BOT_TOKEN" in platform_status(half)["slack"]
     full = Settings(slack=SlackSettings(signing_secret="x", bot_token="xoxb-1"))
     assert platform_status(full) == {"slack": None, "teams": None}
+
+
+def test_serve_computes_in_spawned_worker_processes():
+    """`serve` answers with forecasts and charts from other processes, so the web process's GIL stays free."""
+    import os
+
+    from bot.app import compute_executor
+    from bot.core.answers import compute_answer
+    from bot.core.features.baseline import sample_baseline
+
+    pool = compute_executor(1)
+    try:
+        answer = pool.submit(compute_answer, sample_baseline(), [], True).result(timeout=120)
+        worker_pid = pool.submit(os.getpid).result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert answer.chart.startswith(b"\x89PNG") and 0 < answer.baseline["p_hit"] < 1
+    assert worker_pid != os.getpid()

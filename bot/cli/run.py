@@ -64,7 +64,7 @@ async def open_storage(url: str) -> Any:
 def serve(*, host: str | None = None, port: int | None = None) -> int:
     from aiohttp import web
 
-    from bot.app import build_services, create_web_app
+    from bot.app import build_services, compute_executor, create_web_app
 
     try:
         settings = load_settings()
@@ -73,7 +73,7 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         raise CommandError(f"Configuration problem: {exc}") from None
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     require_current(settings.database_url)
-    services = build_services(settings)
+    services = build_services(settings, executor=compute_executor())
     app = create_web_app(services)
     for line in services.status:
         log.info(line)

@@ -51,3 +51,23 @@ def compute_answer(
     scen_fc = forecast(scenario_baseline, **options).to_dict() if scenario_baseline is not None else None
     png = fan_chart(baseline=base_fc, scenario=scen_fc, currency=base.currency) if want_chart else None
     return Answer(baseline=base_fc, scenario=scen_fc, chart=png)
+
+
+_WARM_BASELINE: dict[str, Any] = {
+    "as_of": "2026-01-05",
+    "period_end": "2026-02-02",
+    "target": 500_000,
+    "booked": 100_000,
+    "reps": 5,
+    "new_opps_per_rep_week": 5,
+    "win_rate": 0.25,
+    "deal_size": {"mean": 20_000, "cv": 0.8},
+    "cycle_weeks": {"mean": 3, "cv": 0.5},
+    "pipeline": [{"id": "W", "amount": 50_000, "probability": 0.5, "close_date": "2026-01-20"}],
+}
+
+
+def warm_up() -> bool:
+    """One small answer with a chart: loads numpy, scipy and matplotlib (and its font cache) in a fresh worker
+    process before the first real question needs them."""
+    return compute_answer(_WARM_BASELINE, [{"driver": "win_rate", "from": 0.25, "to": 0.2}]).chart is not None
