@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -43,7 +41,7 @@ SEQUENTIAL = 10  # commands for the unloaded command -> card latency
 CARD_TIMEOUT = 180.0  # seconds to wait for the last chart at the highest concurrency
 QUESTION = "what if win rate drops to 20%"
 TODAY = date(2026, 11, 16)
-EXECUTOR = os.environ.get("BENCH_EXECUTOR", "thread")  # "process": engine and charts off the server's GIL
+EXECUTOR = os.environ.get("BENCH_EXECUTOR", "process")  # as `serve` runs; "thread": in the server process
 EXECUTOR_WORKERS = 2  # the sample baseline's as_of
 
 
@@ -69,9 +67,9 @@ async def serve_ours(fake_url: str, channels: int) -> None:
     )
     executor = None
     if EXECUTOR == "process":
-        # forkserver, not fork: forking this threaded process (aiosqlite, executor threads) can copy a held
-        # lock into the worker, which then never answers (seen here: no card ever posted).
-        executor = ProcessPoolExecutor(EXECUTOR_WORKERS, mp_context=multiprocessing.get_context("forkserver"))
+        from bot.app import compute_executor
+
+        executor = compute_executor(EXECUTOR_WORKERS)  # what `python -m bot serve` uses
     services = build_services(settings, today=TODAY, executor=executor)
     workspace = await services.storage.workspaces.ensure("slack", sp.TEAM)
     for i in range(channels):  # setup, not measured: every command's channel has the sample baseline

@@ -41,6 +41,12 @@ class AssistantLike(Protocol):
     async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool: ...
 
 
+# Answers worked on at once; the rest wait their turn. Each answer spends event-loop time on the database and
+# on Slack calls, and a burst of 64 of them at once would slow the acknowledgements Slack waits for (3 s);
+# queued answers cost nothing until their turn, and the compute pool is the real limit anyway.
+ANSWERS_IN_FLIGHT = 4
+
+
 class SlackRuntime:
     """What the listeners share: the assistant, the outbox over the app's client, the running tasks."""
 
@@ -50,11 +56,18 @@ class SlackRuntime:
         self.client = client
         self.api_url = api_url
         self.tasks: set[asyncio.Task[None]] = set()
+        self._slots: asyncio.Semaphore | None = None
 
     def _keep(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
+        task = asyncio.create_task(self._in_turn(coro))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    async def _in_turn(self, coro: Any) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
+        async with self._slots:
+            await coro
 
     def spawn(self, event: Event | None) -> None:
         """Run assistant.handle(event) after the ack, keeping a strong reference until it finishes."""

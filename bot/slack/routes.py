@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -63,7 +64,19 @@ def mount(web_app: web.Application, *, settings: Settings, assistant: AssistantL
             for task in list(runtime.tasks):
                 task.cancel()
 
+    async def open_session(_: web.Application) -> None:
+        # Without a shared session slack_sdk opens a new HTTP connection (and TLS handshake) for every Web API
+        # call; Bolt's per-request clients reuse the app client's session, so one session serves them all.
+        app.client.session = aiohttp.ClientSession()
+
+    async def close_session(_: web.Application) -> None:
+        session, app.client.session = app.client.session, None
+        if session is not None:
+            await session.close()
+
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app[SLACK_APP] = app
+    web_app.on_startup.append(open_session)
     web_app.on_shutdown.append(drain)
+    web_app.on_cleanup.append(close_session)
     return app

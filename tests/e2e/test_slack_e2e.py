@@ -184,3 +184,14 @@ async def test_no_token_secret_or_question_text_in_logs_even_at_debug(slack_env,
     assert sp.SECRET not in text
     ours = [r.getMessage() for r in caplog.records if r.name.startswith(("bot.", "slack_bolt"))]
     assert not [line for line in ours if "win rate drops" in line]
+
+
+async def test_web_api_calls_share_one_http_session(slack_env):
+    """slack_sdk opens a connection per call unless given a session: the server gives it one for its lifetime."""
+    from bot.slack.routes import SLACK_APP
+
+    session = slack_env.app[SLACK_APP].client.session
+    assert session is not None and not session.closed
+    await _post_card(slack_env)
+    assert slack_env.app[SLACK_APP].client.session is session
+    assert len(slack_env.fake.calls("POST", "/api/chat.postMessage")) >= 1

@@ -50,3 +50,13 @@ async def test_audit_record_and_list_newest_first(store: Storage) -> None:
     assert (first.object_id, first.detail) == ("7", {})
     assert await store.audit.list(ws) == [second, first]
     assert await store.audit.list(ws, limit=1) == [second]
+
+
+async def test_a_burst_of_mixed_claims_gives_one_winner_per_id(store) -> None:
+    # On SQLite these are committed together (group commit); the answer per caller must not change.
+    ids = [f"Ev{i % 10}" for i in range(40)]
+    results = await asyncio.gather(*(store.inbox.claim("slack", d, "T1") for d in ids))
+    winners = [d for d, won in zip(ids, results, strict=True) if won]
+    assert sorted(winners) == sorted({*ids})
+    assert not any(await asyncio.gather(*(store.inbox.claim("slack", d) for d in set(ids))))
+    assert await store.inbox.claim("teams", "Ev1") is True  # another platform's id space
