@@ -285,6 +285,8 @@ class PendingImportRow(Base):
     candidate: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     preview: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     baseline_id: Mapped[int | None] = mapped_column(Integer)
+    # what the drivers were fitted from and the per-driver choices (bot.core.import_choices); NULL before 0003
+    fit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     decided_by: Mapped[str | None] = mapped_column(String(255))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _when()

@@ -156,6 +156,7 @@ class PendingImport:
     decided_at: datetime | None
     created_at: datetime
     expires_at: datetime
+    fit: dict[str, Any] | None = None  # re-fit state and per-driver choices (migration 0003); None before it
 
     def expired(self, now: datetime) -> bool:
         return self.status == "pending" and now >= self.expires_at
@@ -163,8 +164,9 @@ class PendingImport:
 
 @dataclass(frozen=True, slots=True)
 class ImportDecision:
-    """What accepting or cancelling did. `outcome`: 'accepted' / 'cancelled' (done now), 'already_accepted',
-    'already_cancelled', 'expired' or 'not_found' (nothing changed). `baseline` is the version stored now."""
+    """What accepting, cancelling or re-choosing did. `outcome`: 'accepted' / 'cancelled' / 'updated' (done now),
+    'already_accepted', 'already_cancelled', 'expired', 'not_found', or 'stale' (the card or the change was made
+    on older choices than the stored ones): nothing changed. `baseline` is the version stored now."""
 
     outcome: str
     pending: PendingImport | None = None
@@ -172,4 +174,4 @@ class ImportDecision:
 
     @property
     def done(self) -> bool:
-        return self.outcome in ("accepted", "cancelled")
+        return self.outcome in ("accepted", "cancelled", "updated")

@@ -2,9 +2,11 @@
 
 Owns what a person sees before anything is stored: rows read and what became of them, the pipeline in the
 period (total and weighted), deals outside it, the drivers fitted from history with their sample sizes and
-warnings (and whether the new baseline uses them), the rejected rows by line number (capped), and the chance
-of reaching the target with the new baseline. Pure functions of the preview JSON that bot.core.import_flow
-builds (and storage keeps), so a decided card can be re-rendered later without the file.
+warnings, the history window they were fitted over, and for each one whether the new baseline uses the fitted
+value or keeps the current one (a button switches it), the rejected rows by line number (capped), and the
+chance of reaching the target with the baseline exactly as the card shows it (what "Use as baseline" stores).
+Pure functions of the preview JSON that bot.core.import_flow builds (and storage keeps), so a decided card can
+be re-rendered later without the file.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.core.scenario_cards import trim_title
 __all__ = [
     "ACCEPT_ACTION",
     "CANCEL_ACTION",
+    "DRIVER_ACTION",
     "import_preview_card",
     "import_error_card",
     "import_mapping_card",
@@ -27,6 +30,7 @@ __all__ = [
 
 ACCEPT_ACTION = "import.accept"
 CANCEL_ACTION = "import.cancel"
+DRIVER_ACTION = "import.driver"
 _LINE = 240  # a rejected row's message is cut here: the card must stay readable (and under Slack's limits)
 
 
@@ -53,11 +57,35 @@ def _driver_line(driver: dict[str, Any], cur: str) -> str:
     if driver.get("cv") is not None and name in ("deal_size", "cycle_weeks"):
         shown += f" (cv {number(driver['cv'])})"
     line = f"- {label}: {shown} from a sample of {driver['sample']:,}"
+    choice = driver.get("choice", "fitted" if driver.get("trusted") else "keep")
+    overridden = "choice" in driver and choice != driver.get("default")
     if driver.get("trusted"):
-        return line + " (used)"
+        if choice == "fitted":
+            return line + " (used)"
+        return f"{line}; keeps the current {driver_value(name, used, cur)} (your choice)"
     warning = driver.get("warning") or "sample too small"
+    if choice == "fitted" and overridden:
+        return f"{line}: {warning}; used anyway (your choice)"
     kept = f"; keeps {driver_value(name, used, cur)}" if used is not None else ""
     return f"{line}: {warning}{kept}"
+
+
+def _window_line(preview: dict[str, Any]) -> str:
+    weeks = preview.get("window_weeks")
+    if not weeks:
+        return ""
+    covered = preview.get("weeks_covered")
+    span = f"; the file's new opportunities cover {number(covered)} of them" if covered and covered < weeks else ""
+    return f" over the last {weeks} weeks (since {preview['window_start']}{span})"
+
+
+def _driver_button(driver: dict[str, Any], import_id: int | None, cur: str) -> Button:
+    name, label = driver["name"], driver["label"].lower()
+    if driver.get("choice") == "fitted":
+        text, use = f"Keep current {label} {driver_value(name, driver.get('current'), cur)}", "keep"
+    else:
+        text, use = f"Use fitted {label} {driver_value(name, driver.get('fitted'), cur)}", "fitted"
+    return Button(trim_title(text, 75), DRIVER_ACTION, {"import_id": import_id, "driver": name, "use": use})
 
 
 def _report_lines(report: dict[str, Any]) -> list[str]:
@@ -103,7 +131,8 @@ def _body(preview: dict[str, Any]) -> list:
     blocks: list = [Text(_counts_line(preview)), Facts(tuple(facts))]
     drivers = preview.get("drivers") or []
     if drivers:
-        blocks.append(Text("*Drivers fitted from history*\n" + "\n".join(_driver_line(d, cur) for d in drivers)))
+        heading = f"*Drivers fitted from history*{_window_line(preview)}"
+        blocks.append(Text(heading + "\n" + "\n".join(_driver_line(d, cur) for d in drivers)))
     rejected = _report_lines(preview.get("report") or {})
     if rejected:
         blocks.append(Text("*Rejected rows* (left out; the other rows import)\n" + "\n".join(rejected)))
@@ -113,22 +142,33 @@ def _body(preview: dict[str, Any]) -> list:
     return blocks
 
 
-def import_preview_card(preview: dict[str, Any], import_id: int | None, *, decided: str | None = None) -> Card:
-    """The preview with "Use as baseline" and "Cancel" (value {"import_id": id}); `decided` replaces the
-    buttons with what happened ("Used as baseline v3 by ...") once someone pressed one."""
+def import_preview_card(
+    preview: dict[str, Any], import_id: int | None, *, decided: str | None = None, rev: int | None = None
+) -> Card:
+    """The preview with "Use as baseline" and "Cancel" (value {"import_id": id[, "rev": n]}) and, for each driver
+    that has both a fitted and a current value, a button switching between them (value {"import_id", "driver",
+    "use"}); `rev` (the revision of the choices) lets "Use as baseline" refuse a card older than the stored
+    choices. `decided` replaces the buttons with what happened ("Used as baseline v3 by ...")."""
     blocks = _body(preview)
     buttons: tuple[Button, ...] = ()
     if decided is None:
+        toggles = [d for d in preview.get("drivers") or [] if d.get("toggle") and import_id is not None]
+        switch = " The buttons under it switch a driver between its fitted and its current value." if toggles else ""
+        window = " “/scenario import window 26” fits the drivers over another window (4 to 260 weeks)."
         blocks.append(
             Text(
                 f"Nothing is stored until someone in this channel presses *Use as baseline*. The new baseline keeps "
-                f"the target and any driver not fitted from {preview['base_note']}."
+                f"the target and any driver not fitted from {preview['base_note']}.{switch}"
+                + (window if import_id is not None and preview.get("window_weeks") else "")
             )
         )
-        value = {"import_id": import_id}
+        value: dict[str, Any] = {"import_id": import_id}
+        if rev is not None:
+            value["rev"] = rev
         buttons = (
             Button("Use as baseline", ACCEPT_ACTION, value, style="primary"),
-            Button("Cancel", CANCEL_ACTION, value),
+            Button("Cancel", CANCEL_ACTION, {"import_id": import_id}),
+            *(_driver_button(d, import_id, _cur(preview)) for d in toggles),
         )
     title = trim_title(f"Import preview: {preview['source']}")
     return Card(title=title, blocks=tuple(blocks), buttons=buttons, footer=decided, kind="import")

@@ -7,7 +7,9 @@ Owns the rules shared by the chat (Slack, Teams, console), `baseline import FILE
   target and any driver the file's history cannot give), and the preview says that too;
 - rejected rows do not block: the other rows import when accepted (docs/csv-import.md); a file-level error
   or a baseline the engine refuses gives `problem` and no candidate;
-- the preview as plain JSON (stored with the pending import, rendered by bot.core.import_cards).
+- the preview as plain JSON (stored with the pending import, rendered by bot.core.import_cards);
+- the history window the drivers are fitted over and the per-driver choices (bot.core.import_choices), with the
+  state that lets the chat re-fit or re-choose later without the file (`PreparedImport.fit`).
 
 `prepare_import` is one picklable, CPU-bound call (parse, validate, fit, two forecasts): run it in the
 executor. `csv_file_problem` is the cheap check adapters make before downloading anything.
@@ -21,8 +23,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.core.csv_import import MAX_BYTES, ImportResult, parse_crm_csv
-from engine.baseline import BaselineError, parse_baseline
-from engine.forecast import forecast
+from bot.core.import_choices import DEFAULT_WINDOW, DRIVER_LABELS, choose, fit_state, p_hit, window_facts
+from engine.baseline import BaselineError
 
 __all__ = [
     "PreparedImport",
@@ -38,13 +40,6 @@ __all__ = [
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _MB = 1024 * 1024  # the importer's limit is 50 * 1024 * 1024 bytes: say "50 MB" as people count it
 ROW_ERRORS_SHOWN = 10  # in the chat preview; the CLI prints the importer's full capped report
-_DRIVER_LABELS = {
-    "win_rate": "Win rate",
-    "deal_size": "Deal size",
-    "cycle_weeks": "Sales cycle",
-    "new_opps_per_rep_week": "New opps per rep per week",
-    "reps": "Reps",
-}
 
 
 def csv_file_problem(name: str, size: int | None, max_bytes: int = MAX_BYTES) -> str | None:
@@ -94,34 +89,24 @@ class PreparedImport:
     problem: str | None = None
     needs_mapping: bool = False
     report_text: str = ""
+    fit: dict[str, Any] | None = None
 
 
-def _p_hit(data: dict[str, Any] | None) -> float | None:
-    if not data:
-        return None
-    try:
-        return forecast(parse_baseline(data), weekly=False, sensitivity=False).p_hit
-    except BaselineError:
-        return None
-
-
-def _drivers(result: ImportResult, candidate: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Each fitted driver with its sample, whether the new baseline uses it, and the value it will have."""
+def _drivers(result: ImportResult) -> list[dict[str, Any]]:
+    """Each fitted driver with its sample, when no baseline can be built (the preview of a refusal)."""
     out = []
     assert result.drivers is not None
     for fitted in result.drivers.all():
-        used = (candidate or {}).get(fitted.name)
-        used_value = used.get("mean") if isinstance(used, dict) else used
         out.append(
             {
                 "name": fitted.name,
-                "label": _DRIVER_LABELS.get(fitted.name, fitted.name),
+                "label": DRIVER_LABELS.get(fitted.name, fitted.name),
                 "fitted": fitted.value,
                 "cv": fitted.cv,
                 "sample": fitted.sample,
                 "trusted": fitted.trusted,
                 "warning": fitted.warning,
-                "value": used_value,
+                "value": None,
             }
         )
     return out
@@ -157,11 +142,16 @@ def prepare_import(
     today: date,
     fallback: dict[str, Any] | None = None,
     base_label: str = "this channel's baseline",
+    window_weeks: int | None = None,
+    choices: dict[str, str] | None = None,
 ) -> PreparedImport:
     """Parse `data` against `base` (the channel's latest baseline, or None: then `fallback`, the sample team,
-    gives the target and the drivers the history cannot) and build the preview and the candidate baseline."""
+    gives the target and the drivers the history cannot) and build the preview and the candidate baseline,
+    with drivers fitted over the last `window_weeks` (default 52) and `choices` ({driver: "fitted"|"keep"})
+    overriding the default rule (fitted when its sample is large enough to trust)."""
     as_of, period_end, period_start, period_note = import_period(base, today)
-    result = parse_crm_csv(data, as_of=as_of, period_end=period_end, period_start=period_start)
+    window = window_weeks or DEFAULT_WINDOW
+    result = parse_crm_csv(data, as_of=as_of, period_end=period_end, period_start=period_start, window_weeks=window)
     start = base or fallback
     base_note = base_label if base else "the sample team (this channel has no baseline yet)"
     preview = _preview(result, name, period_note, base_note)
@@ -172,17 +162,19 @@ def prepare_import(
         return PreparedImport(
             preview, problem=problem, needs_mapping=result.needs_mapping, report_text=result.report.to_text()
         )
+    assert result.drivers is not None
+    fit = fit_state(result.rows, start, as_of=as_of, window_weeks=window, choices=choices)
     try:
-        candidate = result.to_baseline(start)
+        candidate, preview["drivers"] = choose(result.to_baseline(start), result.drivers, fit["base"], fit["choices"])
     except BaselineError as exc:
-        preview["drivers"] = _drivers(result, None)
+        preview["drivers"] = _drivers(result)
         problem = "the new baseline would not be valid: " + "; ".join(exc.problems)
         return PreparedImport(preview, problem=problem, report_text=result.report.to_text())
-    preview["drivers"] = _drivers(result, candidate)
+    preview.update(window_facts(result.drivers, window))
     preview["target"] = candidate.get("target")
     preview["booked_from_file"] = preview["booked"] is not None
     preview["booked"] = candidate.get("booked")
     preview["deals"] = len(candidate.get("pipeline") or [])
-    preview["p_hit"] = _p_hit(candidate)
-    preview["p_hit_before"] = _p_hit(base)
-    return PreparedImport(preview, candidate=candidate, report_text=result.report.to_text())
+    preview["p_hit"] = p_hit(candidate)
+    preview["p_hit_before"] = p_hit(base)
+    return PreparedImport(preview, candidate=candidate, report_text=result.report.to_text(), fit=fit)

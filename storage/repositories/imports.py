@@ -4,7 +4,10 @@ Owns the life of an import: `create` keeps the candidate baseline and its previe
 (24 h by default); `accept` stores the candidate as the channel's next baseline version AND marks the import
 accepted in ONE transaction, so a failure leaves the previous version and the pending row untouched, and a
 second accept (a double click, a retried delivery, two people at once) finds it decided and stores nothing;
-`cancel` marks it cancelled. Every call is scoped by workspace.
+`cancel` marks it cancelled; `rechoose` replaces the candidate, the preview and the fit state (a new history
+window, a driver switched between fitted and current) in one transaction, refusing when someone changed them in
+between (`rev`), so what "Use as baseline" stores is what the newest card shows; `accept(rev=...)` refuses a
+card older than the stored choices. Every call is scoped by workspace.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from storage.models import PendingImportRow, utcnow
 from storage.records import ImportDecision, PendingImport
@@ -39,7 +43,12 @@ def _record(row: PendingImportRow) -> PendingImport:
         decided_at=as_utc(row.decided_at),
         created_at=as_utc(row.created_at),
         expires_at=as_utc(row.expires_at),
+        fit=row.fit,
     )
+
+
+def _rev(row: PendingImportRow) -> int:
+    return int((row.fit or {}).get("rev") or 0)
 
 
 class ImportRepository:
@@ -55,6 +64,7 @@ class ImportRepository:
         source_name: str,
         candidate: dict[str, Any],
         preview: dict[str, Any],
+        fit: dict[str, Any] | None = None,
         ttl: timedelta = DEFAULT_TTL,
         now: datetime | None = None,
     ) -> PendingImport:
@@ -69,6 +79,7 @@ class ImportRepository:
                 status="pending",
                 candidate=candidate,
                 preview=preview,
+                fit=fit,
                 created_at=created,
                 expires_at=created + ttl,
             )
@@ -89,6 +100,64 @@ class ImportRepository:
         async with self._db.read() as session:
             row = await session.scalar(self._query(workspace_id, import_id))
             return None if row is None else _record(row)
+
+    async def latest_pending(
+        self, workspace_id: int, channel_id: str, *, now: datetime | None = None
+    ) -> PendingImport | None:
+        """The channel's newest import still waiting for a decision (not expired), or None."""
+        now = now or utcnow()
+        query = (
+            select(PendingImportRow)
+            .where(
+                PendingImportRow.workspace_id == workspace_id,
+                PendingImportRow.channel_id == channel_id,
+                PendingImportRow.status == "pending",
+                PendingImportRow.expires_at > now,
+            )
+            .order_by(PendingImportRow.created_at.desc(), PendingImportRow.id.desc())
+            .limit(1)
+        )
+        async with self._db.read() as session:
+            row = await session.scalar(query)
+            return None if row is None else _record(row)
+
+    async def rechoose(
+        self,
+        workspace_id: int,
+        import_id: int,
+        *,
+        rev: int,
+        candidate: dict[str, Any],
+        preview: dict[str, Any],
+        fit: dict[str, Any],
+        actor: str,
+        now: datetime | None = None,
+    ) -> ImportDecision:
+        """Replace candidate, preview and fit of a pending import whose fit is still at revision `rev` (the one the
+        change was computed from): 'updated', else 'stale' or a refusal, and nothing changes."""
+        now = now or utcnow()
+        async with self._db.write() as session:
+            row = await self._locked(session, workspace_id, import_id)
+            refusal = self._refusal(row, now)
+            if refusal is not None:
+                return refusal
+            assert row is not None
+            if _rev(row) != rev:
+                return ImportDecision("stale", _record(row))
+            row.candidate, row.preview, row.fit = candidate, preview, fit
+            for column in ("candidate", "preview", "fit"):
+                flag_modified(row, column)
+            add_audit(
+                session,
+                workspace_id,
+                actor=actor,
+                action="import.rechosen",
+                object_type="import",
+                object_id=row.id,
+                detail={"window_weeks": fit.get("window_weeks"), "choices": fit.get("choices"), "rev": fit.get("rev")},
+            )
+            await session.flush()
+            return ImportDecision("updated", _record(row))
 
     @staticmethod
     def _query(workspace_id: int, import_id: int):
@@ -115,9 +184,17 @@ class ImportRepository:
         return None
 
     async def accept(
-        self, workspace_id: int, import_id: int, *, actor: str, note: str = "", now: datetime | None = None
+        self,
+        workspace_id: int,
+        import_id: int,
+        *,
+        actor: str,
+        note: str = "",
+        rev: int | None = None,
+        now: datetime | None = None,
     ) -> ImportDecision:
-        """Store the candidate as the channel's next baseline version and mark the import accepted, together."""
+        """Store the candidate as the channel's next baseline version and mark the import accepted, together.
+        With `rev` (the revision the pressed card showed) an import re-chosen since is refused as 'stale'."""
         now = now or utcnow()
         async with self._db.write() as session:
             row = await self._locked(session, workspace_id, import_id)
@@ -125,6 +202,8 @@ class ImportRepository:
             if refusal is not None:
                 return refusal
             assert row is not None
+            if rev is not None and _rev(row) != rev:
+                return ImportDecision("stale", _record(row))
             saved = await insert_version(
                 self._db, session, workspace_id, row.channel_id, row.candidate, actor, note or row.source_name
             )

@@ -7,6 +7,9 @@ leaves nothing pending; otherwise a pending import is stored (24 h) and the prev
 the candidate as a new baseline version and marks the import in one transaction (storage.imports.accept),
 so pressing twice, pressing after Cancel or after expiry says so and stores nothing.
 
+Switching a driver between its fitted and its current value, and re-fitting over another history window
+("import window N"), live in bot.core.features.import_refit.
+
 Who may decide: anyone in the channel, as with `set` (the channel's baseline belongs to the channel); the
 confirmation and the audit log name who did it.
 """
@@ -23,6 +26,7 @@ from bot.core.formatting import pct
 from bot.core.import_cards import (
     ACCEPT_ACTION,
     CANCEL_ACTION,
+    DRIVER_ACTION,
     import_error_card,
     import_help_card,
     import_mapping_card,
@@ -32,11 +36,15 @@ from bot.core.import_flow import csv_file_problem, prepare_import
 from bot.core.router import Router
 from bot.core.turn import Turn
 
-__all__ = ["register", "on_file", "on_accept", "on_cancel", "GONE", "EXPIRED", "CANCELLED"]
+__all__ = ["register", "on_file", "on_accept", "on_cancel", "GONE", "EXPIRED", "CANCELLED", "STALE", "refuse"]
 
 GONE = "I do not know that import any more (it belongs to another channel or was removed). Upload the file again."
 EXPIRED = "This preview expired (previews are kept for 24 hours), so nothing was stored. Upload the file again."
 CANCELLED = "This import was cancelled, so it cannot be used any more. Upload the file again to import it."
+STALE = (
+    "This preview is out of date: a driver or the history window was changed since, so nothing was stored. "
+    "Press *Use as baseline* on the newest preview of this import."
+)
 
 
 def _who(turn: Turn) -> str:
@@ -73,8 +81,9 @@ async def on_file(turn: Turn) -> None:
         source_name=event.name,
         candidate=prepared.candidate,
         preview=prepared.preview,
+        fit=prepared.fit,
     )
-    await turn.reply(import_preview_card(prepared.preview, pending.id), thread_id=thread_id)
+    await turn.reply(import_preview_card(prepared.preview, pending.id, rev=0), thread_id=thread_id)
 
 
 def _prepare(data: bytes, name: str, base: Any, today: date, fallback: Any, label: str):
@@ -89,7 +98,13 @@ def _import_id(event: ActionInvoked) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
-async def _pending_here(turn: Turn) -> Any:
+def _rev(event: Any) -> int | None:
+    """The choices' revision the pressed card showed (None on cards from before per-driver choices)."""
+    raw = event.value.get("rev")
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
+async def pending_here(turn: Turn) -> Any:
     """The pending import the button names, if it belongs to this channel (ids are per workspace)."""
     event = turn.event
     assert isinstance(event, ActionInvoked)
@@ -100,7 +115,8 @@ async def _pending_here(turn: Turn) -> Any:
     return pending if pending is not None and pending.channel_id == turn.place.channel_id else None
 
 
-async def _refuse(turn: Turn, decision: Any) -> None:
+async def refuse(turn: Turn, decision: Any) -> None:
+    """Tell the actor privately why a decided, expired, unknown or out-of-date import changed nothing."""
     if decision.outcome == "already_accepted":
         saved = await turn.storage.baselines.get(turn.workspace_id, decision.pending.baseline_id)
         version = f" v{saved.version}" if saved is not None else ""
@@ -109,6 +125,8 @@ async def _refuse(turn: Turn, decision: Any) -> None:
         text = CANCELLED
     elif decision.outcome == "expired":
         text = EXPIRED
+    elif decision.outcome == "stale":
+        text = STALE
     else:
         text = GONE
     await turn.outbox.notify(turn.place, text, user_id=turn.event.actor.user_id)
@@ -124,16 +142,20 @@ async def _mark(turn: Turn, pending: Any, decided: str) -> None:
 
 
 async def on_accept(turn: Turn) -> None:
-    pending = await _pending_here(turn)
+    pending = await pending_here(turn)
     if pending is None:
         await turn.outbox.notify(turn.place, GONE, user_id=turn.event.actor.user_id)
         return
     before = await latest(turn)
     decision = await turn.storage.imports.accept(
-        turn.workspace_id, pending.id, actor=turn.event.actor.user_id, note=f"CSV import: {pending.source_name}"
+        turn.workspace_id,
+        pending.id,
+        actor=turn.event.actor.user_id,
+        note=f"CSV import: {pending.source_name}",
+        rev=_rev(turn.event),
     )
     if not decision.done:
-        await _refuse(turn, decision)
+        await refuse(turn, decision)
         return
     saved = decision.baseline
     after = await turn.run(compute_answer, saved.data, [], False, False)
@@ -152,13 +174,13 @@ async def on_accept(turn: Turn) -> None:
 
 
 async def on_cancel(turn: Turn) -> None:
-    pending = await _pending_here(turn)
+    pending = await pending_here(turn)
     if pending is None:
         await turn.outbox.notify(turn.place, GONE, user_id=turn.event.actor.user_id)
         return
     decision = await turn.storage.imports.cancel(turn.workspace_id, pending.id, actor=turn.event.actor.user_id)
     if not decision.done:
-        await _refuse(turn, decision)
+        await refuse(turn, decision)
         return
     await _mark(turn, decision.pending, f"Cancelled by {_who(turn)}: nothing was stored")
     await turn.outbox.notify(
@@ -167,11 +189,20 @@ async def on_cancel(turn: Turn) -> None:
 
 
 async def on_import_command(turn: Turn) -> None:
+    from bot.core.features import import_refit  # it builds on this module's helpers: imported late, no cycle
+
+    words = turn.event.text.split()
+    if len(words) > 1 and words[1].lower() == "window":
+        await import_refit.on_window(turn, " ".join(words[2:]))
+        return
     await turn.reply(import_help_card(), thread_id=turn.answer_thread())
 
 
 def register(router: Router) -> None:
+    from bot.core.features import import_refit
+
     router.file_shared(on_file)
     router.command("import", on_import_command)
     router.action(ACCEPT_ACTION, on_accept)
     router.action(CANCEL_ACTION, on_cancel)
+    router.action(DRIVER_ACTION, import_refit.on_driver)
