@@ -86,3 +86,63 @@ async def test_a_failing_accept_leaves_the_previous_version_and_the_import_pendi
     assert (await store.baselines.latest(ws.id, "C1")).version == 1
     assert await count_rows(store, "baseline_deals") == 2
     assert (await store.imports.get(ws.id, pending.id)).status == "pending"
+
+
+async def _with_fit(store: Storage):
+    ws = await store.workspaces.ensure("slack", "T1")
+    pending = await store.imports.create(
+        ws.id,
+        "C1",
+        created_by="U1",
+        source_name="pipeline.csv",
+        candidate=baseline(deals=2, target=2_000_000),
+        preview={"p_hit": 0.1},
+        fit={"rev": 0, "window_weeks": 52, "choices": {}},
+    )
+    return ws, pending
+
+
+async def test_rechoose_replaces_candidate_and_preview_and_accept_stores_the_new_candidate(store: Storage) -> None:
+    ws, pending = await _with_fit(store)
+    assert pending.fit == {"rev": 0, "window_weeks": 52, "choices": {}}
+    fit = {"rev": 1, "window_weeks": 26, "choices": {"win_rate": "keep"}}
+    changed = await store.imports.rechoose(
+        ws.id,
+        pending.id,
+        rev=0,
+        candidate=baseline(deals=2, target=3_000_000),
+        preview={"p_hit": 0.4},
+        fit=fit,
+        actor="U2",
+    )
+    assert changed.outcome == "updated" and changed.pending.fit == fit and changed.pending.preview == {"p_hit": 0.4}
+    assert (await store.imports.get(ws.id, pending.id)).candidate["target"] == 3_000_000
+    # a card still showing revision 0 cannot store; the newest one can, and stores the re-chosen candidate
+    assert (await store.imports.accept(ws.id, pending.id, actor="U3", rev=0)).outcome == "stale"
+    assert await count_rows(store, "baselines") == 0
+    accepted = await store.imports.accept(ws.id, pending.id, actor="U3", rev=1)
+    assert accepted.outcome == "accepted" and accepted.baseline.data["target"] == 3_000_000
+
+
+async def test_rechoose_from_an_older_revision_or_after_a_decision_changes_nothing(store: Storage) -> None:
+    ws, pending = await _with_fit(store)
+    args = {"candidate": baseline(deals=1), "preview": {}, "fit": {"rev": 1}, "actor": "U2"}
+    assert (await store.imports.rechoose(ws.id, pending.id, rev=0, **args)).outcome == "updated"
+    assert (await store.imports.rechoose(ws.id, pending.id, rev=0, **args)).outcome == "stale"  # lost the race
+    other = await store.workspaces.ensure("slack", "T2")
+    assert (await store.imports.rechoose(other.id, pending.id, rev=1, **args)).outcome == "not_found"
+    await store.imports.cancel(ws.id, pending.id, actor="U1")
+    assert (await store.imports.rechoose(ws.id, pending.id, rev=1, **args)).outcome == "already_cancelled"
+    assert (await store.imports.get(ws.id, pending.id)).preview == {}
+
+
+async def test_latest_pending_is_the_channels_newest_undecided_unexpired_import(store: Storage) -> None:
+    ws, first = await _with_fit(store)
+    _, second = await _with_fit(store)
+    assert (await store.imports.latest_pending(ws.id, "C1")).id == second.id
+    assert await store.imports.latest_pending(ws.id, "C2") is None
+    other = await store.workspaces.ensure("slack", "T2")
+    assert await store.imports.latest_pending(other.id, "C1") is None
+    await store.imports.cancel(ws.id, second.id, actor="U1")
+    assert (await store.imports.latest_pending(ws.id, "C1")).id == first.id
+    assert await store.imports.latest_pending(ws.id, "C1", now=utcnow() + timedelta(hours=25)) is None
