@@ -56,6 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
     imp = bsub.add_parser("import", help="store FILE.json (or a CRM export FILE.csv) as the channel's new version")
     imp.add_argument("file", metavar="FILE.json|FILE.csv")
     imp.add_argument("--yes", action="store_true", help="FILE.csv: store it after the preview (without: preview only)")
+    imp.add_argument(
+        "--window-weeks",
+        type=csv_commands.window_arg,
+        metavar="N",
+        help="FILE.csv: fit the drivers over the last N weeks of history (4 to 260, default 52)",
+    )
+    imp.add_argument(
+        "--keep",
+        action="append",
+        type=csv_commands.driver_arg,
+        metavar="DRIVER",
+        help="FILE.csv: keep the current value of DRIVER (win_rate, deal_size, cycle_weeks, "
+        "new_opps_per_rep_week, reps); repeatable",
+    )
+    imp.add_argument(
+        "--use-fitted",
+        action="append",
+        type=csv_commands.driver_arg,
+        metavar="DRIVER",
+        help="FILE.csv: use the fitted value of DRIVER even when its sample is small; repeatable",
+    )
     show = bsub.add_parser("show", help="print the channel's latest baseline")
     show.add_argument("--json", action="store_true", help="print the baseline JSON (DESIGN section 6)")
     for p in (imp, show):
@@ -85,7 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 channel=args.channel,
                 db_url=args.db,
                 yes=args.yes,
+                window_weeks=args.window_weeks,
+                choices=csv_commands.driver_choices(args.keep, args.use_fitted),
             )
+        if args.baseline_command == "import" and (args.window_weeks or args.keep or args.use_fitted):
+            raise CommandError("--window-weeks, --keep and --use-fitted apply to a CSV import (FILE.csv) only")
         if args.baseline_command == "import":
             return baseline_commands.import_file(
                 args.file, platform=args.platform, workspace=args.workspace, channel=args.channel, db_url=args.db

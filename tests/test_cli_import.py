@@ -145,3 +145,86 @@ async def test_the_console_imports_a_file_and_click_one_uses_it(tmp_path, tmp_pa
     finally:
         await assistant.close()
         await storage.dispose()
+
+
+def latest_data(url: str) -> dict:
+    async def read():
+        storage = Storage.from_url(url)
+        try:
+            ws = await storage.workspaces.ensure("slack", "T1")
+            return (await storage.baselines.latest(ws.id, "C1")).data
+        finally:
+            await storage.dispose()
+
+    return run_sync(read)
+
+
+def test_window_and_per_driver_choices_decide_what_is_stored(ops, tmp_path, capsys):
+    url, where = ops
+    path = tmp_path / "pipeline.csv"
+    path.write_bytes(EXPORT)
+    options = ["--window-weeks", "26", "--keep", "win-rate", "--use-fitted", "deal_size", "--keep", "reps"]
+    code, out, err = run(capsys, "baseline", "import", str(path), *where, *options, "--yes")
+    assert code == 0, err
+    assert "over the last 26 weeks (since 2026-05-18)" in out
+    assert "keeps the current 25% (your choice)" in out
+    stored, team = latest_data(url), sample_baseline()
+    assert stored["win_rate"] == team["win_rate"] and stored["reps"] == team["reps"]
+    default = run(capsys, "baseline", "import", str(path), *where, "--window-weeks", "26")[1]
+    assert "over the last 26 weeks" in default and stored["deal_size"] != team["deal_size"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--window-weeks", "1000"], "'1000' is not a history window: give whole weeks from 4 to 260"),
+        (["--window-weeks", "abc"], "e.g. --window-weeks 26"),
+        (["--keep", "quota"], "'quota' is not a driver fitted from history: use one of win_rate"),
+    ],
+)
+def test_bad_window_or_driver_options_are_refused_with_an_example(ops, tmp_path, capsys, options, message):
+    url, where = ops
+    path = tmp_path / "pipeline.csv"
+    path.write_bytes(EXPORT)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["baseline", "import", str(path), *where, *options, "--yes"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in err and versions(url) == [1]
+
+
+def test_a_driver_both_kept_and_fitted_is_refused(ops, tmp_path, capsys):
+    url, where = ops
+    path = tmp_path / "pipeline.csv"
+    path.write_bytes(EXPORT)
+    code, _, err = run(capsys, "baseline", "import", str(path), *where, "--keep", "reps", "--use-fitted", "reps")
+    assert code == 2 and "reps: given with both --keep and --use-fitted" in err and versions(url) == [1]
+
+
+async def test_the_console_switches_a_driver_and_changes_the_window_like_the_chat(tmp_path, tmp_path_factory):
+    from bot.console.outbox import ConsoleOutbox
+    from bot.console.repl import ConsoleSession, ensure_sample_baseline
+    from bot.core.assistant import Assistant
+    from tests.core.harness import TODAY, migrated_copy
+
+    storage = Storage.from_url(migrated_copy(tmp_path, tmp_path_factory.getbasetemp()))
+    assistant = Assistant(storage, today=TODAY, charts=False)
+    screen: list[str] = []
+    session = ConsoleSession(assistant, ConsoleOutbox(screen.append, charts_dir=tmp_path / "charts"))
+    try:
+        await ensure_sample_baseline(storage, "local", "console")
+        path = tmp_path / "pipeline.csv"
+        path.write_bytes(EXPORT)
+        await session.handle_line(f"/import {path}")
+        assert "[3] Keep current win rate 25%" in screen[-1]
+        await session.handle_line("/click 3")
+        assert "[card 1 updated]" in screen[-2] and "keeps the current 25% (your choice)" in screen[-1]
+        assert "[3] Use fitted win rate" in screen[-1]
+        await session.handle_line("import window 13")
+        assert "over the last 13 weeks" in "\n".join(screen[-2:])
+        await session.handle_line("/click 1")
+        ws = await storage.workspaces.ensure("console", "local")
+        stored = await storage.baselines.latest(ws.id, "console")
+        assert stored.version == 2 and stored.data["win_rate"] == sample_baseline()["win_rate"]
+    finally:
+        await assistant.close()
+        await storage.dispose()

@@ -4,12 +4,16 @@ Owns the operator's CSV import: the same preview as the chat (bot.core.import_fl
 printed as text; without --yes nothing is stored and the exit code is 1 (re-run with --yes); with --yes the
 candidate is stored as the channel's next baseline version in one transaction. A file that cannot be
 imported prints the importer's line-numbered report on stderr and exits 2, storing nothing. Rejected rows
-do not block (as in the chat): the preview lists them and the other rows import.
+do not block (as in the chat): the preview lists them and the other rows import. `--window-weeks N` fits the
+drivers over the last N weeks (4..260, default 52); `--keep DRIVER` / `--use-fitted DRIVER` (repeatable) choose,
+per driver, the current value or the fitted one instead of the default rule (fitted when its sample is trusted).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,11 +23,51 @@ from bot.console.render import render_text
 from bot.core.features.baseline import sample_baseline
 from bot.core.formatting import pct
 from bot.core.import_cards import import_preview_card
+from bot.core.import_choices import DRIVERS, MAX_WINDOW, MIN_WINDOW, driver_name
 from bot.core.import_flow import PreparedImport, csv_file_problem, prepare_import
 from engine.baseline import parse_baseline
 from engine.forecast import forecast
 
-__all__ = ["read_csv_file", "import_csv", "baseline_from_csv"]
+__all__ = ["read_csv_file", "import_csv", "baseline_from_csv", "window_arg", "driver_arg", "driver_choices"]
+
+
+def window_arg(text: str) -> int:
+    """argparse type of --window-weeks: whole weeks in MIN_WINDOW..MAX_WINDOW, with an example otherwise."""
+    if not text.strip().isdigit() or not MIN_WINDOW <= int(text) <= MAX_WINDOW:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a history window: give whole weeks from {MIN_WINDOW} to {MAX_WINDOW}, "
+            "e.g. --window-weeks 26"
+        )
+    return int(text)
+
+
+def driver_arg(text: str) -> str:
+    """argparse type of --keep / --use-fitted: a fitted driver's name (win_rate, win-rate, "win rate" ...)."""
+    name = driver_name(text)
+    if name is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a driver fitted from history: use one of {', '.join(DRIVERS)}, e.g. --keep win_rate"
+        )
+    return name
+
+
+def driver_choices(keep: list[str] | None, use_fitted: list[str] | None) -> dict[str, str]:
+    """{driver: "keep"|"fitted"}; CommandError when a driver is both kept and fitted."""
+    both = sorted(set(keep or ()) & set(use_fitted or ()))
+    if both:
+        raise CommandError(f"{', '.join(both)}: given with both --keep and --use-fitted; choose one")
+    return {**{name: "keep" for name in keep or ()}, **{name: "fitted" for name in use_fitted or ()}}
+
+
+def _unmet(prepared: PreparedImport, choices: dict[str, str]) -> list[str]:
+    """The choices the file could not honour (nothing fitted, or nothing to keep), as notes for stderr."""
+    notes = []
+    for driver in prepared.preview.get("drivers") or []:
+        wanted = choices.get(driver["name"])
+        if wanted and driver.get("choice") != wanted:
+            why = "nothing was fitted from the file's history" if wanted == "fitted" else "there is no current value"
+            notes.append(f"note: --{'use-fitted' if wanted == 'fitted' else 'keep'} {driver['name']}: {why}")
+    return notes
 
 
 def read_csv_file(path: str) -> bytes:
@@ -75,6 +119,8 @@ def import_csv(
     db_url: str | None = None,
     yes: bool = False,
     today: date | None = None,
+    window_weeks: int | None = None,
+    choices: dict[str, str] | None = None,
 ) -> int:
     from bot.cli.run import database_url, open_storage  # the storage stack loads only for commands that use it
 
@@ -94,6 +140,8 @@ def import_csv(
                 today=today or date.today(),
                 fallback=sample_baseline(),
                 base_label=label,
+                window_weeks=window_weeks,
+                choices=choices,
             )
             saved = None
             if yes and prepared.candidate is not None:
@@ -107,6 +155,8 @@ def import_csv(
     prepared, stored, saved = asyncio.run(run())
     if prepared.candidate is None:
         raise _refusal(path, prepared)
+    for note in _unmet(prepared, choices or {}):
+        print(note, file=sys.stderr)
     next_version = (stored.version if stored is not None else 0) + 1
     if saved is None:
         decided = f"Not stored yet: re-run with --yes to store it as {where} baseline v{next_version}."

@@ -93,7 +93,13 @@ class ConsoleOutbox:
         n = self.card_number(message_id)
         if n is None:
             return
+        before = self.cards[n - 1][1]
         self.cards[n - 1] = (message_id, card)
+        if (before.blocks, before.buttons) != (card.blocks, card.buttons) and card.buttons:
+            # new figures and buttons (an import preview's driver switched): the person needs to see them
+            self.write(f"[card {n} updated]")
+            self._print_card(card, None)
+            return
         # a footer update changes one line: print just that, not the whole card again
         self.write(f"[card {n} updated] {card.footer or ''}".rstrip())
 
