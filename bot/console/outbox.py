@@ -95,8 +95,8 @@ class ConsoleOutbox:
             return
         before = self.cards[n - 1][1]
         self.cards[n - 1] = (message_id, card)
-        if (before.blocks, before.buttons) != (card.blocks, card.buttons) and card.buttons:
-            # new figures and buttons (an import preview's driver switched): the person needs to see them
+        if card.kind == "import" and card.buttons and (before.blocks, before.buttons) != (card.blocks, card.buttons):
+            # an import preview whose driver was switched: new figures and buttons the person needs to see
             self.write(f"[card {n} updated]")
             self._print_card(card, None)
             return
