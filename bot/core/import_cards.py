@@ -15,12 +15,14 @@ from typing import Any
 
 from bot.core.cards import Button, Card, Fact, Facts, Text
 from bot.core.formatting import driver_value, money, number, pct
+from bot.core.import_choices import DRIVERS
 from bot.core.scenario_cards import trim_title
 
 __all__ = [
     "ACCEPT_ACTION",
     "CANCEL_ACTION",
     "DRIVER_ACTION",
+    "DRIVER_ACTIONS",
     "import_preview_card",
     "import_error_card",
     "import_mapping_card",
@@ -30,7 +32,9 @@ __all__ = [
 
 ACCEPT_ACTION = "import.accept"
 CANCEL_ACTION = "import.cancel"
+# one action id per driver ("import.driver.win_rate"): Slack refuses a message whose actions block repeats one
 DRIVER_ACTION = "import.driver"
+DRIVER_ACTIONS = tuple(f"{DRIVER_ACTION}.{name}" for name in DRIVERS)
 _LINE = 240  # a rejected row's message is cut here: the card must stay readable (and under Slack's limits)
 
 
@@ -85,7 +89,8 @@ def _driver_button(driver: dict[str, Any], import_id: int | None, cur: str) -> B
         text, use = f"Keep current {label} {driver_value(name, driver.get('current'), cur)}", "keep"
     else:
         text, use = f"Use fitted {label} {driver_value(name, driver.get('fitted'), cur)}", "fitted"
-    return Button(trim_title(text, 75), DRIVER_ACTION, {"import_id": import_id, "driver": name, "use": use})
+    value = {"import_id": import_id, "driver": name, "use": use}
+    return Button(trim_title(text, 75), f"{DRIVER_ACTION}.{name}", value)
 
 
 def _report_lines(report: dict[str, Any]) -> list[str]:
@@ -146,9 +151,10 @@ def import_preview_card(
     preview: dict[str, Any], import_id: int | None, *, decided: str | None = None, rev: int | None = None
 ) -> Card:
     """The preview with "Use as baseline" and "Cancel" (value {"import_id": id[, "rev": n]}) and, for each driver
-    that has both a fitted and a current value, a button switching between them (value {"import_id", "driver",
-    "use"}); `rev` (the revision of the choices) lets "Use as baseline" refuse a card older than the stored
-    choices. `decided` replaces the buttons with what happened ("Used as baseline v3 by ...")."""
+    that has both a fitted and a current value, a button switching between them (action "import.driver.<name>",
+    value {"import_id", "driver", "use"}); `rev` (the revision of the choices) lets "Use as baseline" refuse a
+    card older than the stored choices. `decided` replaces the buttons with what happened ("Used as baseline
+    v3 by ...")."""
     blocks = _body(preview)
     buttons: tuple[Button, ...] = ()
     if decided is None:

@@ -1,6 +1,6 @@
 """Changing a CSV import before accepting it: switch a driver between fitted and current, or re-fit the window.
 
-Owns the `import.driver` button (value {"import_id", "driver", "use": "fitted"|"keep"}: setting, not flipping,
+Owns the `import.driver.<driver>` buttons (value {"import_id", "driver", "use": "fitted"|"keep"}: setting, not flipping,
 so a double click or a retried delivery lands in the same state) and the "import window N" command (N weeks,
 4..260), which re-fits the channel's newest pending import over the new window. Both recompute the candidate
 baseline and the preview in the executor (bot.core.import_choices.refit) from the state kept with the import,

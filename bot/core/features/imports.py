@@ -26,7 +26,7 @@ from bot.core.formatting import pct
 from bot.core.import_cards import (
     ACCEPT_ACTION,
     CANCEL_ACTION,
-    DRIVER_ACTION,
+    DRIVER_ACTIONS,
     import_error_card,
     import_help_card,
     import_mapping_card,
@@ -205,4 +205,5 @@ def register(router: Router) -> None:
     router.command("import", on_import_command)
     router.action(ACCEPT_ACTION, on_accept)
     router.action(CANCEL_ACTION, on_cancel)
-    router.action(DRIVER_ACTION, import_refit.on_driver)
+    for action_id in DRIVER_ACTIONS:
+        router.action(action_id, import_refit.on_driver)
