@@ -145,3 +145,26 @@ def test_the_token_goes_only_to_slack_file_hosts():
     assert not trusted_file_url("http://files.slack.com/files-pri/a.csv", "https://slack.com/api/")  # not HTTPS
     assert not trusted_file_url("https://files.slack.com.evil.example/a.csv", "https://slack.com/api/")
     assert not trusted_file_url("http://127.0.0.1:9999/a.csv", api)
+
+
+async def test_a_driver_switch_updates_the_preview_in_place_and_accept_stores_it(slack_env):
+    env = slack_env
+    await _post_and_wait(env, sp.slash_command("baseline sample"))
+    file = env.fake.add_file("pipeline.csv", EXPORT)
+    preview = await _post_and_wait(env, _mention_with_files([file]))
+    ids = [e["action_id"] for b in preview.json["blocks"] for e in b.get("elements") or [] if "action_id" in e]
+    assert len(ids) == len(set(ids)) and "import.driver.win_rate" in ids  # Slack refuses repeated action ids
+    ts = preview.reply["ts"]
+
+    press = sp.block_actions("import.driver.win_rate", _button(preview, "import.driver.win_rate"), message_ts=ts)
+    assert (await env.slack.post(press)).status == 200
+    [update] = await env.fake.wait_for("POST", "/api/chat.update", 1, timeout=WAIT)
+    await _settle(env)
+    assert update.json["ts"] == ts and "keeps the current 25% (your choice)" in update.json["text"]
+    assert (await _latest(env, sp.CHANNEL)).version == 1
+
+    accept = _button(update, "import.accept")
+    assert accept["rev"] == 1
+    confirmation = await _post_and_wait(env, sp.block_actions("import.accept", accept, message_ts=ts))
+    assert confirmation.json["text"].startswith("Baseline v2 saved from pipeline.csv")
+    assert (await _latest(env, sp.CHANNEL)).data["win_rate"] == 0.25
