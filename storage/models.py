@@ -287,6 +287,8 @@ class PendingImportRow(Base):
     baseline_id: Mapped[int | None] = mapped_column(Integer)
     # what the drivers were fitted from and the per-driver choices (bot.core.import_choices); NULL before 0003
     fit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the history rows a re-fit reads (up to MBs): written once, loaded only on request (ImportRepository.history)
+    history: Mapped[list[Any] | None] = mapped_column(JSON, deferred=True)
     decided_by: Mapped[str | None] = mapped_column(String(255))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _when()

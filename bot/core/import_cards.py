@@ -159,7 +159,7 @@ def import_preview_card(
     buttons: tuple[Button, ...] = ()
     if decided is None:
         toggles = [d for d in preview.get("drivers") or [] if d.get("toggle") and import_id is not None]
-        switch = " The buttons under it switch a driver between its fitted and its current value." if toggles else ""
+        switch = " The driver buttons switch each driver between its fitted and its current value." if toggles else ""
         window = " “/scenario import window 26” fits the drivers over another window (4 to 260 weeks)."
         blocks.append(
             Text(
@@ -222,6 +222,8 @@ def import_help_text() -> str:
         "suggest which column is which; rename the columns and upload again. Up to 50 MB; UTF-8, UTF-16 or "
         "Windows-1252; comma, semicolon, tab or pipe separated.\n"
         "*Period*: this channel's baseline period, or without a baseline today to the end of the quarter.\n"
+        "*Drivers*: fitted over the last 52 weeks; “/scenario import window 26” re-fits the preview over another "
+        "window (4 to 260 weeks), and a button per driver keeps your current value or uses the fitted one.\n"
         "Admins: “python -m bot baseline import FILE.csv --platform slack --workspace ID --channel ID --yes”."
     )
 

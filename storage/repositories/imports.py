@@ -47,6 +47,11 @@ def _record(row: PendingImportRow) -> PendingImport:
     )
 
 
+def _small(fit: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The fit state without its history rows, which live in their own column (written once)."""
+    return None if fit is None else {key: value for key, value in fit.items() if key != "history"}
+
+
 def _rev(row: PendingImportRow) -> int:
     return int((row.fit or {}).get("rev") or 0)
 
@@ -79,7 +84,8 @@ class ImportRepository:
                 status="pending",
                 candidate=candidate,
                 preview=preview,
-                fit=fit,
+                fit=_small(fit),
+                history=(fit or {}).get("history"),
                 created_at=created,
                 expires_at=created + ttl,
             )
@@ -121,6 +127,14 @@ class ImportRepository:
             row = await session.scalar(query)
             return None if row is None else _record(row)
 
+    async def history(self, workspace_id: int, import_id: int) -> list[Any] | None:
+        """The history rows kept for re-fitting an import (None for one previewed before migration 0003)."""
+        query = select(PendingImportRow.history).where(
+            PendingImportRow.workspace_id == workspace_id, PendingImportRow.id == import_id
+        )
+        async with self._db.read() as session:
+            return await session.scalar(query)
+
     async def rechoose(
         self,
         workspace_id: int,
@@ -133,8 +147,9 @@ class ImportRepository:
         actor: str,
         now: datetime | None = None,
     ) -> ImportDecision:
-        """Replace candidate, preview and fit of a pending import whose fit is still at revision `rev` (the one the
-        change was computed from): 'updated', else 'stale' or a refusal, and nothing changes."""
+        """Replace candidate, preview and fit (its history rows are kept as they are) of a pending import whose fit
+        is still at revision `rev` (the one the change was computed from): 'updated', else 'stale' or a refusal,
+        and nothing changes."""
         now = now or utcnow()
         async with self._db.write() as session:
             row = await self._locked(session, workspace_id, import_id)
@@ -144,7 +159,7 @@ class ImportRepository:
             assert row is not None
             if _rev(row) != rev:
                 return ImportDecision("stale", _record(row))
-            row.candidate, row.preview, row.fit = candidate, preview, fit
+            row.candidate, row.preview, row.fit = candidate, preview, _small(fit)
             for column in ("candidate", "preview", "fit"):
                 flag_modified(row, column)
             add_audit(

@@ -97,7 +97,7 @@ async def _with_fit(store: Storage):
         source_name="pipeline.csv",
         candidate=baseline(deals=2, target=2_000_000),
         preview={"p_hit": 0.1},
-        fit={"rev": 0, "window_weeks": 52, "choices": {}},
+        fit={"rev": 0, "window_weeks": 52, "choices": {}, "history": [["won", "2026-10-01", None, 5000.0, "Dana"]]},
     )
     return ws, pending
 
@@ -116,6 +116,9 @@ async def test_rechoose_replaces_candidate_and_preview_and_accept_stores_the_new
         actor="U2",
     )
     assert changed.outcome == "updated" and changed.pending.fit == fit and changed.pending.preview == {"p_hit": 0.4}
+    # the history rows are written once, in their own column, and a re-choice leaves them as they were
+    assert await store.imports.history(ws.id, pending.id) == [["won", "2026-10-01", None, 5000.0, "Dana"]]
+    assert await store.imports.history(ws.id + 1, pending.id) is None
     assert (await store.imports.get(ws.id, pending.id)).candidate["target"] == 3_000_000
     # a card still showing revision 0 cannot store; the newest one can, and stores the re-chosen candidate
     assert (await store.imports.accept(ws.id, pending.id, actor="U3", rev=0)).outcome == "stale"

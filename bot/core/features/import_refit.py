@@ -57,9 +57,10 @@ async def _rechoose(turn: Turn, pending: Any, *, window: int | None = None, driv
     if pending.fit is None:
         await turn.outbox.notify(turn.place, TOO_OLD, user_id=actor)
         return None
+    history = await turn.storage.imports.history(turn.workspace_id, pending.id)
     try:
         candidate, preview, fit = await turn.run(
-            _refit, pending.candidate, pending.preview, pending.fit, window, driver, use
+            _refit, pending.candidate, pending.preview, {**pending.fit, "history": history or []}, window, driver, use
         )
     except BaselineError as exc:
         text = "With that choice the baseline would not be valid, so nothing changed: " + "; ".join(exc.problems)
