@@ -183,3 +183,17 @@ async def test_switch_window_and_accept_on_each_database(database_url):  # noqa:
         stored = (await latest(c)).data
         assert stored == expected(window_weeks=104, choices={"cycle_weeks": "keep"}).candidate
         assert stored["cycle_weeks"] == SAMPLE["cycle_weeks"]
+
+
+async def test_an_import_previewed_before_choices_existed_says_to_upload_again(c):
+    from bot.core.features.import_refit import TOO_OLD
+    from tests.storage.helpers import baseline
+
+    ws = await c.workspace_id()
+    await c.storage.imports.cancel(ws, 1, actor="U1")
+    old = await c.storage.imports.create(
+        ws, "C1", created_by="U1", source_name="old.csv", candidate=baseline(deals=2), preview={"source": "old.csv"}
+    )
+    assert old.fit is None
+    await c.say("import window 26")
+    assert c.outbox.last.text == TOO_OLD and (await c.storage.imports.get(ws, old.id)).preview == {"source": "old.csv"}
