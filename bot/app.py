@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.core.answers import warm_up
+from bot.core.answers import lower_priority, warm_up
 from bot.core.assistant import Assistant
 from storage import Storage
 from storage.db import make_engine
@@ -51,9 +51,12 @@ def compute_executor(workers: int | None = None) -> Executor:
     """The pool that runs forecasts and charts for `serve`: separate processes, so numpy and matplotlib never
     hold the web process's GIL while it acknowledges Slack and Teams requests. Workers are started with
     "spawn" (forking a process that runs an event loop and threads can hang the child) and warmed up with
-    one small answer so the first real question does not pay for imports and font caches."""
+    one small answer so the first real question does not pay for imports and font caches. They run at a lower
+    CPU priority than the web process (see answers.lower_priority)."""
     count = workers or max(1, min(4, os.cpu_count() or 1))
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=lower_priority
+    )
     for _ in range(count):
         pool.submit(warm_up)
     return pool

@@ -67,6 +67,17 @@ _WARM_BASELINE: dict[str, Any] = {
 }
 
 
+def lower_priority() -> None:
+    """Worker-process initializer: yield the CPU to the web process. Answers can wait a moment; the
+    acknowledgements Slack and Teams wait for (3 s, 15 s) cannot, and on a small machine the forecasts and
+    charts would otherwise take every core."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(AttributeError, OSError):  # Windows, or a sandbox that refuses: normal priority
+        os.nice(10)
+
+
 def warm_up() -> bool:
     """One small answer with a chart: loads numpy, scipy and matplotlib (and its font cache) in a fresh worker
     process before the first real question needs them."""

@@ -44,7 +44,11 @@ class AssistantLike(Protocol):
 # Answers worked on at once; the rest wait their turn. Each answer spends event-loop time on the database and
 # on Slack calls, and a burst of 64 of them at once would slow the acknowledgements Slack waits for (3 s);
 # queued answers cost nothing until their turn, and the compute pool is the real limit anyway.
-ANSWERS_IN_FLIGHT = 4
+ANSWERS_IN_FLIGHT = 2
+# An answer about to start waits until no request has been acknowledged for QUIET_GAP_SECONDS (the burst is
+# over), at most ACK_PRIORITY_SECONDS: under a burst the event loop acknowledges first and answers after.
+ACK_PRIORITY_SECONDS = 1.0
+QUIET_GAP_SECONDS = 0.02
 
 
 class SlackRuntime:
@@ -57,6 +61,16 @@ class SlackRuntime:
         self.api_url = api_url
         self.tasks: set[asyncio.Task[None]] = set()
         self._slots: asyncio.Semaphore | None = None
+        self._acking = 0
+        self._last_ack = 0.0
+
+    def ack_started(self) -> None:
+        """A request is being acknowledged: answers not yet started hold back (see ACK_PRIORITY_SECONDS)."""
+        self._acking += 1
+
+    def ack_finished(self) -> None:
+        self._acking = max(0, self._acking - 1)
+        self._last_ack = asyncio.get_running_loop().time()
 
     def _keep(self, coro: Any) -> None:
         task = asyncio.create_task(self._in_turn(coro))
@@ -67,6 +81,10 @@ class SlackRuntime:
         if self._slots is None:
             self._slots = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
         async with self._slots:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + ACK_PRIORITY_SECONDS
+            while loop.time() < deadline and (self._acking or loop.time() - self._last_ack < QUIET_GAP_SECONDS):  # noqa: ASYNC110 - a time gap, not an event
+                await asyncio.sleep(QUIET_GAP_SECONDS)
             await coro
 
     def spawn(self, event: Event | None) -> None:

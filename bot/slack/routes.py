@@ -52,8 +52,13 @@ def mount(web_app: web.Application, *, settings: Settings, assistant: AssistantL
         if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
             log.warning("slack request rejected: bad or expired signature (timestamp %s)", timestamp)
             return _unauthorized()
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        runtime: SlackRuntime = app.slack_runtime  # type: ignore[attr-defined]
+        runtime.ack_started()
+        try:
+            bolt_response = await app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
+        finally:
+            runtime.ack_finished()
 
     async def drain(_: web.Application) -> None:
         runtime: SlackRuntime = app.slack_runtime  # type: ignore[attr-defined]
