@@ -5,9 +5,9 @@ Owns the measurement behind the Slack adapter's performance targets (project iss
 - ack latency p50/p99 of our server (target p99 <= 300 ms at concurrency 64 while what-if work runs),
 - time from command to the card AND its chart at the fake Web API (target p50 <= 1.5 s).
 
-Everything runs on loopback. Each server runs in its own process (this script re-invoked with --serve), so
-the load generator and the fake Web API (in this process) do not share an event loop or GIL with it.
-Request counts are bounded: 20 at concurrency 1, 64 at 16, 128 at 64, per server.
+Everything runs on loopback. Each server, and the fake Web API, runs in its own process (this script
+re-invoked with --serve), so none shares an event loop or GIL with the load generator.
+Request counts are bounded: 20 at concurrency 1, 128 at 16, 256 at 64, per server.
 
     .venv/bin/python benchmarks/server_bench.py            # prints a table; exit 1 if a target is missed
 """
@@ -36,7 +36,7 @@ from tests.fakes import slack_payloads as sp  # noqa: E402
 from tests.fakes.platform_server import FakePlatform  # noqa: E402
 
 TOKEN = "xoxb-bench-0000"
-LEVELS = ((1, 20), (16, 64), (64, 128))  # (concurrency, requests)
+LEVELS = ((1, 20), (16, 128), (64, 256))  # (concurrency, requests): enough for a steady rate at 64
 SEQUENTIAL = 10  # commands for the unloaded command -> card latency
 CARD_TIMEOUT = 180.0  # seconds to wait for the last chart at the highest concurrency
 QUESTION = "what if win rate drops to 20%"
@@ -90,6 +90,34 @@ async def serve_bare(fake_url: str) -> None:
     await _run(app.web_app(path="/slack/events"))
 
 
+async def serve_fake() -> None:
+    """The fake Web API in a process of its own, so answering our server's card and chart calls does not take
+    CPU from the load generator (the bare app makes no such calls). GET /calls on a second port lists the
+    card and chart calls with their times, for the command -> card latency."""
+    fake = await FakePlatform.start()
+
+    async def calls(_: web.Request) -> web.Response:
+        wanted = {"/api/chat.postMessage", "/api/files.completeUploadExternal"}
+        listed = [
+            {"path": r.path, "at": r.at, "channel": r.json.get("channel"), "channel_id": r.json.get("channel_id")}
+            for r in fake.requests
+            if r.method == "POST" and r.path in wanted
+        ]
+        return web.json_response(listed)
+
+    side = web.Application()
+    side.router.add_get("/calls", calls)
+    runner = web.AppRunner(side, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    info = {"url": fake.slack_api_url, "calls": f"http://127.0.0.1:{runner.addresses[0][1]}/calls"}
+    print(json.dumps(info), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.cleanup()
+    await fake.close()
+
+
 async def _run(web_app: web.Application) -> None:
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
@@ -101,13 +129,18 @@ async def _run(web_app: web.Application) -> None:
     await runner.cleanup()
 
 
-def start_server(kind: str, fake_url: str, channels: int) -> tuple[subprocess.Popen, str]:
+def start_process(kind: str, fake_url: str = "", channels: int = 0) -> tuple[subprocess.Popen, dict]:
     cmd = [sys.executable, __file__, "--serve", kind, "--fake-url", fake_url, "--channels", str(channels)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     line = proc.stdout.readline()
     if not line:
-        raise SystemExit(f"the {kind} server did not start (exit code {proc.wait()})")
-    return proc, f"http://127.0.0.1:{json.loads(line)['port']}/slack/events"
+        raise SystemExit(f"the {kind} process did not start (exit code {proc.wait()})")
+    return proc, json.loads(line)
+
+
+def start_server(kind: str, fake_url: str, channels: int) -> tuple[subprocess.Popen, str]:
+    proc, info = start_process(kind, fake_url, channels)
+    return proc, f"http://127.0.0.1:{info['port']}/slack/events"
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -144,13 +177,18 @@ async def load(session: aiohttp.ClientSession, url: str, concurrency: int, first
     return results, count / (time.perf_counter() - started)
 
 
-async def card_times(fake: FakePlatform, sent: list[tuple[str, float, float]]) -> list[float]:
+async def card_times(session, calls_url: str, sent: list[tuple[str, float, float]]) -> list[float]:
     """Seconds from each command to its chart landing under its card (or the card, if it has no chart)."""
     deadline = time.monotonic() + CARD_TIMEOUT
     wanted = {ch for ch, _, _ in sent}
+    charts: dict = {}
+    cards: dict = {}
+    done: dict = {}
     while time.monotonic() < deadline:
-        charts = {r.json.get("channel_id"): r.at for r in fake.calls("POST", "/api/files.completeUploadExternal")}
-        cards = {r.json.get("channel"): r.at for r in fake.calls("POST", "/api/chat.postMessage")}
+        async with session.get(calls_url) as response:
+            listed = await response.json()
+        charts = {c["channel_id"]: c["at"] for c in listed if c["path"].endswith("completeUploadExternal")}
+        cards = {c["channel"]: c["at"] for c in listed if c["path"].endswith("chat.postMessage")}
         done = {ch: charts.get(ch) for ch in wanted if ch in charts}
         if len(done) == len(wanted):
             return [done[ch] - at for ch, at, _ in sent]
@@ -165,24 +203,25 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def sequential_cards(session, fake: FakePlatform, url: str, first: int, count: int) -> list[float]:
+async def sequential_cards(session, calls_url: str, url: str, first: int, count: int) -> list[float]:
     """Unloaded latency: one command at a time, each waiting for its card and chart before the next."""
     times = []
     for i in range(first, first + count):
         sent, _ = await load(session, url, 1, i, 1)
-        times.extend(await card_times(fake, sent))
+        times.extend(await card_times(session, calls_url, sent))
     return times
 
 
 async def main() -> int:
-    fake = await FakePlatform.start()
     total = sum(n for _, n in LEVELS)
     rows = []
-    procs = []
+    fake, fake_info = start_process("fake")
+    procs = [fake]
     try:
-        ours, ours_url = start_server("ours", fake.slack_api_url, total + SEQUENTIAL)
-        bare, bare_url = start_server("bare", fake.slack_api_url, 0)
-        procs = [ours, bare]
+        ours, ours_url = start_server("ours", fake_info["url"], total + SEQUENTIAL)
+        procs.append(ours)
+        bare, bare_url = start_server("bare", fake_info["url"], 0)
+        procs.append(bare)
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as session:
             first = 0
@@ -191,18 +230,19 @@ async def main() -> int:
                 started = time.time()
                 ours_results, ours_rps = await load(session, ours_url, concurrency, first, count)
                 acks = [s for _, _, s in ours_results]
-                cards = await card_times(fake, ours_results)  # also: the backlog drains before the next level
+                cards = await card_times(
+                    session, fake_info["calls"], ours_results
+                )  # also: the backlog drains before the next level
                 backlog = max(at + c for (_, at, _), c in zip(ours_results, cards, strict=True)) - started
                 bare_p50 = statistics.median(s for *_, s in bare_results)
                 rows.append(
                     (concurrency, count, ours_rps, bare_rps, pct(acks, 0.5), pct(acks, 0.99), backlog, bare_p50)
                 )
                 first += count
-            unloaded = await sequential_cards(session, fake, ours_url, first, SEQUENTIAL)
+            unloaded = await sequential_cards(session, fake_info["calls"], ours_url, first, SEQUENTIAL)
     finally:
-        for proc in procs:
+        for proc in reversed(procs):
             stop(proc)
-        await fake.close()
 
     print(f"executor: {EXECUTOR} x{EXECUTOR_WORKERS}; each command is a what-if answered with a card and a fan chart")
     print(
@@ -235,7 +275,7 @@ async def main() -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", choices=["ours", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["ours", "bare", "fake"], help=argparse.SUPPRESS)
     parser.add_argument("--fake-url", help=argparse.SUPPRESS)
     parser.add_argument("--channels", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -243,5 +283,7 @@ if __name__ == "__main__":
         asyncio.run(serve_ours(args.fake_url, args.channels))
     elif args.serve == "bare":
         asyncio.run(serve_bare(args.fake_url))
+    elif args.serve == "fake":
+        asyncio.run(serve_fake())
     else:
         sys.exit(asyncio.run(main()))

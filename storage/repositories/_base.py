@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Table, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import make_sessionmaker, write_engine
 from storage.gate import WriteGate
@@ -35,7 +35,8 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._read = make_sessionmaker(engine)
-        self._write = make_sessionmaker(write_engine(engine))
+        self._write_engine = write_engine(engine)
+        self._write = make_sessionmaker(self._write_engine)
         self._gate = WriteGate() if self.dialect == "sqlite" else None
 
     @asynccontextmanager
@@ -53,6 +54,16 @@ class Database:
             return
         async with self._gate.hold(urgent), self._write.begin() as session:
             yield session
+
+    @asynccontextmanager
+    async def write_connection(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """Like write(), on a bare connection: for one hot statement the ORM session would only slow down."""
+        if self._gate is None:
+            async with self._write_engine.begin() as conn:
+                yield conn
+            return
+        async with self._gate.hold(urgent), self._write_engine.begin() as conn:
+            yield conn
 
     async def serialize(self, session: AsyncSession, workspace_id: int, name: str) -> None:
         """Make concurrent write transactions on (workspace_id, name) take turns until commit. SQLite's

@@ -88,8 +88,8 @@ class InboxRepository:
             .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
             .returning(InboxRow.platform, InboxRow.delivery_id)
         )
-        async with self._db.write(urgent=True) as session:
-            result = await session.execute(stmt)
+        async with self._db.write_connection(urgent=True) as conn:
+            result = await conn.execute(stmt)
             return {(platform, delivery_id) for platform, delivery_id in result.all()}
 
     async def purge_older_than(self, days: float) -> int:
