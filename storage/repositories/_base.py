@@ -45,24 +45,25 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back if it raises. On SQLite, writers of
-        this process queue at the WriteGate (urgent ones first) instead of polling SQLite's lock."""
+    async def _turn(self, urgent: bool) -> AsyncIterator[None]:
+        """On SQLite, this process's writers queue at the WriteGate (urgent ones first) instead of polling
+        SQLite's lock; PostgreSQL needs no queue."""
         if self._gate is None:
-            async with self._write.begin() as session:
-                yield session
+            yield
             return
-        async with self._gate.hold(urgent), self._write.begin() as session:
+        async with self._gate.hold(urgent):
+            yield
+
+    @asynccontextmanager
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        async with self._turn(urgent), self._write.begin() as session:
             yield session
 
     @asynccontextmanager
     async def write_connection(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
         """Like write(), on a bare connection: for one hot statement the ORM session would only slow down."""
-        if self._gate is None:
-            async with self._write_engine.begin() as conn:
-                yield conn
-            return
-        async with self._gate.hold(urgent), self._write_engine.begin() as conn:
+        async with self._turn(urgent), self._write_engine.begin() as conn:
             yield conn
 
     async def serialize(self, session: AsyncSession, workspace_id: int, name: str) -> None:
