@@ -2,7 +2,8 @@
 
 Tests must never see a developer's real Slack or Microsoft credentials, nor route loopback HTTP through a
 proxy, so those variables are removed for the whole session. Fixtures live in the modules that own them
-(tests/db_fixtures.py, tests/fakes/...), imported where needed.
+(tests/db_fixtures.py, tests/fakes/...), imported where needed; the fake platform server's `fake` fixture is
+used across folders, so it is registered here once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 
 import pytest
+
+pytest_plugins = ["tests.fakes.fixtures"]
 
 _PREFIXES = ("SLACK_", "MICROSOFT_")
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")

@@ -14,16 +14,8 @@ import pytest
 from bot.app import build_services, create_web_app
 from tests.db_fixtures import *  # noqa: F403 (the database fixtures, as tests/db_fixtures.py asks)
 from tests.e2e.slack_helpers import SlackSender, slack_settings
-from tests.fakes.platform_server import FakePlatform
 
 TODAY = date(2026, 11, 16)  # the sample baseline's as_of: answers do not depend on the day the suite runs
-
-
-@pytest.fixture
-async def fake():
-    server = await FakePlatform.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture

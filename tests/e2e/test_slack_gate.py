@@ -18,7 +18,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.slack.routes import SLACK_APP, mount
 from tests.e2e.slack_helpers import SlackSender, slack_settings
 from tests.fakes import slack_payloads as sp
-from tests.fakes.platform_server import FakePlatform
 
 
 class RecordingAssistant:
@@ -44,13 +43,6 @@ class RecordingAssistant:
             return False
         self.claimed.add(delivery_id)
         return True
-
-
-@pytest.fixture
-async def fake():
-    server = await FakePlatform.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture

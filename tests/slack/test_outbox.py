@@ -12,18 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.cards import Card, Chart, Fact, Facts, Form, FormField, Text
 from bot.core.events import Place
 from bot.slack.outbox import SlackOutbox
-from tests.fakes.platform_server import FakePlatform
 
 TOKEN = "xoxb-test-secret-token"
 PLACE = Place("slack", "T_TEAM", "C_SALES")
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
-
-
-@pytest.fixture
-async def fake():
-    server = await FakePlatform.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture
