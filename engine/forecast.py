@@ -22,6 +22,9 @@ __all__ = ["Forecast", "forecast"]
 
 QUANTILES = (0.1, 0.5, 0.9)
 RATE_CAP = 1000.0  # new opportunities per rep per week beyond which a target counts as unreachable
+# Fewer expected new wins than this cannot move any probability we report, yet a nonzero Poisson mean would
+# size the lattice for new deals that will not come (a win rate of 1e-300 is zero for every purpose).
+NEGLIGIBLE_WINS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ class _Solver:
         return self._pipe[factor]
 
     def law(self, pipe: np.ndarray, lam: float, size: Distribution, mean: float) -> Law:
-        spectrum = pipe * np.exp(lam * self.size_log(size)) if lam > 0 else pipe
+        spectrum = pipe * np.exp(lam * self.size_log(size)) if lam > NEGLIGIBLE_WINS else pipe
         return Law.from_spectrum(spectrum, self.lattice, mean)
 
     def hit(self, law: Law, pipe: np.ndarray, lam: float) -> float:
@@ -150,7 +153,7 @@ class _Solver:
         gap = self.x.remaining
         if gap <= 0:
             return 1.0
-        if lam <= 0:
+        if lam <= NEGLIGIBLE_WINS:
             return law.p_at_least(gap)
         index = round(gap / self.lattice.h)
         atom = math.exp(-lam) * point_mass(pipe, self.lattice.size, index)
@@ -213,11 +216,11 @@ def forecast(
     sd_max = max(sds)
     lam_max = max([lam, r_hi * per_rate] + [v.lam for *_, lo_v, hi_v in variants for v in (lo_v, hi_v)])
     span = float(x.amounts.sum())
-    if lam_max > 0:
+    if lam_max > NEGLIGIBLE_WINS:
         span += lam_max * size.mean * 1.1 + 40 * math.sqrt(max(lam_max, 1.0)) * size.mean * (1 + size.cv)
     # The largest single move: a deal, or one new win (lognormal, taken at its 1 - 1e-7 quantile).
     s2 = math.log1p(size.cv**2)
-    big_win = size.mean * 1.1 * math.exp(-s2 / 2 + 5.3 * math.sqrt(s2)) if lam_max > 0 else 0.0
+    big_win = size.mean * 1.1 * math.exp(-s2 / 2 + 5.3 * math.sqrt(s2)) if lam_max > NEGLIGIBLE_WINS else 0.0
     jump = max(float(x.amounts.max(initial=0.0)), big_win)
     lattice = Lattice.choose(x.remaining, sd_max, jump, span, size=lattice_size)
     solver = _Solver(x, lattice)
@@ -225,7 +228,7 @@ def forecast(
     mean_v = float(np.dot(x.probs, x.amounts)) + lam * size.mean
     final = solver.law(solver.pipe(1.0), lam, size, mean_v)
     p_hit = solver.hit(final, solver.pipe(1.0), lam)
-    q10, q50, q90 = (baseline.booked + q for q in final.quantiles(QUANTILES, discrete=lam <= 0))
+    q10, q50, q90 = (baseline.booked + q for q in final.quantiles(QUANTILES, discrete=lam <= NEGLIGIBLE_WINS))
 
     weekly_points: list[dict[str, Any]] = []
     if weekly:
@@ -233,7 +236,7 @@ def forecast(
             lam_w = x.rate * float(x.per_rate[i])
             mean_w = float(np.dot(x.probs[x.bucket <= i], x.amounts[x.bucket <= i])) + lam_w * size.mean
             law_w = solver.law(solver.weekly_pipe[i], lam_w, size, mean_w)
-            w10, w50, w90 = (baseline.booked + q for q in law_w.quantiles(QUANTILES, discrete=lam_w <= 0))
+            w10, w50, w90 = (baseline.booked + q for q in law_w.quantiles(QUANTILES, discrete=lam_w <= NEGLIGIBLE_WINS))
             weekly_points.append(
                 {"week_end": end.isoformat(), "p10": w10, "p50": w50, "p90": w90, "expected": baseline.booked + mean_w}
             )

@@ -176,3 +176,26 @@ def test_agrees_with_the_monte_carlo_reference(b):
     np.testing.assert_allclose(
         [w["expected"] for w in f.weekly], [w["expected"] for w in ref["weekly"]], atol=0.01 * scale, rtol=0
     )
+
+
+def test_a_vanishing_win_rate_is_the_same_as_none():
+    """A Poisson mean of ~1e-300 new wins must not resize the lattice for deals that will not come: such a
+    baseline once gave a lower p_hit for a larger deal size."""
+    b = Baseline(
+        as_of=AS_OF,
+        period_end=AS_OF + timedelta(days=71),
+        target=578_344.39,
+        booked=0.05,
+        reps=6,
+        new_opps_per_rep_week=4.28,
+        win_rate=2.2e-311,
+        deal_size=Distribution(35_228.46, 0.812),
+        cycle_weeks=Distribution(5.5, 0.97),
+        pipeline=(
+            Deal("D1", 388_846.34, 0.5924, AS_OF + timedelta(days=12)),
+            Deal("D2", 282_022.0, 0.4422, AS_OF),
+            Deal("D3", 37_246.5, 0.05, AS_OF + timedelta(days=4)),
+        ),
+    )
+    bigger = replace(b, deal_size=Distribution(35_228.46 * 1.7, 0.812))
+    assert p_hit(b) == p_hit(bigger) == p_hit(replace(b, win_rate=0.0))
