@@ -51,8 +51,10 @@ def p_hit(b: Baseline) -> float:
     return forecast(b, weekly=False, sensitivity=False, confidences=()).p_hit
 
 
-# No shrinking: each example runs the engine, and a failure is readable as drawn.
+# No shrinking: each example runs the engine, and a failure is readable as drawn. Derandomized: CI runs the
+# same examples every time, so a red run is reproducible (set derandomize=False locally to explore more).
 FAST = settings(
+    derandomize=True,
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -153,6 +155,7 @@ def test_a_deal_exactly_at_the_gap_counts_as_reaching_the_target():
 
 
 @settings(
+    derandomize=True,
     max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
