@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.core.csv_import import parse_crm_csv  # noqa: E402
-from bot.core.csv_import.reader import decode, read_rows, sniff_delimiter  # noqa: E402
-from bot.core.csv_import.sample import salesforce_export  # noqa: E402
+from bot.core.imports.csv import parse_crm_csv  # noqa: E402
+from bot.core.imports.csv.reader import decode, read_rows, sniff_delimiter  # noqa: E402
+from bot.core.imports.csv.sample import salesforce_export  # noqa: E402
 
 AS_OF, PERIOD_END, PERIOD_START = date(2026, 11, 16), date(2026, 12, 31), date(2026, 10, 1)
 BASE = {"target": 5_000_000, "reps": 25, "new_opps_per_rep_week": 5, "win_rate": 0.25,

@@ -55,7 +55,7 @@ def channel(i: int) -> str:
 async def serve_ours(fake_url: str, channels: int) -> None:
     from bot.app import build_services, create_web_app
     from bot.config import Settings, SlackSettings, TeamsSettings
-    from bot.core.features.baseline import sample_baseline
+    from bot.core.baselines.feature import sample_baseline
     from storage.migrate import upgrade
 
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"

@@ -46,7 +46,7 @@ QUESTIONS = {"help": "help", "what-if": "what if win rate drops to 20%"}
 async def serve_ours() -> None:
     from bot.app import build_services, create_web_app
     from bot.config import Settings, TeamsSettings
-    from bot.core.features.baseline import sample_baseline
+    from bot.core.baselines.feature import sample_baseline
     from storage.migrate import upgrade
 
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='teams-bench-')}/bench.db"

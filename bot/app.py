@@ -22,8 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.core.answers import lower_priority, warm_up
 from bot.core.assistant import Assistant
+from bot.core.scenarios.compute import lower_priority, warm_up
 from storage import Storage
 from storage.db import make_engine
 

@@ -43,8 +43,8 @@ def test_serve_computes_in_spawned_worker_processes():
     import os
 
     from bot.app import compute_executor
-    from bot.core.answers import compute_answer
-    from bot.core.features.baseline import sample_baseline
+    from bot.core.baselines.feature import sample_baseline
+    from bot.core.scenarios.compute import compute_answer
 
     pool = compute_executor(1)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.core.features.baseline import sample_baseline
+from bot.core.baselines.feature import sample_baseline
 from engine.baseline import parse_baseline
 from engine.forecast import forecast
 from storage.migrate import upgrade

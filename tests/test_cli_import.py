@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 
 from bot.__main__ import main
-from bot.core.csv_import import parse_crm_csv
-from bot.core.csv_import.sample import salesforce_export
-from bot.core.features.baseline import sample_baseline
-from bot.core.import_flow import import_period
+from bot.core.baselines.feature import sample_baseline
+from bot.core.imports.csv import parse_crm_csv
+from bot.core.imports.csv.sample import salesforce_export
+from bot.core.imports.flow import import_period
 from engine.baseline import parse_baseline
 from engine.forecast import forecast
 from storage import Storage

@@ -13,11 +13,10 @@ from typing import Any
 
 from bot.cli import read_baseline_file
 from bot.console.render import render_text
-from bot.core.answers import compute_answer
+from bot.core.baselines.feature import sample_baseline
 from bot.core.cards import Card
-from bot.core.features.baseline import sample_baseline
 from bot.core.language import EXAMPLES, parse
-from bot.core.scenario_cards import (
+from bot.core.scenarios.cards import (
     baseline_card,
     drivers_card,
     help_card,
@@ -25,6 +24,7 @@ from bot.core.scenario_cards import (
     required_rate_card,
     scenario_card,
 )
+from bot.core.scenarios.compute import compute_answer
 from engine.baseline import parse_baseline
 
 __all__ = ["ask", "answer"]

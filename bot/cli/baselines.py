@@ -13,7 +13,7 @@ import json
 from bot.cli import CommandError, read_baseline_file
 from bot.cli.run import database_url, open_storage
 from bot.console.render import render_text
-from bot.core.scenario_cards import baseline_card
+from bot.core.scenarios.cards import baseline_card
 from engine.baseline import baseline_to_dict, parse_baseline
 
 __all__ = ["import_file", "show"]

@@ -1,6 +1,6 @@
 """`python -m bot baseline import FILE.csv ... [--yes]` and the CSV half of `python -m bot ask --csv FILE.csv`.
 
-Owns the operator's CSV import: the same preview as the chat (bot.core.import_flow, bot.core.import_cards)
+Owns the operator's CSV import: the same preview as the chat (bot.core.imports.flow, bot.core.imports.cards)
 printed as text; without --yes nothing is stored and the exit code is 1 (re-run with --yes); with --yes the
 candidate is stored as the channel's next baseline version in one transaction. A file that cannot be
 imported prints the importer's line-numbered report on stderr and exits 2, storing nothing. Rejected rows
@@ -20,11 +20,11 @@ from typing import Any
 
 from bot.cli import CommandError
 from bot.console.render import render_text
-from bot.core.features.baseline import sample_baseline
+from bot.core.baselines.feature import sample_baseline
 from bot.core.formatting import pct
-from bot.core.import_cards import import_preview_card
-from bot.core.import_choices import DRIVERS, MAX_WINDOW, MIN_WINDOW, driver_name
-from bot.core.import_flow import PreparedImport, csv_file_problem, prepare_import
+from bot.core.imports.cards import import_preview_card
+from bot.core.imports.choices import DRIVERS, MAX_WINDOW, MIN_WINDOW, driver_name
+from bot.core.imports.flow import PreparedImport, csv_file_problem, prepare_import
 from engine.baseline import parse_baseline
 from engine.forecast import forecast
 

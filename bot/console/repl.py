@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.console.outbox import ConsoleOutbox
 from bot.console.render import render_form_prompt
 from bot.core.assistant import Assistant
+from bot.core.baselines.feature import sample_baseline
 from bot.core.events import (
     ActionInvoked,
     Actor,
@@ -28,8 +29,7 @@ from bot.core.events import (
     ReactionChanged,
     ThreadReply,
 )
-from bot.core.features.baseline import sample_baseline
-from bot.core.import_flow import csv_file_problem
+from bot.core.imports.flow import csv_file_problem
 
 __all__ = ["ConsoleSession", "CONSOLE_HELP", "ensure_sample_baseline"]
 

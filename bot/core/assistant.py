@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.core.events import Event, MessageReceived, Place
-from bot.core.features import footers, register_all
+from bot.core.features import register_all
 from bot.core.ports import Outbox
 from bot.core.router import Router
-from bot.core.scenario_cards import error_card
+from bot.core.scenarios.cards import error_card
+from bot.core.social import footers
 from bot.core.turn import Turn
 
 __all__ = ["Assistant"]

@@ -19,7 +19,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.import_flow import MAX_BYTES, csv_file_problem
+from bot.core.imports.flow import MAX_BYTES, csv_file_problem
 from bot.slack.translate import SlackFile
 
 __all__ = ["Download", "download", "trusted_file_url"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 
-from bot.core import scenario_cards as sc
 from bot.core.cards import Card
+from bot.core.scenarios import cards as sc
 
 WEEKLY_BASELINE = [
     {"week_end": "2026-11-23", "p10": 1255887.76, "p50": 1311000.79, "p90": 1361699.94, "expected": 1309099.0},

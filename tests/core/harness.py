@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from bot.core.assistant import Assistant
+from bot.core.baselines.feature import sample_baseline
 from bot.core.events import Actor, MessageReceived, Place
-from bot.core.features.baseline import sample_baseline
 from bot.core.testing import RecordingOutbox
 from storage import Storage
 from storage.migrate import upgrade

@@ -8,11 +8,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from bot.core.answers import compute_answer
 from bot.core.assistant import Assistant
+from bot.core.baselines.feature import sample_baseline
 from bot.core.events import ActionInvoked, Actor, MessageReceived, Place
-from bot.core.features.baseline import sample_baseline
 from bot.core.router import Router, RouterError
+from bot.core.scenarios.compute import compute_answer
 from bot.core.testing import RecordingOutbox
 from engine.baseline import parse_baseline
 from engine.forecast import forecast

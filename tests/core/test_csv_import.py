@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.csv_import import Mapping, parse_crm_csv, suggest_mapping
+from bot.core.imports.csv import Mapping, parse_crm_csv, suggest_mapping
 from engine.baseline import BaselineError
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "csv"

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.core.csv_import import export_pipeline_csv, parse_crm_csv
+from bot.core.imports.csv import export_pipeline_csv, parse_crm_csv
 from engine.baseline import baseline_to_dict, parse_baseline
 
 PERIOD = {"as_of": date(2026, 11, 16), "period_end": date(2026, 12, 31)}

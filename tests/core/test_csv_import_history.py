@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.core.csv_import import CrmRow, fit_drivers, parse_crm_csv
+from bot.core.imports.csv import CrmRow, fit_drivers, parse_crm_csv
 from engine.baseline import BaselineError, parse_baseline
 
 AS_OF = date(2026, 11, 16)
@@ -90,7 +90,7 @@ def test_a_thin_history_does_not_replace_the_number_of_reps():
 
 
 def test_generated_history_recovers_the_true_drivers():
-    from bot.core.csv_import.sample import salesforce_export
+    from bot.core.imports.csv.sample import salesforce_export
 
     result = parse_crm_csv(salesforce_export(6000, seed=3, reps=10, win_rate=0.3), **PERIOD)
     d = result.drivers
@@ -102,7 +102,7 @@ def test_generated_history_recovers_the_true_drivers():
 
 
 def test_to_baseline_uses_trusted_fits_keeps_the_rest_and_validates():
-    from bot.core.csv_import.sample import salesforce_export
+    from bot.core.imports.csv.sample import salesforce_export
 
     result = parse_crm_csv(salesforce_export(3000), period_start=date(2026, 10, 1), **PERIOD)
     baseline = result.to_baseline(BASE, target=2_500_000)

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from bot.core.csv_import import parse_crm_csv
-from bot.core.csv_import.sample import salesforce_export
+from bot.core.imports.csv import parse_crm_csv
+from bot.core.imports.csv.sample import salesforce_export
 
 PERIOD = {"as_of": date(2026, 11, 16), "period_end": date(2026, 12, 31)}
 ROWS = 50_000

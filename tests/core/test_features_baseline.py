@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.features.baseline import sample_baseline
+from bot.core.baselines.feature import sample_baseline
 from bot.core.formatting import pct
 from engine.baseline import parse_baseline
 from engine.forecast import forecast

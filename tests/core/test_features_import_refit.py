@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.csv_import.sample import salesforce_export
+from bot.core.baselines.feature import sample_baseline
 from bot.core.events import ActionInvoked, FileShared
-from bot.core.features.baseline import sample_baseline
-from bot.core.features.import_refit import NO_PENDING
-from bot.core.features.imports import CANCELLED, STALE
 from bot.core.formatting import pct
-from bot.core.import_cards import ACCEPT_ACTION, CANCEL_ACTION, DRIVER_ACTION
-from bot.core.import_choices import p_hit
-from bot.core.import_flow import prepare_import
+from bot.core.imports.cards import ACCEPT_ACTION, CANCEL_ACTION, DRIVER_ACTION
+from bot.core.imports.choices import p_hit
+from bot.core.imports.csv.sample import salesforce_export
+from bot.core.imports.feature import CANCELLED, STALE
+from bot.core.imports.flow import prepare_import
+from bot.core.imports.refit import NO_PENDING
 from tests.core.harness import TODAY, chat, migrated_copy
 from tests.db_fixtures import database_url, empty_database_url  # noqa: F401 (fixtures)
 
@@ -186,7 +186,7 @@ async def test_switch_window_and_accept_on_each_database(database_url):  # noqa:
 
 
 async def test_an_import_previewed_before_choices_existed_says_to_upload_again(c):
-    from bot.core.features.import_refit import TOO_OLD
+    from bot.core.imports.refit import TOO_OLD
     from tests.storage.helpers import baseline
 
     ws = await c.workspace_id()

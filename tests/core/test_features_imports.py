@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
-from bot.core.csv_import import parse_crm_csv
-from bot.core.csv_import.sample import salesforce_export
 from bot.core.events import ActionInvoked, FileShared
-from bot.core.features.imports import CANCELLED
 from bot.core.formatting import pct
-from bot.core.import_cards import ACCEPT_ACTION, CANCEL_ACTION
-from bot.core.import_flow import import_period
+from bot.core.imports.cards import ACCEPT_ACTION, CANCEL_ACTION
+from bot.core.imports.csv import parse_crm_csv
+from bot.core.imports.csv.sample import salesforce_export
+from bot.core.imports.feature import CANCELLED
+from bot.core.imports.flow import import_period
 from engine.baseline import parse_baseline
 from engine.forecast import forecast
 from tests.core.harness import TODAY, chat, migrated_copy

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.baselines.feature import sample_baseline
 from bot.core.cards import Chart
 from bot.core.events import ActionInvoked, Place
-from bot.core.features.baseline import sample_baseline
-from bot.core.scenario_cards import DRIVERS_ACTION
+from bot.core.scenarios.cards import DRIVERS_ACTION
 from engine.baseline import parse_baseline
 from engine.changes import apply_changes, change_from_dict
 from engine.forecast import forecast

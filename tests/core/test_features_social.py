@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.answers import compute_answer
+from bot.core.baselines.feature import sample_baseline
 from bot.core.cards import card_to_dict
 from bot.core.events import ActionInvoked, Actor, FormSubmitted, ReactionChanged, ThreadReply
-from bot.core.features.baseline import sample_baseline
-from bot.core.scenario_cards import COMMENT_ACTION, LIKE_ACTION, scenario_card
+from bot.core.scenarios.cards import COMMENT_ACTION, LIKE_ACTION, scenario_card
+from bot.core.scenarios.compute import compute_answer
 from tests.core.harness import chat
 from tests.db_fixtures import database_url, empty_database_url  # noqa: F401 (fixtures: sqlite and pg)
 

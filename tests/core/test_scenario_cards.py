@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from bot.core import scenario_cards as sc
 from bot.core.cards import Chart, Facts, Text, card_from_dict, card_to_dict
 from bot.core.formatting import money, money_full, pct, rate
+from bot.core.scenarios import cards as sc
 from tests.core.card_samples import BASELINE_FORECAST, FAKE_PNG, SCENARIO_FORECAST, baseline_json, sample_cards
 
 

@@ -12,7 +12,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.features.baseline import sample_baseline
+from bot.core.baselines.feature import sample_baseline
 from bot.core.formatting import pct
 from bot.slack.routes import SLACK_APP
 from engine.baseline import parse_baseline

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from bot.core.csv_import.sample import salesforce_export
+from bot.core.imports.csv.sample import salesforce_export
 from bot.slack.routes import SLACK_APP
 from tests.e2e.slack_helpers import BOT_TOKEN
 from tests.fakes import slack_payloads as sp

@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import build_services, create_web_app
 from bot.config import Settings, SlackSettings, TeamsSettings
-from bot.core.features.baseline import sample_baseline
+from bot.core.baselines.feature import sample_baseline
 from bot.core.formatting import pct
 from engine.baseline import parse_baseline
 from engine.changes import Change, apply_changes, current_value

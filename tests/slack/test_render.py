@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.core import scenario_cards as sc
 from bot.core.cards import Button, Card, Fact, Facts, Text
+from bot.core.scenarios import cards as sc
 from bot.slack.render import escape, mrkdwn, render_blocks
 from tests.core.card_samples import BASELINE_FORECAST, sample_cards
 

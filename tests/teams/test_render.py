@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import scenario_cards as sc
 from bot.core.cards import Card, Form, FormField, Text
+from bot.core.scenarios import cards as sc
 from bot.teams.render import markdown, render_adaptive, render_form
 from tests.core.card_samples import BASELINE_FORECAST, sample_cards
 

@@ -12,7 +12,7 @@ from typing import Any
 from bot.core.cards import card_from_dict
 from bot.core.events import Place
 from bot.core.ports import Outbox
-from bot.core.scenario_cards import footer_text
+from bot.core.scenarios.cards import footer_text
 
 __all__ = ["refresh"]
 

@@ -13,7 +13,7 @@ from typing import Any
 from bot.core.cards import Form, FormField
 from bot.core.events import ActionInvoked, FormSubmitted, Place, ReactionChanged, ThreadReply
 from bot.core.router import Router
-from bot.core.scenario_cards import COMMENT_ACTION, LIKE_ACTION
+from bot.core.scenarios.cards import COMMENT_ACTION, LIKE_ACTION
 from bot.core.turn import Turn
 
 __all__ = ["register", "COMMENT_FORM", "COMMENT_FIELD"]

@@ -12,11 +12,11 @@ import json
 from importlib import resources
 from typing import Any
 
-from bot.core.answers import compute_answer
 from bot.core.formatting import pct
 from bot.core.language import SET_EXAMPLES, parse_set
 from bot.core.router import Router
-from bot.core.scenario_cards import baseline_card, first_run_card, not_understood_card
+from bot.core.scenarios.cards import baseline_card, first_run_card, not_understood_card
+from bot.core.scenarios.compute import compute_answer
 from bot.core.turn import Turn
 from engine.baseline import BaselineError, baseline_to_dict, parse_baseline
 from engine.changes import apply_changes

@@ -3,10 +3,10 @@
 Owns the `import.driver.<driver>` buttons (value {"import_id", "driver", "use": "fitted"|"keep"}: setting, not flipping,
 so a double click or a retried delivery lands in the same state) and the "import window N" command (N weeks,
 4..260), which re-fits the channel's newest pending import over the new window. Both recompute the candidate
-baseline and the preview in the executor (bot.core.import_choices.refit) from the state kept with the import,
+baseline and the preview in the executor (bot.core.imports.choices.refit) from the state kept with the import,
 then store candidate, preview and choices in one transaction (storage.imports.rechoose) that refuses a change
 computed from older choices; the button updates its card in place, the command posts the new preview. Accepting
-a card older than the stored choices is refused (bot.core.features.imports), so what is stored is what the
+a card older than the stored choices is refused (bot.core.imports.feature), so what is stored is what the
 newest card shows. A decided, expired or unknown import changes nothing and says so.
 """
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.events import ActionInvoked
-from bot.core.features.imports import GONE, pending_here, refuse
-from bot.core.import_cards import import_preview_card
-from bot.core.import_choices import DRIVERS, refit, window_problem
+from bot.core.imports.cards import import_preview_card
+from bot.core.imports.choices import DRIVERS, refit, window_problem
+from bot.core.imports.feature import GONE, pending_here, refuse
 from bot.core.turn import Turn
 from engine.baseline import BaselineError
 

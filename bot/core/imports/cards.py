@@ -5,7 +5,7 @@ period (total and weighted), deals outside it, the drivers fitted from history w
 warnings, the history window they were fitted over, and for each one whether the new baseline uses the fitted
 value or keeps the current one (a button switches it), the rejected rows by line number (capped), and the
 chance of reaching the target with the baseline exactly as the card shows it (what "Use as baseline" stores).
-Pure functions of the preview JSON that bot.core.import_flow builds (and storage keeps), so a decided card can
+Pure functions of the preview JSON that bot.core.imports.flow builds (and storage keeps), so a decided card can
 be re-rendered later without the file.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.core.cards import Button, Card, Fact, Facts, Text
 from bot.core.formatting import driver_value, money, number, pct
-from bot.core.import_choices import DRIVERS
-from bot.core.scenario_cards import trim_title
+from bot.core.imports.choices import DRIVERS
+from bot.core.scenarios.cards import trim_title
 
 __all__ = [
     "ACCEPT_ACTION",

@@ -18,7 +18,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from bot.core.csv_import import CrmRow, Drivers, FittedDriver, fit_drivers
+from bot.core.imports.csv import CrmRow, Drivers, FittedDriver, fit_drivers
 from engine.baseline import BaselineError, baseline_to_dict, parse_baseline
 from engine.forecast import forecast
 

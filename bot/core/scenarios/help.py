@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.core.language import EXAMPLES
 from bot.core.router import Router
-from bot.core.scenario_cards import help_card
+from bot.core.scenarios.cards import help_card
 from bot.core.turn import Turn
 
 __all__ = ["register", "send_help"]

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.answers import Answer, compute_answer
+from bot.core.baselines import feature as baseline_feature
 from bot.core.cards import card_to_dict
 from bot.core.events import ActionInvoked
-from bot.core.features import baseline as baseline_feature
-from bot.core.features.help import send_help
 from bot.core.language import EXAMPLES, parse
 from bot.core.router import Router
-from bot.core.scenario_cards import (
+from bot.core.scenarios.cards import (
     DRIVERS_ACTION,
     drivers_card,
     first_run_card,
@@ -25,6 +23,8 @@ from bot.core.scenario_cards import (
     required_rate_card,
     scenario_card,
 )
+from bot.core.scenarios.compute import Answer, compute_answer
+from bot.core.scenarios.help import send_help
 from bot.core.turn import Turn
 from engine.baseline import parse_baseline
 

@@ -7,8 +7,8 @@ Owns the rules shared by the chat (Slack, Teams, console), `baseline import FILE
   target and any driver the file's history cannot give), and the preview says that too;
 - rejected rows do not block: the other rows import when accepted (docs/csv-import.md); a file-level error
   or a baseline the engine refuses gives `problem` and no candidate;
-- the preview as plain JSON (stored with the pending import, rendered by bot.core.import_cards);
-- the history window the drivers are fitted over and the per-driver choices (bot.core.import_choices), with the
+- the preview as plain JSON (stored with the pending import, rendered by bot.core.imports.cards);
+- the history window the drivers are fitted over and the per-driver choices (bot.core.imports.choices), with the
   state that lets the chat re-fit or re-choose later without the file (`PreparedImport.fit`).
 
 `prepare_import` is one picklable, CPU-bound call (parse, validate, fit, two forecasts): run it in the
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.core.csv_import import MAX_BYTES, ImportResult, parse_crm_csv
-from bot.core.import_choices import DEFAULT_WINDOW, DRIVER_LABELS, choose, fit_state, p_hit, window_facts
+from bot.core.imports.choices import DEFAULT_WINDOW, DRIVER_LABELS, choose, fit_state, p_hit, window_facts
+from bot.core.imports.csv import MAX_BYTES, ImportResult, parse_crm_csv
 from engine.baseline import BaselineError
 
 __all__ = [

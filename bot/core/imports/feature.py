@@ -2,13 +2,13 @@
 
 Owns the FileShared event (from any adapter: Slack uploads, the console's `/import PATH`), the `import`
 command (how to import, the formats), and the two buttons. The file is parsed in the executor against the
-channel's latest baseline (bot.core.import_flow); a file that cannot be imported gets an error card and
+channel's latest baseline (bot.core.imports.flow); a file that cannot be imported gets an error card and
 leaves nothing pending; otherwise a pending import is stored (24 h) and the preview posted. Accepting stores
 the candidate as a new baseline version and marks the import in one transaction (storage.imports.accept),
 so pressing twice, pressing after Cancel or after expiry says so and stores nothing.
 
 Switching a driver between its fitted and its current value, and re-fitting over another history window
-("import window N"), live in bot.core.features.import_refit.
+("import window N"), live in bot.core.imports.refit.
 
 Who may decide: anyone in the channel, as with `set` (the channel's baseline belongs to the channel); the
 confirmation and the audit log name who did it.
@@ -19,24 +19,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.core.answers import compute_answer
+from bot.core.baselines.feature import latest, sample_baseline
 from bot.core.events import ActionInvoked, FileShared
-from bot.core.features.baseline import latest, sample_baseline
 from bot.core.formatting import pct
-from bot.core.import_cards import (
-    ACCEPT_ACTION,
-    CANCEL_ACTION,
-    DRIVER_ACTIONS,
+from bot.core.imports.cards import (
     import_error_card,
-    import_help_card,
     import_mapping_card,
     import_preview_card,
 )
-from bot.core.import_flow import csv_file_problem, prepare_import
-from bot.core.router import Router
+from bot.core.imports.flow import csv_file_problem, prepare_import
+from bot.core.scenarios.compute import compute_answer
 from bot.core.turn import Turn
 
-__all__ = ["register", "on_file", "on_accept", "on_cancel", "GONE", "EXPIRED", "CANCELLED", "STALE", "refuse"]
+__all__ = ["on_file", "on_accept", "on_cancel", "GONE", "EXPIRED", "CANCELLED", "STALE", "refuse"]
 
 GONE = "I do not know that import any more (it belongs to another channel or was removed). Upload the file again."
 EXPIRED = "This preview expired (previews are kept for 24 hours), so nothing was stored. Upload the file again."
@@ -186,24 +181,3 @@ async def on_cancel(turn: Turn) -> None:
     await turn.outbox.notify(
         turn.place, f"Import of {pending.source_name} cancelled; nothing was stored.", user_id=turn.event.actor.user_id
     )
-
-
-async def on_import_command(turn: Turn) -> None:
-    from bot.core.features import import_refit  # it builds on this module's helpers: imported late, no cycle
-
-    words = turn.event.text.split()
-    if len(words) > 1 and words[1].lower() == "window":
-        await import_refit.on_window(turn, " ".join(words[2:]))
-        return
-    await turn.reply(import_help_card(), thread_id=turn.answer_thread())
-
-
-def register(router: Router) -> None:
-    from bot.core.features import import_refit
-
-    router.file_shared(on_file)
-    router.command("import", on_import_command)
-    router.action(ACCEPT_ACTION, on_accept)
-    router.action(CANCEL_ACTION, on_cancel)
-    for action_id in DRIVER_ACTIONS:
-        router.action(action_id, import_refit.on_driver)
