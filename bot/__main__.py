@@ -1,4 +1,5 @@
-"""The command line: `python -m bot serve | console | ask | baseline import | baseline show` (also `scenario-bot`),
+"""The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show` (also
+`scenario-bot`),
 and `teams-manifest` (the Teams app package).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
@@ -30,6 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server (Slack, Teams, /healthz)")
     serve.add_argument("--host", help="interface to listen on (default: HOST or 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 3000)")
+
+    worker = sub.add_parser("worker", help="run jobs, schedules and sends (until SIGTERM, or --once)")
+    worker.add_argument("--once", action="store_true", help="run everything due now (or at --now), then exit")
+    worker.add_argument("--now", metavar="ISO-8601", help="with --once: the instant to run at, e.g. 2026-11-30T09:00Z")
+
+    jobs = sub.add_parser("jobs", help="the job queue: counts, newest jobs, dead ones with their error")
+    jobs.add_argument("--status", choices=("queued", "running", "done", "dead"), help="only jobs in this state")
+    jobs.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
 
     console = sub.add_parser("console", help="chat with the bot in this terminal, on sample data")
     console.add_argument("--db", metavar="URL", help="database URL (default: sqlite file ./console.db)")
@@ -92,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return run_commands.serve(host=args.host, port=args.port)
+        if args.command == "worker":
+            return run_commands.worker(once=args.once, now=args.now)
+        if args.command == "jobs":
+            return run_commands.jobs(status=args.status, db_url=args.db)
         if args.command == "console":
             return run_commands.console(db_url=args.db, show=args.show)
         if args.command == "ask":

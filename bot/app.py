@@ -1,9 +1,12 @@
 """The composition root: settings in, services and one aiohttp web.Application out.
 
 Owns wiring the parts together: the database engine and Storage facade, the compute executor, the Assistant,
-`GET /healthz`, and mounting each platform adapter whose credentials are configured (a platform that is not
-configured is left out and `platform_status` says why). Production (`python -m bot serve`) and the tests
-call the same two functions.
+the worker with one sender per configured platform (bot.slack.sender, bot.teams.sender), `GET /healthz`,
+`GET /charts/{token}.png` (charts are stored in the database, so any web process serves them), and mounting each
+platform adapter whose credentials are configured (a platform that is not configured is left out and
+`platform_status` says why). On an SQLite file the web app also runs the worker in-process (one process owns
+the file); on PostgreSQL `python -m bot worker` processes do. Production (`python -m bot serve`,
+`python -m bot worker`) and the tests call the same functions.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.core.assistant import Assistant
 from bot.core.scenarios.compute import lower_priority, warm_up
+from bot.worker import Worker, sqlite_lock
 from storage import Storage
 from storage.db import make_engine
 
-__all__ = ["Services", "SERVICES", "build_services", "create_web_app", "platform_status"]
+__all__ = ["Services", "SERVICES", "build_services", "build_worker", "create_web_app", "platform_status"]
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 3.0
@@ -42,6 +46,9 @@ class Services:
     executor: Executor
     mounted: list[str] = field(default_factory=list)  # platforms mounted on the web app
     status: list[str] = field(default_factory=list)  # one line per platform: mounted, or why not
+    worker: Worker | None = None
+    closers: list[Any] = field(default_factory=list)  # async callables run at shutdown (HTTP sessions)
+    holds_sqlite_lock: bool = False  # `serve` took the SQLite file's lock before starting (a clear error if taken)
 
 
 SERVICES = web.AppKey("services", Services)
@@ -62,13 +69,47 @@ def compute_executor(workers: int | None = None) -> Executor:
     return pool
 
 
-def build_services(settings: Settings, *, executor: Executor | None = None, **assistant_options: Any) -> Services:
-    """The engine, Storage, executor and Assistant for `settings` (nothing connects until first use)."""
+def build_services(
+    settings: Settings,
+    *,
+    executor: Executor | None = None,
+    worker_options: dict[str, Any] | None = None,
+    **assistant_options: Any,
+) -> Services:
+    """The engine, Storage, executor, Assistant and worker for `settings` (nothing connects until first use)."""
     engine = make_engine(settings.database_url)
     storage = Storage(engine)
     executor = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario-compute")
     assistant = Assistant(storage, executor=executor, **assistant_options)
-    return Services(settings=settings, engine=engine, storage=storage, assistant=assistant, executor=executor)
+    services = Services(settings=settings, engine=engine, storage=storage, assistant=assistant, executor=executor)
+    services.worker = build_worker(services, **(worker_options or {}))
+    return services
+
+
+def build_worker(services: Services, **options: Any) -> Worker:
+    """The worker with a sender for each platform that is configured (SDKs imported only then)."""
+    settings, senders, handlers = services.settings, {}, {}
+    reasons = platform_status(settings)
+    if reasons["slack"] is None:
+        from bot.slack import jobs as slack_jobs
+        from bot.slack.sender import SlackSender, worker_client
+
+        client = worker_client(settings.slack.bot_token, settings.slack.api_url)
+        senders["slack"] = SlackSender(client)
+        handlers.update(slack_jobs.handlers(client, settings.slack.api_url))
+
+        async def close_slack() -> None:
+            if client.session is not None:
+                await client.session.close()
+
+        services.closers.append(close_slack)
+    if reasons["teams"] is None:
+        from bot.teams.adapter import build_adapter
+        from bot.teams.sender import TeamsSender
+
+        senders["teams"] = TeamsSender(build_adapter(settings.teams), services.storage, app_id=settings.teams.APP_ID)
+    options.setdefault("public_url", settings.public_url)
+    return Worker(services.storage, services.assistant, senders, handlers=handlers, **options)
 
 
 def platform_status(settings: Settings) -> dict[str, str | None]:
@@ -117,24 +158,93 @@ async def healthz(request: web.Request) -> web.Response:
         # the exception text may carry the database URL (with its password): log the type only
         log.warning("health check: database unavailable (%s)", type(exc).__name__)
         return web.json_response({"ok": False, "database": "unavailable"}, status=503)
-    return web.json_response({"ok": True, "database": "ok"})
+    beat = await request.app[SERVICES].storage.jobs.last_beat()
+    counts = await request.app[SERVICES].storage.jobs.counts()
+    return web.json_response(
+        {
+            "ok": True,
+            "database": "ok",
+            "worker_last_run": beat.isoformat() if beat else None,
+            "jobs": {k: counts.get(k, 0) for k in ("queued", "running", "dead")},
+        }
+    )
+
+
+async def chart(request: web.Request) -> web.Response:
+    """GET /charts/{token}.png: the stored PNG, or 404 for an unknown token (the token is the only key)."""
+    png = await request.app[SERVICES].storage.charts.get(request.match_info["token"])
+    if png is None:
+        return web.json_response({"error": "chart not found"}, status=404)
+    return web.Response(
+        body=png,
+        content_type="image/png",
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 async def _cleanup(app: web.Application) -> None:
     services = app[SERVICES]
     await services.assistant.wait_idle()
+    for close in services.closers:
+        await close()
     services.executor.shutdown(wait=False, cancel_futures=True)
     await services.engine.dispose()
 
 
-def create_web_app(services: Services) -> web.Application:
-    """One aiohttp application: /healthz plus every configured platform adapter."""
+def in_process_worker(settings: Settings) -> bool:
+    """Whether `serve` runs the worker itself: on an SQLite file (one process owns it), not on PostgreSQL."""
+    return sqlite_lock(settings.database_url) is not None
+
+
+def _run_worker_in_process(app: web.Application) -> None:
+    """Start the worker with the web app and stop it (finishing or releasing its jobs) with the web app."""
+    WORKER_TASK = web.AppKey("worker_task", asyncio.Task)
+    stop = asyncio.Event()
+
+    async def start(app: web.Application) -> None:
+        services = app[SERVICES]
+        assert services.worker is not None
+        lock = None if services.holds_sqlite_lock else sqlite_lock(services.settings.database_url)
+        if lock is not None:
+            lock.acquire()  # WorkerBusy: another process owns this SQLite file
+            services.closers.append(_release(lock))
+        if services.holds_sqlite_lock or lock is not None:
+            requeued = await services.storage.jobs.requeue_running()
+            if requeued:
+                log.warning("%d jobs left running by a stopped process were queued again", requeued)
+        app[WORKER_TASK] = asyncio.create_task(services.worker.run(stop))
+
+    async def finish(app: web.Application) -> None:
+        stop.set()
+        task = app.get(WORKER_TASK)
+        if task is not None:
+            await task
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(finish)
+
+
+def _release(lock: Any):
+    async def release() -> None:
+        lock.release()
+
+    return release
+
+
+def create_web_app(services: Services, *, run_worker: bool | None = None) -> web.Application:
+    """One aiohttp application: /healthz, /charts and every configured platform adapter; with `run_worker`
+    (default: on an SQLite file) the worker runs in this process."""
     app = web.Application()
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/charts/{token}.png", chart)
     services.mounted.clear()
     services.status.clear()
     for platform, reason in platform_status(services.settings).items():
         _mount(app, services, platform, reason)
+    if run_worker is None:
+        run_worker = in_process_worker(services.settings)
+    if run_worker:
+        _run_worker_in_process(app)
     app.on_cleanup.append(_cleanup)
     return app

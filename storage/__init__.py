@@ -21,12 +21,15 @@ from storage.records import (
     Comment,
     Conversation,
     ImportDecision,
+    Job,
+    OutboxEntry,
     PendingImport,
     Scenario,
+    Schedule,
     SentMessage,
     Workspace,
 )
-from storage.repositories import BUTTON, NotFound
+from storage.repositories import BUTTON, NewJob, NotFound
 
 __all__ = [
     "BUTTON",
@@ -36,7 +39,11 @@ __all__ = [
     "Conversation",
     "DatabaseBehind",
     "ImportDecision",
+    "Job",
+    "OutboxEntry",
+    "Schedule",
     "PendingImport",
+    "NewJob",
     "NotFound",
     "Scenario",
     "SentMessage",

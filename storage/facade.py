@@ -11,14 +11,18 @@ from storage.db import make_engine
 from storage.repositories import (
     AuditRepository,
     BaselineRepository,
+    ChartRepository,
     CommentRepository,
     ConversationRepository,
     Database,
     ImportRepository,
     InboxRepository,
+    JobRepository,
     LikeRepository,
     MessageRepository,
+    OutboxRepository,
     ScenarioRepository,
+    ScheduleRepository,
     WorkspaceRepository,
 )
 
@@ -27,7 +31,8 @@ __all__ = ["Storage"]
 
 class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
-    `comments`, `inbox`, `audit`, `imports`; `await dispose()` at shutdown (or use `async with`)."""
+    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`;
+    `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
@@ -39,7 +44,11 @@ class Storage:
         self.messages = MessageRepository(db)
         self.likes = LikeRepository(db)
         self.comments = CommentRepository(db)
-        self.inbox = InboxRepository(db)
+        self.jobs = JobRepository(db)
+        self.inbox = InboxRepository(db, self.jobs)
+        self.schedules = ScheduleRepository(db, self.jobs)
+        self.outbox = OutboxRepository(db)
+        self.charts = ChartRepository(db)
         self.audit = AuditRepository(db)
         self.imports = ImportRepository(db)
 

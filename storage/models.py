@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -21,12 +22,15 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false as sa_false
+from sqlalchemy.sql.expression import true as sa_true
 
 __all__ = [
     "Base",
@@ -41,6 +45,13 @@ __all__ = [
     "InboxRow",
     "AuditRow",
     "PendingImportRow",
+    "JobRow",
+    "OutboxRow",
+    "ScheduleRow",
+    "ChartRow",
+    "WorkerBeatRow",
+    "JOB_STATUSES",
+    "OUTBOX_STATUSES",
     "IMPORT_STATUSES",
     "PLATFORMS",
     "utcnow",
@@ -293,3 +304,109 @@ class PendingImportRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _when()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+JOB_STATUSES = ("queued", "running", "done", "dead")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "unknown")
+
+
+class JobRow(Base):
+    """Durable work: an acknowledged delivery, a footer update, a due schedule. Claimed by one worker at a time
+    (`lease_until` is the visibility timeout: a job held by a killed worker is claimed again after it)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'dead')", name="status"),
+        Index("ix_jobs_due", "status", "run_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=8, server_default="8")
+    runs: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # a coalesced job (a card's footer) asked for again while it was running: it runs once more after it finishes
+    again: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=sa_false())
+    run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    leased_by: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = _when()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """One message the bot sends (a card, a footer update, a notice, a chart upload, a DM), under a unique
+    idempotency key. `status` 'sent' with `remote_id` means the platform accepted it: it is never sent again;
+    'unknown' means a send whose outcome was lost (sent, no answer): it is looked up, never blindly re-posted."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'unknown')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), nullable=False)
+    workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"))
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
+    operation: Mapped[str] = mapped_column(String(32), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    thread_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    remote_channel: Mapped[str | None] = mapped_column(String(512))
+    chart_token: Mapped[str | None] = mapped_column(String(64))  # the stored chart a posted card shows
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _when()
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ScheduleRow(Base):
+    """A recurring job: a cron expression read in an IANA time zone. Each due time becomes one job whose key
+    names the due time, so it runs once however many workers see it; `next_run_at` moves past *now* (not past
+    the due time), so a worker that was down for a week catches up with one run, not a flood."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("key"), Index("ix_schedules_due", "active", "next_run_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"))
+    cron: Mapped[str] = mapped_column(String(128), nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=sa_true())
+    next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _when()
+
+
+class ChartRow(Base):
+    """A rendered chart PNG under an unguessable token, served by any web process at /charts/{token}.png."""
+
+    __tablename__ = "charts"
+    __table_args__ = (UniqueConstraint("token"), Index("ix_charts_created", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), nullable=False)
+    workspace_id: Mapped[int | None] = mapped_column(ForeignKey("workspaces.id"))
+    png: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = _when()
+
+
+class WorkerBeatRow(Base):
+    """When each worker last finished a polling round: /healthz reports the newest."""
+
+    __tablename__ = "worker_beats"
+
+    worker_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

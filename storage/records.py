@@ -19,6 +19,9 @@ __all__ = [
     "AuditEntry",
     "PendingImport",
     "ImportDecision",
+    "Job",
+    "OutboxEntry",
+    "Schedule",
 ]
 
 
@@ -175,3 +178,62 @@ class ImportDecision:
     @property
     def done(self) -> bool:
         return self.outcome in ("accepted", "cancelled", "updated")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A unit of durable work (see storage.models.JobRow). `attempts` counts claims so far, this one included."""
+
+    id: int
+    key: str
+    kind: str
+    workspace_id: int | None
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    max_attempts: int
+    runs: int
+    run_at: datetime
+    lease_until: datetime | None
+    leased_by: str | None
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One send under its idempotency key: 'sent' entries carry the platform's id (`remote_id`)."""
+
+    id: int
+    key: str
+    workspace_id: int | None
+    platform: str
+    operation: str
+    channel_id: str
+    thread_id: str | None
+    status: str
+    remote_id: str | None
+    remote_channel: str | None
+    chart_token: str | None
+    attempts: int
+    last_error: str | None
+    attempted_at: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A recurring job: `cron` read in `timezone`; `next_run_at` in UTC."""
+
+    id: int
+    key: str
+    kind: str
+    workspace_id: int | None
+    cron: str
+    timezone: str
+    payload: dict[str, Any]
+    active: bool
+    next_run_at: datetime
+    last_run_at: datetime | None

@@ -10,10 +10,19 @@ from tests.db_fixtures import database_url, empty_database_url  # noqa: F401 (fi
 async def test_healthz_reports_the_database_and_slack_is_left_out_without_secrets(database_url, aiohttp_client):  # noqa: F811
     settings = Settings(database_url=database_url, teams=TeamsSettings(enabled=False))
     services = build_services(settings)
-    client = await aiohttp_client(create_web_app(services))
+    client = await aiohttp_client(create_web_app(services, run_worker=False))
     response = await client.get("/healthz")
     assert response.status == 200
-    assert await response.json() == {"ok": True, "database": "ok"}
+    # no worker has run yet: operators see that answers would not go out
+    assert await response.json() == {
+        "ok": True,
+        "database": "ok",
+        "worker_last_run": None,
+        "jobs": {"queued": 0, "running": 0, "dead": 0},
+    }
+    await services.worker.run_once()
+    beat = (await (await client.get("/healthz")).json())["worker_last_run"]
+    assert beat is not None
     assert services.mounted == []
     assert services.status == [
         "Slack not mounted: SLACK_SIGNING_SECRET is not set",

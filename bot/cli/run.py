@@ -73,12 +73,25 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         raise CommandError(f"Configuration problem: {exc}") from None
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     require_current(settings.database_url)
+    from bot.worker import WorkerBusy, sqlite_lock
+
+    lock = sqlite_lock(settings.database_url)
+    if lock is not None:
+        try:
+            lock.acquire()  # one process per SQLite file: this one serves and runs the worker
+        except WorkerBusy as exc:
+            raise CommandError(str(exc)) from None
     services = build_services(settings, executor=compute_executor())
+    services.holds_sqlite_lock = lock is not None
     app = create_web_app(services)
     for line in services.status:
         log.info(line)
     if not services.mounted:
         log.warning("no chat platform is mounted: only /healthz will answer")
+    if lock is None:
+        log.info("PostgreSQL: answers are sent by `python -m bot worker` processes (the Procfile's worker)")
+    else:
+        log.info("SQLite: this process runs the worker too (one process per SQLite file)")
     web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
     return 0
 
@@ -122,5 +135,101 @@ def console(*, db_url: str | None = None, show: str | None = None) -> int:
             await storage.dispose()
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(run())
+    return 0
+
+
+def _parse_now(text: str | None) -> Any:
+    from datetime import UTC, datetime
+
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(f"--now: expected an ISO-8601 time like 2026-11-30T09:00:00+01:00, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def worker(*, once: bool = False, now: str | None = None) -> int:
+    """`python -m bot worker`: run jobs, schedules and sends until SIGTERM (finishing or releasing what it holds);
+    with --once, everything due at --now (default: the current time), then exit."""
+    import signal
+
+    from bot.app import build_services, compute_executor
+    from bot.worker import WorkerBusy, sqlite_lock
+
+    moment = _parse_now(now)
+    if moment is not None and not once:
+        raise CommandError("--now goes with --once (a worker that keeps running uses the real clock)")
+    try:
+        settings = load_settings()
+        settings.check()
+    except ConfigError as exc:
+        raise CommandError(f"Configuration problem: {exc}") from None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    require_current(settings.database_url)
+    lock = sqlite_lock(settings.database_url)
+    if lock is not None:
+        try:
+            lock.acquire()
+        except WorkerBusy as exc:
+            raise CommandError(str(exc)) from None
+
+    async def run() -> int:
+        services = build_services(settings, executor=compute_executor())
+        assert services.worker is not None
+        try:
+            if lock is not None:
+                await services.storage.jobs.requeue_running()
+            if once:
+                count = await services.worker.run_once(moment)
+                log.info("worker --once: %d jobs run", count)
+                return 0
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await services.worker.run(stop)
+            return 0
+        finally:
+            for close in services.closers:
+                await close()
+            services.executor.shutdown(wait=False, cancel_futures=True)
+            await services.engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def jobs(*, status: str | None = None, db_url: str | None = None, limit: int = 50) -> int:
+    """`python -m bot jobs [--status dead]`: the queue's counts and its newest jobs (dead ones with their error)."""
+    url = database_url(db_url)
+
+    async def run() -> None:
+        storage = await open_storage(url)
+        try:
+            counts = await storage.jobs.counts()
+            sends = await storage.outbox.counts()
+            print("jobs: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("queued", "running", "done", "dead")))
+            print(
+                "sends: "
+                + ", ".join(f"{k} {sends.get(k, 0)}" for k in ("pending", "sending", "sent", "unknown", "failed"))
+            )  # noqa: E501
+            for job in await storage.jobs.listing(status, limit):
+                error = f"  last error: {job.last_error}" if job.last_error else ""
+                print(
+                    f"#{job.id} {job.status:<7} {job.kind:<12} attempts {job.attempts}/{job.max_attempts} "
+                    f"run_at {job.run_at:%Y-%m-%d %H:%M:%S} key {job.key}{error}"
+                )
+            if status in (None, "unknown", "failed"):
+                for entry in await storage.outbox.listing("unknown", limit):
+                    print(f"send {entry.key}: outcome unknown ({entry.last_error}); not re-posted")
+        finally:
+            await storage.dispose()
+
     asyncio.run(run())
     return 0

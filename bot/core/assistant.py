@@ -4,6 +4,12 @@ Owns resolving the tenant (workspace) of an event, dispatching it through the Ro
 heavy work in an executor, coalescing card footer updates, and the promise that `handle` never raises: an
 unexpected failure is logged with ids only (never message text or secrets) and the user gets a short,
 friendly error card instead of a traceback.
+
+Two ways in. Adapters on the web server call `accept`: the delivery and the job that will handle it are stored
+in one transaction before the platform gets its acknowledgement, and the worker (bot.worker) later calls
+`handle` with a durable outbox; failures a retry can fix (the platform rate-limits or is down, the database is
+unreachable) then propagate to the worker instead of becoming an apology. The console and the core tests call
+`handle` directly with their own outbox, and footer updates run as in-process timers there.
 """
 
 from __future__ import annotations
@@ -13,17 +19,19 @@ import logging
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.core.events import Event, MessageReceived, Place
+from bot.core.events import ActionInvoked, Event, MessageReceived, Place
 from bot.core.features import register_all
+from bot.core.jobs import EVENT, FOOTER, RetryLater, event_to_dict, place_from_dict, place_to_dict
 from bot.core.ports import Outbox
 from bot.core.router import Router
 from bot.core.scenarios.cards import error_card
 from bot.core.social import footers
 from bot.core.turn import Turn
+from storage import NewJob
 
 __all__ = ["Assistant"]
 
@@ -67,10 +75,15 @@ class Assistant:
         self.router = router
         self._footers: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        # set by the worker: footer updates become durable coalesced jobs instead of in-process timers
+        self.durable_footers = False
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.on_queued: Callable[[], None] = lambda: None  # the in-process worker's wake-up, when there is one
 
     # -- the adapter-facing API ------------------------------------------------------------------------------
-    async def handle(self, event: Event, outbox: Outbox) -> None:
-        """Handle one event; never raises (a failure is logged and answered with an error card)."""
+    async def handle(self, event: Event, outbox: Outbox, *, retryable: tuple[type[BaseException], ...] = ()) -> None:
+        """Handle one event; never raises (a failure is logged and answered with an error card), except the
+        `retryable` failures (and RetryLater) a worker asks for: those it runs again later."""
         kind = type(event).__name__
         workspace_id: int | None = None
         try:
@@ -83,7 +96,11 @@ class Assistant:
             await handler(Turn(event=event, outbox=outbox, workspace_id=workspace_id, services=self))
         except asyncio.CancelledError:
             raise
+        except RetryLater:
+            raise
         except Exception as exc:
+            if retryable and isinstance(exc, retryable):
+                raise
             # ids, the exception type and where it happened only: the exception's message may quote the
             # user's text or a token, so neither it nor a full traceback is ever logged
             log.error(
@@ -102,6 +119,36 @@ class Assistant:
         """True the first time this delivery id is seen (the inbox); False for a platform retry."""
         return await self.storage.inbox.claim(platform, delivery_id, workspace_external_id=workspace_external_id)
 
+    async def accept(
+        self,
+        platform: str,
+        delivery_id: str,
+        workspace_external_id: str | None,
+        event: Event | list[Event] | None = None,
+        *,
+        kind: str = EVENT,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Record a delivery and queue its job in one transaction (before the acknowledgement). The job is the
+        neutral `event` (or events, handled in order), or a `kind` with its `payload` (e.g. a file to download
+        first). True the first time; False for a repeated delivery (nothing queued)."""
+        job = None
+        if event is not None or payload is not None:
+            body = dict(payload or {})
+            if isinstance(event, list):
+                body["events"] = [event_to_dict(e) for e in event]
+            elif event is not None:
+                body["event"] = event_to_dict(event)
+            job = NewJob(kind, f"{platform}:{delivery_id}", body)
+        first = await self.storage.inbox.accept(platform, delivery_id, workspace_external_id, job, now=self.clock())
+        if first and job is not None:
+            self.on_queued()
+        return first
+
+    def immediate(self, event: Event | None) -> bool:
+        """Whether `event` must be handled in the request path (it opens a form: a trigger expires in 3 s)."""
+        return isinstance(event, ActionInvoked) and self.router.opens_form(event.action_id)
+
     async def wait_idle(self) -> None:
         """Wait for background work (footer updates) to finish, including work scheduled meanwhile."""
         while self._background:
@@ -118,9 +165,20 @@ class Assistant:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, fn, *args)
 
-    def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None:
+    async def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None:
         """Re-render a card's footer after `coalesce_seconds`. A pending update for the same card absorbs
-        later changes: it reads the counts when it fires, so a burst of reactions gives one update."""
+        later changes: it reads the counts when it fires, so a burst of reactions gives one update. In the worker
+        the update is a durable job (one per card, coalesced in the database)."""
+        if self.durable_footers:
+            job = NewJob(
+                FOOTER,
+                f"footer:{workspace_id}:{sent_message_id}",
+                {"workspace_id": workspace_id, "sent_message_id": sent_message_id, "place": place_to_dict(place)},
+                run_at=self.clock() + timedelta(seconds=self.coalesce_seconds),
+                workspace_id=workspace_id,
+            )
+            await self.storage.jobs.enqueue_coalesced(job, now=self.clock())
+            return
         key = (workspace_id, sent_message_id)
         if key in self._footers:
             return
@@ -137,8 +195,19 @@ class Assistant:
             self._footers.pop(key, None)
         try:
             await footers.refresh(self.storage, outbox, place, *key)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             log.error("footer update failed: %s (workspace %s, message %s)", type(exc).__name__, *key)
+
+    async def run_footer(self, payload: dict[str, Any], outbox: Outbox) -> None:
+        """The `footer` job: re-render the card with the counts as they are now (the newest revision wins)."""
+        place = place_from_dict(payload["place"])
+        await footers.refresh(self.storage, outbox, place, payload["workspace_id"], payload["sent_message_id"])
+
+    async def apologise(self, event: Event, outbox: Outbox) -> None:
+        """Tell the person their request could not be answered (a job that ran out of attempts)."""
+        await self._apologise(event, outbox)
 
     async def _apologise(self, event: Event, outbox: Outbox) -> None:
         thread_id = event.place.thread_id

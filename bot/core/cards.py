@@ -76,9 +76,12 @@ class Chart:
     png: bytes
     alt: str
     name: str = "chart.png"
+    # where the published image is kept (/charts/{token}.png): a stored card has the token but not the bytes,
+    # so a re-rendered card (a footer update) shows the same chart
+    token: str = ""
 
     def __repr__(self) -> str:  # keep test output readable
-        return f"Chart(name={self.name!r}, alt={self.alt!r}, png=<{len(self.png)} bytes>)"
+        return f"Chart(name={self.name!r}, alt={self.alt!r}, png=<{len(self.png)} bytes>, token={self.token!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +186,8 @@ class Form:
 def card_to_dict(card: Card) -> dict[str, Any]:
     """A JSON-safe dict of the card, to store a posted card and re-render it (likes update the footer).
 
-    Charts are kept as {"type": "chart", "name", "alt"} without the PNG bytes: the image was already published."""
+    Charts are kept as {"type": "chart", "name", "alt", "token"} without the PNG bytes: the image was already
+    published (and is kept under its token)."""
     blocks: list[dict[str, Any]] = []
     for block in card.blocks:
         if isinstance(block, Text):
@@ -191,7 +195,7 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         elif isinstance(block, Facts):
             blocks.append({"type": "facts", "facts": [[f.label, f.value] for f in block.facts]})
         elif isinstance(block, Chart):
-            blocks.append({"type": "chart", "name": block.name, "alt": block.alt})
+            blocks.append({"type": "chart", "name": block.name, "alt": block.alt, "token": block.token})
         elif isinstance(block, Divider):
             blocks.append({"type": "divider"})
     return {
@@ -206,7 +210,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
 
 
 def card_from_dict(d: dict[str, Any]) -> Card:
-    """The inverse of `card_to_dict`; a stored chart has no PNG bytes, so it is left out."""
+    """The inverse of `card_to_dict`. A stored chart comes back without its PNG bytes but in its place, with its
+    alt text and token, so a re-rendered card still shows it (Slack: the chart line; Teams: the image URL)."""
     blocks: list[Block] = []
     for raw in d.get("blocks", []):
         kind = raw.get("type")
@@ -216,6 +221,8 @@ def card_from_dict(d: dict[str, Any]) -> Card:
             blocks.append(Facts(tuple(Fact(label, value) for label, value in raw["facts"])))
         elif kind == "divider":
             blocks.append(Divider())
+        elif kind == "chart":
+            blocks.append(Chart(b"", raw.get("alt", ""), raw.get("name", "chart.png"), raw.get("token", "")))
     buttons = tuple(
         Button(b["label"], b["action_id"], dict(b.get("value") or {}), b.get("style")) for b in d.get("buttons", [])
     )

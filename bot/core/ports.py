@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from bot.core.cards import Card, Form
 from bot.core.events import Place
 
-__all__ = ["Outbox", "Sent"]
+__all__ = ["Outbox", "PlatformSender", "Sent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,8 @@ class Sent:
 
     message_id: str
     place: Place
+    # the card as it was posted, where the outbox changed it (its chart stored under a token): record this one
+    card: Card | None = None
 
 
 class Outbox(Protocol):
@@ -42,4 +44,41 @@ class Outbox(Protocol):
 
     async def notify(self, place: Place, text: str, *, user_id: str | None = None) -> None:
         """A short notice, visible only to `user_id` where the platform supports it (Slack ephemeral)."""
+        ...
+
+
+class PlatformSender(Protocol):
+    """How the worker reaches a platform outside any request (bot.slack.sender, bot.teams.sender). Failures
+    raise bot.core.jobs.SendError classified as not_sent / unknown / refused; the durable outbox
+    (bot.core.outbox) decides what to do with each."""
+
+    platform: str
+    # True when a message whose outcome was lost can be looked up by its key (Slack message metadata)
+    can_reconcile: bool
+
+    async def post(
+        self, place: Place, message: Card | str, *, thread_id: str | None, key: str, chart_url: str | None
+    ) -> Sent:
+        """Post a card or text; `key` travels with it where the platform can carry it (Slack metadata)."""
+        ...
+
+    async def upload_chart(self, place: Place, chart: Any, *, thread_id: str) -> None:
+        """Publish a card's chart under it where the platform uploads files (Slack); others do nothing."""
+        ...
+
+    async def update(self, place: Place, message_id: str, card: Card, *, chart_url: str | None) -> None: ...
+
+    async def notify(self, place: Place, text: str, *, user_id: str | None) -> None: ...
+
+    async def post_form(self, place: Place, form: Form, trigger: Any) -> Sent:
+        """Post a form as a message where the platform has no modal for bots (Teams input card); Slack refuses
+        (its modals open in the request path)."""
+        ...
+
+    async def find_sent(self, place: Place, key: str, *, thread_id: str | None, since: Any) -> Sent | None:
+        """The message posted under `key`, if the platform has it (only when `can_reconcile`)."""
+        ...
+
+    async def open_dm(self, workspace_external_id: str, user_id: str) -> Place:
+        """The 1:1 conversation with a user the bot has seen (Slack conversations.open; Teams create_conversation)."""
         ...

@@ -45,6 +45,7 @@ class Router:
     def __init__(self) -> None:
         self._commands: dict[str, Handler] = {}
         self._actions: dict[str, Handler] = {}
+        self._form_openers: set[str] = set()
         self._forms: dict[str, Handler] = {}
         self._fallback: Handler | None = None
         self._reaction: Handler | None = None
@@ -65,8 +66,15 @@ class Router:
         """Every other message (free-text questions)."""
         self._fallback = handler
 
-    def action(self, action_id: str, handler: Handler) -> None:
+    def action(self, action_id: str, handler: Handler, *, opens_form: bool = False) -> None:
+        """A button. `opens_form=True`: the handler opens a form, which Slack allows only within 3 seconds of the
+        click (trigger_id), so adapters run it in the request path instead of queueing it."""
         self._claim(self._actions, action_id, handler, "action")
+        if opens_form:
+            self._form_openers.add(action_id)
+
+    def opens_form(self, action_id: str) -> bool:
+        return action_id in self._form_openers
 
     def form(self, form_id: str, handler: Handler) -> None:
         self._claim(self._forms, form_id, handler, "form")

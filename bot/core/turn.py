@@ -30,7 +30,7 @@ class Services(Protocol):
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T: ...
 
-    def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None: ...
+    async def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None: ...
 
 
 @dataclass(slots=True)
@@ -52,9 +52,10 @@ class Turn:
         """Run `fn(*args)` in the executor: engine forecasts and charts never block the event loop."""
         return await self.services.run_blocking(fn, *args)
 
-    def footer_changed(self, sent_message_id: int) -> None:
-        """Likes or comments of a card changed: re-render its footer soon (coalesced per card)."""
-        self.services.schedule_footer(self.workspace_id, sent_message_id, self.place, self.outbox)
+    async def footer_changed(self, sent_message_id: int) -> None:
+        """Likes or comments of a card changed: re-render its footer soon (coalesced per card; in the worker a
+        durable job, so the update survives a restart)."""
+        await self.services.schedule_footer(self.workspace_id, sent_message_id, self.place, self.outbox)
 
     def answer_thread(self) -> str | None:
         """Where an answer goes: an @mention is answered in the mention's thread (so the card and its

@@ -1,38 +1,35 @@
-"""The Slack app: a slack-bolt AsyncApp with a handful of generic listeners in front of the Assistant.
+"""The Slack app: a slack-bolt AsyncApp whose only work in the request is to verify, record and acknowledge.
 
-Owns the Bolt configuration (client with 429 retries, process_before_response=False), the inbox
-middleware that claims each delivery BEFORE Slack gets its ack (a retry is acknowledged and dropped; a
-database failure answers 500 so Slack delivers again), and the listeners. Each listener acknowledges
-first, translates the payload (bot.slack.translate) and hands the neutral event to
-`assistant.handle(event, SlackOutbox(client))` in a background task. The tasks are kept in a set: asyncio
-holds only weak references to tasks, and an unreferenced one can be garbage-collected mid-answer. A file
-shared with the bot (DM, or a message that @mentions it) is downloaded in that task too (bot.slack.files),
-then handled as a FileShared event.
+Owns the Bolt configuration and one global middleware that turns each delivery into durable work BEFORE Slack
+gets its ack: the payload is translated (bot.slack.translate) into a neutral event, or into files to download,
+and the inbox row and its job are written in one transaction (Assistant.accept). A repeated delivery is
+acknowledged and dropped; a database failure answers 500 so Slack delivers again. The worker (bot.worker)
+answers later through bot.slack.sender. The one exception is a button that opens a form: Slack honours a
+trigger_id for 3 seconds only, so that handler runs right here, in the request, with a live outbox
+(bot.slack.outbox) that can call views.open; it never waits behind queued answers.
 """
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import logging
 from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
-from bot.core.events import Event, FileShared
+from bot.core.events import Actor, Event, Place
 from bot.slack import translate
-from bot.slack.files import download
 from bot.slack.outbox import SlackOutbox
 
-__all__ = ["build_slack_app", "SlackRuntime", "AssistantLike"]
+__all__ = ["build_slack_app", "AssistantLike", "FILES_JOB", "translate_body", "file_from_dict"]
 
 log = logging.getLogger(__name__)
+
+FILES_JOB = "slack.files"  # payload {"files": [SlackFile as dict]}: downloaded by the worker, then imported
 
 
 class AssistantLike(Protocol):
@@ -40,90 +37,25 @@ class AssistantLike(Protocol):
 
     async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool: ...
 
+    async def accept(
+        self, platform: str, delivery_id: str, workspace_external_id: str | None, event: Any = None, **kw: Any
+    ) -> bool: ...  # noqa: E501
 
-# Answers worked on at once; the rest wait their turn. Each answer spends event-loop time on the database and
-# on Slack calls, and a burst of 64 of them at once would slow the acknowledgements Slack waits for (3 s);
-# queued answers cost nothing until their turn, and the compute pool is the real limit anyway.
-ANSWERS_IN_FLIGHT = 2
-# An answer about to start waits until no request has been acknowledged for QUIET_GAP_SECONDS (the burst is
-# over), at most ACK_PRIORITY_SECONDS: under a burst the event loop acknowledges first and answers after.
-ACK_PRIORITY_SECONDS = 1.0
-QUIET_GAP_SECONDS = 0.02
-
-
-class SlackRuntime:
-    """What the listeners share: the assistant, the outbox over the app's client, the running tasks."""
-
-    def __init__(self, assistant: AssistantLike, outbox: SlackOutbox, client: Any = None, api_url: str = "") -> None:
-        self.assistant = assistant
-        self.outbox = outbox
-        self.client = client
-        self.api_url = api_url
-        self.tasks: set[asyncio.Task[None]] = set()
-        self._slots: asyncio.Semaphore | None = None
-        self._acking = 0
-        self._last_ack = 0.0
-
-    def ack_started(self) -> None:
-        """A request is being acknowledged: answers not yet started hold back (see ACK_PRIORITY_SECONDS)."""
-        self._acking += 1
-
-    def ack_finished(self) -> None:
-        self._acking = max(0, self._acking - 1)
-        self._last_ack = asyncio.get_running_loop().time()
-
-    def _keep(self, coro: Any) -> None:
-        task = asyncio.create_task(self._in_turn(coro))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _in_turn(self, coro: Any) -> None:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
-        async with self._slots:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + ACK_PRIORITY_SECONDS
-            while loop.time() < deadline and (self._acking or loop.time() - self._last_ack < QUIET_GAP_SECONDS):  # noqa: ASYNC110 - a time gap, not an event
-                await asyncio.sleep(QUIET_GAP_SECONDS)
-            await coro
-
-    def spawn(self, event: Event | None) -> None:
-        """Run assistant.handle(event) after the ack, keeping a strong reference until it finishes."""
-        if event is None:
-            return
-        self._keep(self.assistant.handle(event, self.outbox))
-
-    def spawn_files(self, files: list[translate.SlackFile]) -> None:
-        """Download each shared file after the ack, then hand it to the assistant as FileShared."""
-        for shared in files:
-            self._keep(self._file(shared))
-
-    async def _file(self, shared: translate.SlackFile) -> None:
-        got = await download(self.client, shared, api_url=self.api_url)
-        if got.data is None:
-            await self.outbox.send(
-                shared.place, got.problem or "I could not read that file.", thread_id=shared.place.thread_id
-            )
-            return
-        event = FileShared(
-            shared.actor, shared.place, got.name, got.data, got.size, shared.delivery_id, shared.message_id
-        )
-        await self.assistant.handle(event, self.outbox)
-
-    async def drain(self) -> None:
-        """Wait for every answer in flight (tests; graceful shutdown)."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+    def immediate(self, event: Event | None) -> bool: ...
 
 
 def _client(settings: Settings) -> AsyncWebClient:
-    # Rate-limit retries sleep for Retry-After: fine here, because this client only posts after the ack.
-    retries = [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
-    return AsyncWebClient(token=settings.slack.bot_token, base_url=settings.slack.api_url, retry_handlers=retries)
+    # Request-path calls (views.open) must finish within Slack's 3 s: a connection retry, never a 429 sleep.
+    return AsyncWebClient(
+        token=settings.slack.bot_token,
+        base_url=settings.slack.api_url,
+        timeout=2,
+        retry_handlers=[AsyncConnectionErrorRetryHandler()],
+    )
 
 
 def build_slack_app(settings: Settings, assistant: AssistantLike) -> AsyncApp:
-    """The configured AsyncApp; `app.slack_runtime` (a SlackRuntime) holds the tasks in flight."""
+    """The configured AsyncApp."""
     slack = settings.slack
     if not slack.signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is not set: Slack requests cannot be verified without it.")
@@ -133,18 +65,16 @@ def build_slack_app(settings: Settings, assistant: AssistantLike) -> AsyncApp:
             "(xoxb-...). Install the app to your workspace and copy its Bot User OAuth Token."
         )
     client = _client(settings)
-    # The token comes from the client; settings are the only source (config.py is the only env reader).
     app = AsyncApp(
         client=client,
         signing_secret=slack.signing_secret,
-        process_before_response=False,
+        process_before_response=True,  # the listener's work (recording, or opening a form) happens before the ack
         name="scenario-bot",
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    runtime = SlackRuntime(assistant, SlackOutbox(client), client, slack.api_url)
-    app.slack_runtime = runtime  # type: ignore[attr-defined]
+    live = SlackOutbox(client)
     app.middleware(_inbox_middleware(assistant))
-    _register(app, runtime)
+    _register(app, assistant, live)
     return app
 
 
@@ -152,24 +82,63 @@ def _tenant(context: Any) -> str:
     return translate.workspace_id(context.get("enterprise_id"), context.get("team_id"))
 
 
-def _ignorable(body: dict[str, Any], context: Any) -> bool:
-    # Channel chatter (top-level messages, joins, the bot's own posts) arrives with message.channels too;
-    # it is never processed, so it is not worth an inbox row.
-    event = body.get("event") or {}
-    if body.get("type") != "event_callback" or event.get("type") != "message":
-        return False
-    return translate.message_event(body, _tenant(context), context.get("bot_user_id")) is None
+def translate_body(
+    body: dict[str, Any], tenant: str, bot_user_id: str | None
+) -> tuple[Event | None, list[translate.SlackFile]]:  # noqa: E501
+    """A delivery as the neutral event it carries (or None: not for us), or as the files shared with the bot."""
+    if body.get("command"):
+        return translate.command_event(body, tenant), []
+    kind = body.get("type")
+    if kind == "block_actions":
+        return translate.action_event(body, tenant), []
+    if kind == "view_submission":
+        return translate.form_event(body, tenant), []
+    if kind != "event_callback":
+        return None, []
+    event_type = (body.get("event") or {}).get("type")
+    if event_type in ("app_mention", "message"):
+        files = translate.file_events(body, tenant, bot_user_id)
+        if files:  # a CSV in the DM, or attached to an @mention: the file is the request
+            return None, files
+        if event_type == "app_mention":
+            return translate.mention_event(body, tenant, bot_user_id), []
+        return translate.message_event(body, tenant, bot_user_id), []
+    if event_type in ("reaction_added", "reaction_removed"):
+        return translate.reaction_event(body, tenant, bot_user_id), []
+    return None, []
+
+
+def file_to_dict(shared: translate.SlackFile) -> dict[str, Any]:
+    return dataclasses.asdict(shared)
+
+
+def file_from_dict(data: dict[str, Any]) -> translate.SlackFile:
+    fields = dict(data)
+    fields["actor"] = Actor(**fields["actor"])
+    fields["place"] = Place(**fields["place"])
+    return translate.SlackFile(**fields)
 
 
 def _inbox_middleware(assistant: AssistantLike):
     async def inbox(body: dict[str, Any], context: Any, next) -> BoltResponse | None:
         delivery = translate.delivery_id(body)
-        if delivery is None or _ignorable(body, context):
+        if delivery is None:
             return await next()
+        tenant = _tenant(context)
+        event, files = translate_body(body, tenant, context.get("bot_user_id"))
+        if event is None and not files:
+            return await next()  # channel chatter, the bot's own posts: acknowledged, not recorded
         try:
-            first = await assistant.claim("slack", delivery, _tenant(context))
+            if assistant.immediate(event):
+                first = await assistant.claim("slack", delivery, tenant)  # handled right here, in the request
+                context["immediate_event"] = event
+            elif files:
+                payload = {"files": [file_to_dict(f) for f in files]}
+                first = await assistant.accept("slack", delivery, tenant, kind=FILES_JOB, payload=payload)
+            else:
+                first = await assistant.accept("slack", delivery, tenant, event)
         except Exception as error:
-            # Not acknowledged: Slack retries, and the retry is claimed once the database is back.
+            # Not acknowledged: Slack retries, and the retry is recorded once the database is back.
             log.error("slack inbox unavailable: %s (delivery %s)", type(error).__name__, delivery)
             return BoltResponse(status=500, body="")
         if not first:
@@ -180,43 +149,21 @@ def _inbox_middleware(assistant: AssistantLike):
     return inbox
 
 
-def _register(app: AsyncApp, runtime: SlackRuntime) -> None:
-    async def on_command(ack, body, context) -> None:
-        await ack()  # an empty 200 within Slack's 3 s; the answer follows as a message
-        runtime.spawn(translate.command_event(body, _tenant(context)))
+def _register(app: AsyncApp, assistant: AssistantLike, live: SlackOutbox) -> None:
+    async def just_ack(ack) -> None:
+        await ack()  # the delivery is already a job (the inbox middleware); the answer follows from the worker
 
-    async def on_mention(ack, body, context) -> None:
+    async def on_action(ack, context) -> None:
+        event = context.get("immediate_event")
+        if event is not None:
+            # opening a form: Slack honours the trigger_id for 3 s, so this runs now, not behind queued work
+            await assistant.handle(event, live)
         await ack()
-        files = translate.file_events(body, _tenant(context), context.get("bot_user_id"))
-        if files:  # "@Sales Scenario" with a CSV attached: the file is the request
-            runtime.spawn_files(files)
-            return
-        runtime.spawn(translate.mention_event(body, _tenant(context), context.get("bot_user_id")))
 
-    async def on_message(ack, body, context) -> None:
-        await ack()
-        files = translate.file_events(body, _tenant(context), context.get("bot_user_id"))
-        if files:  # a CSV dropped into the DM with the bot
-            runtime.spawn_files(files)
-            return
-        runtime.spawn(translate.message_event(body, _tenant(context), context.get("bot_user_id")))
-
-    async def on_reaction(ack, body, context) -> None:
-        await ack()
-        runtime.spawn(translate.reaction_event(body, _tenant(context), context.get("bot_user_id")))
-
-    async def on_action(ack, body, context) -> None:
-        await ack()
-        runtime.spawn(translate.action_event(body, _tenant(context)))
-
-    async def on_form(ack, body, context) -> None:
-        await ack()  # closes the modal; the answer follows in the channel it was opened from
-        runtime.spawn(translate.form_event(body, _tenant(context)))
-
-    app.command("/scenario")(on_command)
-    app.event("app_mention")(on_mention)
-    app.event("message")(on_message)
-    app.event("reaction_added")(on_reaction)
-    app.event("reaction_removed")(on_reaction)
+    app.command("/scenario")(just_ack)
+    app.event("app_mention")(just_ack)
+    app.event("message")(just_ack)
+    app.event("reaction_added")(just_ack)
+    app.event("reaction_removed")(just_ack)
     app.action(translate.ACTION_PATTERN)(on_action)
-    app.view(translate.FORM_CALLBACK_PATTERN)(on_form)
+    app.view(translate.FORM_CALLBACK_PATTERN)(just_ack)  # closes the modal; the answer follows in the channel

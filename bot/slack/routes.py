@@ -9,7 +9,6 @@ url_verification is answered only after that check. Bolt's own verification stil
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
@@ -19,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
-from bot.slack.app import AssistantLike, SlackRuntime, build_slack_app
+from bot.slack.app import AssistantLike, build_slack_app
 
 __all__ = ["mount", "SLACK_APP", "EVENTS_PATH"]
 
@@ -27,7 +26,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
-_DRAIN_SECONDS = 10.0
 
 
 def _unauthorized() -> web.Response:
@@ -52,22 +50,8 @@ def mount(web_app: web.Application, *, settings: Settings, assistant: AssistantL
         if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
             log.warning("slack request rejected: bad or expired signature (timestamp %s)", timestamp)
             return _unauthorized()
-        runtime: SlackRuntime = app.slack_runtime  # type: ignore[attr-defined]
-        runtime.ack_started()
-        try:
-            bolt_response = await app.async_dispatch(await to_bolt_request(request))
-            return await to_aiohttp_response(bolt_response)
-        finally:
-            runtime.ack_finished()
-
-    async def drain(_: web.Application) -> None:
-        runtime: SlackRuntime = app.slack_runtime  # type: ignore[attr-defined]
-        try:
-            await asyncio.wait_for(runtime.drain(), _DRAIN_SECONDS)
-        except TimeoutError:
-            log.warning("slack: %d answers still running at shutdown were cancelled", len(runtime.tasks))
-            for task in list(runtime.tasks):
-                task.cancel()
+        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
 
     async def open_session(_: web.Application) -> None:
         # Without a shared session slack_sdk opens a new HTTP connection (and TLS handshake) for every Web API
@@ -82,6 +66,5 @@ def mount(web_app: web.Application, *, settings: Settings, assistant: AssistantL
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app[SLACK_APP] = app
     web_app.on_startup.append(open_session)
-    web_app.on_shutdown.append(drain)
     web_app.on_cleanup.append(close_session)
     return app

@@ -1,10 +1,10 @@
-"""The Teams bot: a TeamsActivityHandler that turns authenticated activities into neutral events.
+"""The Teams bot: translating authenticated activities into neutral events and recording them as jobs.
 
-Owns, per turn: the inbox check (a repeated delivery of the same activity is processed once), storing the
-conversation reference of every message and install (so proactive sends work from any process after a
-restart), and handing each translated event to `Assistant.handle` with a TeamsOutbox over the turn.
-Everything that decides what to answer lives in bot.core; everything about reading the activity lives in
-bot.teams.translate.
+Owns, per activity: storing the conversation reference (of every message, reaction and install, so the worker
+can answer from any process, after a restart, outside any turn: bot.teams.sender), translating the activity
+(bot.teams.translate) and recording the delivery with its job in one transaction (Assistant.accept). A
+repeated delivery is recorded once. Nothing is answered inside the turn: the worker answers.
+Installs and conversation updates (no person's request) only store the reference.
 """
 
 from __future__ import annotations
@@ -15,20 +15,18 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes
 
 from bot.core.events import Event
 from bot.teams import translate
-from bot.teams.charts import ChartStore
-from bot.teams.outbox import TeamsOutbox
 
-__all__ = ["ScenarioTeamsBot"]
+__all__ = ["ScenarioTeamsBot", "events_of", "CLAIMED"]
 
 log = logging.getLogger(__name__)
 
 _MAX_REMEMBERED = 10_000
 # activity types that carry something a person did, and so go through the inbox once
-_CLAIMED = {
+CLAIMED = {
     ActivityTypes.message,
     ActivityTypes.message_reaction,
     ActivityTypes.message_update,
@@ -36,42 +34,43 @@ _CLAIMED = {
 }
 
 
-class ScenarioTeamsBot(TeamsActivityHandler):
-    """`ScenarioTeamsBot(assistant, charts=ChartStore(), public_url="")`; the adapter calls `on_turn`."""
+def events_of(activity: Activity) -> list[Event]:
+    """The neutral events an activity carries (a reaction activity may carry several)."""
+    kind = activity.type
+    if kind == ActivityTypes.message_reaction:
+        return list(translate.reaction_events(activity))
+    change = {ActivityTypes.message_update: "edited", ActivityTypes.message_delete: "deleted"}.get(kind, "new")
+    event = translate.message_event(activity, change=change)
+    return [] if event is None else [event]
 
-    def __init__(self, assistant: Any, *, charts: ChartStore | None = None, public_url: str = "") -> None:
+
+class ScenarioTeamsBot(TeamsActivityHandler):
+    """`ScenarioTeamsBot(assistant)`; the route calls `accept(activity)` for requests and `on_turn` for installs."""
+
+    def __init__(self, assistant: Any, *, on_queued: Any = None) -> None:
         self.assistant = assistant
-        self.charts = charts
-        self.public_url = public_url
+        self.on_queued = on_queued or (lambda: None)
         # the reference this process last stored per (tenant, channel): unchanged ones are not written again,
         # which saves two database writes on every message (the reference only changes if Teams moves the chat)
         self._saved: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        if activity.type in _CLAIMED:
-            delivery = translate.delivery_id(activity)
-            tenant = translate.tenant_id(activity) or None
-            if delivery and not await self.assistant.claim(translate.PLATFORM, delivery, tenant):
-                log.info("teams: repeated delivery ignored (activity %s, tenant %s)", activity.id, tenant)
-                return
-        await super().on_turn(turn_context)
-
-    # ------------------------------------------------------------------ activities
-
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        await self._save_reference(turn_context)
-        await self._handle(turn_context, translate.message_event(turn_context.activity))
-
-    async def on_message_update_activity(self, turn_context: TurnContext) -> None:
-        await self._handle(turn_context, translate.message_event(turn_context.activity, change="edited"))
-
-    async def on_message_delete_activity(self, turn_context: TurnContext) -> None:
-        await self._handle(turn_context, translate.message_event(turn_context.activity, change="deleted"))
-
-    async def on_message_reaction_activity(self, turn_context: TurnContext) -> None:
-        for event in translate.reaction_events(turn_context.activity):
-            await self._handle(turn_context, event)
+    async def accept(self, activity: Activity) -> bool:
+        """Record a person's activity and its job (raises if the database is unavailable: the route answers 5xx
+        and Teams delivers again). False when there was nothing to do or it was a repeated delivery."""
+        events = events_of(activity)
+        if not events:
+            return False
+        await self.save_reference(activity)
+        delivery = translate.delivery_id(activity)
+        tenant = translate.tenant_id(activity) or None
+        if not delivery:
+            return False
+        first = await self.assistant.accept(translate.PLATFORM, delivery, tenant, events)
+        if not first:
+            log.info("teams: repeated delivery ignored (activity %s, tenant %s)", activity.id, tenant)
+            return False
+        self.on_queued()
+        return True
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         # Only "the bot was added" matters here. TeamsActivityHandler's dispatch would look every other added
@@ -79,22 +78,13 @@ class ScenarioTeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(member.id == bot_id for member in activity.members_added or []):
-            await self._save_reference(turn_context)
+            await self.save_reference(activity)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self._save_reference(turn_context)
+        await self.save_reference(turn_context.activity)
 
-    # ------------------------------------------------------------------ helpers
-
-    async def _handle(self, turn_context: TurnContext, event: Event | None) -> None:
-        if event is None:
-            return
-        outbox = TeamsOutbox(turn_context, charts=self.charts, public_url=self.public_url)
-        await self.assistant.handle(event, outbox)
-
-    async def _save_reference(self, turn_context: TurnContext) -> None:
-        """Remember where this channel or chat is, for proactive messages (nudges, expert DMs)."""
-        activity = turn_context.activity
+    async def save_reference(self, activity: Activity) -> None:
+        """Remember where this channel or chat is, for the worker's sends (answers, nudges, expert DMs)."""
         tenant = translate.tenant_id(activity)
         if not tenant or not activity.service_url:
             return  # the Emulator has no tenant; a reference without one cannot start a Teams conversation

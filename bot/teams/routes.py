@@ -1,4 +1,4 @@
-"""POST /api/messages (Bot Framework / Teams) and GET /charts/{token}.png on our aiohttp server.
+"""POST /api/messages (Bot Framework / Teams) on our aiohttp server.
 
 Owns the HTTP edge for Teams and the authentication gate in front of the turn. botbuilder's own
 `CloudAdapter.process` answers 500 for a missing Content-Type, a garbage token or (with an app id) a missing
@@ -6,7 +6,10 @@ header, and its OpenID key refresh makes blocking `requests.get` calls with no t
 coroutine. So this route checks the request itself, authenticates the activity with botbuilder's
 `authenticate_request` on a small dedicated thread pool (its own event loop there; ours never blocks), and
 maps every authentication failure to 401 (a validation that hangs is a 503) before anything is processed.
-Only then does `CloudAdapter.process_activity` run the turn with the authenticated result.
+Then an activity a person sent (a message, a reaction, an edit, a card action) is recorded with its job
+(ScenarioTeamsBot.accept) and acknowledged; the worker answers it. A database failure answers 503, so the
+Bot Connector delivers again. Installs and conversation updates run the (short) turn through
+`CloudAdapter.process_activity` with the authenticated result, to store the conversation reference.
 """
 
 from __future__ import annotations
@@ -23,8 +26,7 @@ from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkA
 
 from bot.config import Settings
 from bot.teams.adapter import build_adapter
-from bot.teams.charts import CHART_PATH, ChartStore
-from bot.teams.handler import ScenarioTeamsBot
+from bot.teams.handler import CLAIMED, ScenarioTeamsBot
 
 __all__ = ["mount", "MESSAGES_PATH", "TEAMS_BOT", "AUTH_TIMEOUT_SECONDS"]
 
@@ -47,11 +49,11 @@ def _authenticate_in_thread(
     return asyncio.run(auth.authenticate_request(activity, header))
 
 
-def mount(web_app: web.Application, *, settings: Settings, assistant: Any) -> ScenarioTeamsBot:
-    """Add POST /api/messages and GET /charts/{token}.png to `web_app`; returns the bot (also at web_app[TEAMS_BOT])."""
+def mount(web_app: web.Application, *, settings: Settings, assistant: Any, on_queued: Any = None) -> ScenarioTeamsBot:
+    """Add POST /api/messages to `web_app`; returns the bot (also at web_app[TEAMS_BOT]). `on_queued` is called
+    after a job was recorded (the in-process worker looks at once)."""
     adapter = build_adapter(settings.teams)
-    charts = ChartStore()
-    bot = ScenarioTeamsBot(assistant, charts=charts, public_url=settings.public_url)
+    bot = ScenarioTeamsBot(assistant, on_queued=on_queued)
     auth = adapter.bot_framework_authentication
     auth_pool = ThreadPoolExecutor(max_workers=_AUTH_THREADS, thread_name_prefix="teams-auth")
     app_id = settings.teams.APP_ID
@@ -96,6 +98,13 @@ def mount(web_app: web.Application, *, settings: Settings, assistant: Any) -> Sc
             return _error(401, "unauthorized")
         if result is None or result.claims_identity is None:
             return _error(401, "unauthorized")
+        if activity.type in CLAIMED:
+            try:
+                await bot.accept(activity)
+            except Exception as error:
+                log.error("teams activity %s not recorded: %s", activity.id, type(error).__name__)
+                return _error(503, "the activity could not be recorded right now; deliver it again")
+            return web.Response(status=201)
         try:
             invoke_response = await adapter.process_activity(result, activity, bot.on_turn)
         except Exception as error:
@@ -110,7 +119,6 @@ def mount(web_app: web.Application, *, settings: Settings, assistant: Any) -> Sc
         auth_pool.shutdown(wait=False, cancel_futures=True)
 
     web_app.router.add_post(MESSAGES_PATH, messages)
-    web_app.router.add_get(CHART_PATH, charts.handler())
     web_app[TEAMS_BOT] = bot
     web_app.on_cleanup.append(close_pool)
     return bot

@@ -18,7 +18,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import make_sessionmaker, write_engine
-from storage.gate import WriteGate
 from storage.models import AuditRow, SentMessageRow, utcnow
 
 __all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message"]
@@ -37,7 +36,6 @@ class Database:
         self._read = make_sessionmaker(engine)
         self._write_engine = write_engine(engine)
         self._write = make_sessionmaker(self._write_engine)
-        self._gate = WriteGate() if self.dialect == "sqlite" else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -45,25 +43,15 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def _turn(self, urgent: bool) -> AsyncIterator[None]:
-        """On SQLite, this process's writers queue at the WriteGate (urgent ones first) instead of polling
-        SQLite's lock; PostgreSQL needs no queue."""
-        if self._gate is None:
-            yield
-            return
-        async with self._gate.hold(urgent):
-            yield
-
-    @asynccontextmanager
-    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+    async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._turn(urgent), self._write.begin() as session:
+        async with self._write.begin() as session:
             yield session
 
     @asynccontextmanager
-    async def write_connection(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
         """Like write(), on a bare connection: for one hot statement the ORM session would only slow down."""
-        async with self._turn(urgent), self._write_engine.begin() as conn:
+        async with self._write_engine.begin() as conn:
             yield conn
 
     async def serialize(self, session: AsyncSession, workspace_id: int, name: str) -> None:

@@ -13,14 +13,16 @@ import pytest
 
 from bot.app import build_services, create_web_app
 from tests.db_fixtures import *  # noqa: F403 (the database fixtures, as tests/db_fixtures.py asks)
-from tests.e2e.slack_helpers import SlackSender, slack_settings
+from tests.e2e.slack_helpers import WORKER_OPTIONS, SlackSender, slack_settings
 
 TODAY = date(2026, 11, 16)  # the sample baseline's as_of: answers do not depend on the day the suite runs
 
 
 @pytest.fixture
 async def slack_env(fake, database_url, aiohttp_client):
-    services = build_services(slack_settings(fake, database_url), today=TODAY, coalesce_seconds=0.05)
-    app = create_web_app(services)
+    services = build_services(
+        slack_settings(fake, database_url), today=TODAY, coalesce_seconds=0.05, worker_options=WORKER_OPTIONS
+    )
+    app = create_web_app(services, run_worker=True)
     client = await aiohttp_client(app)
     yield SimpleNamespace(fake=fake, services=services, app=app, slack=SlackSender(client))

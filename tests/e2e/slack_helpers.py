@@ -15,9 +15,11 @@ from bot.config import Settings, SlackSettings, TeamsSettings
 from tests.fakes import slack_payloads as sp
 from tests.fakes.platform_server import FakePlatform
 
-__all__ = ["slack_settings", "SlackSender"]
+__all__ = ["slack_settings", "SlackSender", "settle", "WORKER_OPTIONS"]
 
 BOT_TOKEN = "xoxb-e2e-0000-secret"
+# quick retries: the tests fake the platform failing, and wait for the worker to get through
+WORKER_OPTIONS = {"backoff_base": 0.05}
 
 
 def slack_settings(fake: FakePlatform, database_url: str = "sqlite+aiosqlite:///:memory:") -> Settings:
@@ -59,3 +61,17 @@ class SlackSender:
         response = await self.post(built, **kw)
         await response.read()
         return response.status, time.perf_counter() - started, time.time()
+
+
+async def settle(services: Any, seconds: float = 30.0) -> None:
+    """Wait until the worker has nothing queued or running (answers sent, coalesced footer updates done)."""
+    import asyncio
+
+    deadline = time.monotonic() + seconds
+    while True:
+        counts = await services.storage.jobs.counts()
+        if not counts.get("queued") and not counts.get("running"):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"jobs still pending after {seconds}s: {counts}")
+        await asyncio.sleep(0.02)

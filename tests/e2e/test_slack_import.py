@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 
 from bot.core.imports.csv.sample import salesforce_export
-from bot.slack.routes import SLACK_APP
-from tests.e2e.slack_helpers import BOT_TOKEN
+from tests.e2e.slack_helpers import BOT_TOKEN, settle
 from tests.fakes import slack_payloads as sp
 
 WAIT = 20.0
@@ -17,8 +16,7 @@ EXPORT = salesforce_export(300)
 
 
 async def _settle(env) -> None:
-    await env.app[SLACK_APP].slack_runtime.drain()
-    await env.services.assistant.wait_idle()
+    await settle(env.services)
 
 
 def _posts(env) -> list:

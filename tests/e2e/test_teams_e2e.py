@@ -1,5 +1,5 @@
-"""Teams end to end: Bot Framework activities over real HTTP into create_web_app(services) with the real
-Assistant, engine and database (anonymous mode: no app id); every reply observed where Teams would see it,
+"""Teams end to end: Bot Framework activities over real HTTP into create_web_app(services, run_worker=True) with
+the real Assistant, engine and database (anonymous mode: no app id); every reply observed where Teams would see it,
 at the fake Bot Connector (POST /v3/conversations/{id}/activities[/{replyToId}], PUT for updates).
 
 Runs on SQLite always and on PostgreSQL too when TEST_DATABASE_URL is set (the `database_url` fixture).
@@ -22,7 +22,7 @@ from engine.baseline import parse_baseline
 from engine.changes import Change, apply_changes, current_value
 from engine.forecast import forecast
 from tests.e2e.conftest import TODAY
-from tests.e2e.slack_helpers import BOT_TOKEN, SlackSender
+from tests.e2e.slack_helpers import BOT_TOKEN, WORKER_OPTIONS, SlackSender, settle
 from tests.fakes import slack_payloads as sp
 from tests.fakes import teams_activities as ta
 
@@ -38,16 +38,19 @@ async def teams_env(fake, database_url, aiohttp_client):
         slack=SlackSettings(bot_token=BOT_TOKEN, signing_secret=sp.SECRET, api_url=fake.slack_api_url),
         teams=TeamsSettings(enabled=True),  # no APP_ID: anonymous mode, no token endpoint is ever called
     )
-    services = build_services(settings, today=TODAY, coalesce_seconds=0.05)
-    app = create_web_app(services)
+    services = build_services(settings, today=TODAY, coalesce_seconds=0.05, worker_options=WORKER_OPTIONS)
+    app = create_web_app(services, run_worker=True)
     assert "teams" in services.mounted, services.status
     client = await aiohttp_client(app)
     yield SimpleNamespace(fake=fake, services=services, client=client, url=fake.url + "/")
 
 
-async def _post(env, activity: dict) -> int:
+async def _post(env, activity: dict, *, wait: bool = True) -> int:
+    """POST the activity; with `wait`, also wait until the worker has answered it (and updated footers)."""
     response = await env.client.post("/api/messages", json=activity)
     await response.read()
+    if wait:
+        await settle(env.services)
     return response.status
 
 
@@ -70,7 +73,7 @@ async def _ask(env, text: str) -> tuple[dict, str, str]:
     before = len(_replies(env))
     activity = ta.mention(text, service_url=env.url)
     assert await _post(env, activity) == 201
-    # CloudAdapter awaits the whole turn: the reply is already at the fake when the POST returns
+    await settle(env.services)  # the worker answers after the acknowledgement
     replies = _replies(env)
     assert len(replies) > before, "no reply"
     return activity, replies[before].json, replies[before].reply["id"]
@@ -84,7 +87,7 @@ async def _post_card(env) -> tuple[str, str]:
 
 
 async def _settle(env) -> None:
-    await env.services.assistant.wait_idle()
+    await settle(env.services)
 
 
 async def test_what_if_mention_gets_an_adaptive_card_with_the_engines_probabilities(teams_env):
@@ -225,16 +228,31 @@ async def test_every_message_stores_the_conversation_reference_for_proactive_sen
     assert stored.reference["serviceUrl"] == env.url and stored.reference["bot"]["id"] == ta.BOT_ID
 
 
-async def test_a_failure_inside_the_turn_gets_a_short_apology_not_a_traceback(teams_env, monkeypatch, caplog):
+async def test_a_database_failure_while_recording_is_a_503_so_teams_delivers_again(teams_env, monkeypatch, caplog):
     env = teams_env
 
     async def broken(*args, **kwargs):
         raise RuntimeError("database exploded with secret xoxb-123")
 
-    monkeypatch.setattr(env.services.assistant, "claim", broken)
+    monkeypatch.setattr(env.services.assistant, "accept", broken)
+    response = await env.client.post("/api/messages", json=ta.mention("help", service_url=env.url))
+    assert response.status == 503
+    assert "Traceback" not in await response.text() and "xoxb-123" not in await response.text()
+    assert "RuntimeError" in caplog.text and "xoxb-123" not in caplog.text
+    assert _replies(env) == []
+
+
+async def test_a_failure_while_answering_gets_a_short_apology_not_a_traceback(teams_env, monkeypatch, caplog):
+    env = teams_env
+
+    async def broken(turn):
+        raise RuntimeError("feature exploded with secret xoxb-123")
+
+    monkeypatch.setattr(env.services.assistant.router, "route", lambda event: broken)
     assert await _post(env, ta.mention("help", service_url=env.url)) == 201
     [reply] = _replies(env)
-    assert reply.json["text"].startswith("Sorry, something went wrong")
+    text = json.dumps(reply.json)
+    assert "problem on my side" in text and "Traceback" not in text and "xoxb-123" not in text
     assert "RuntimeError" in caplog.text and "xoxb-123" not in caplog.text
 
 

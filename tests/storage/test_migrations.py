@@ -20,6 +20,11 @@ from tests.db_fixtures import run_sync
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     "alembic_version",
+    "charts",
+    "jobs",
+    "outbox",
+    "schedules",
+    "worker_beats",
     "audit_log",
     "baseline_deals",
     "baselines",

@@ -16,6 +16,7 @@ UNSCOPED = {
     ("workspaces", "get"),
     ("workspaces", "get_by_id"),
     ("inbox", "claim"),
+    ("inbox", "accept"),  # keyed by the platform's delivery id; the job it queues carries the tenant in its event
     ("inbox", "purge_older_than"),
 }
 REPOSITORIES = (

@@ -118,7 +118,7 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
         channel_id=channel_id,
         message_id=sent.message_id,
         kind="scenario",
-        payload=card_to_dict(card),
+        payload=card_to_dict(sent.card or card),  # as posted: with its chart's token
         scenario_id=scenario.id,
         thread_id=thread_id,
     )

@@ -47,7 +47,7 @@ async def on_reaction(turn: Turn) -> None:
     likes = turn.storage.likes
     change = likes.add if event.added else likes.remove
     if await change(turn.workspace_id, sent.id, event.actor.user_id, event.reaction):
-        turn.footer_changed(sent.id)
+        await turn.footer_changed(sent.id)
 
 
 async def on_like(turn: Turn) -> None:
@@ -57,7 +57,7 @@ async def on_like(turn: Turn) -> None:
     if sent is None:
         return
     await turn.storage.likes.toggle_button(turn.workspace_id, sent.id, event.actor.user_id)
-    turn.footer_changed(sent.id)
+    await turn.footer_changed(sent.id)
 
 
 async def on_comment_button(turn: Turn) -> None:
@@ -104,7 +104,7 @@ async def on_comment_form(turn: Turn) -> None:
     await turn.storage.comments.upsert(
         turn.workspace_id, sent.id, author_id=event.actor.user_id, message_id=posted.message_id, text=text
     )
-    turn.footer_changed(sent.id)
+    await turn.footer_changed(sent.id)
 
 
 async def on_thread_reply(turn: Turn) -> None:
@@ -120,12 +120,12 @@ async def on_thread_reply(turn: Turn) -> None:
         await comments.upsert(
             turn.workspace_id, sent.id, author_id=event.actor.user_id, message_id=event.message_id, text=event.text
         )
-    turn.footer_changed(sent.id)
+    await turn.footer_changed(sent.id)
 
 
 def register(router: Router) -> None:
     router.reaction(on_reaction)
     router.thread_reply(on_thread_reply)
     router.action(LIKE_ACTION, on_like)
-    router.action(COMMENT_ACTION, on_comment_button)
+    router.action(COMMENT_ACTION, on_comment_button, opens_form=True)
     router.form(COMMENT_FORM, on_comment_form)

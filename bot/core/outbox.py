@@ -1,0 +1,233 @@
+"""The durable outbox: the Outbox port features use inside a job, sending each message once under its key.
+
+Owns how a send becomes an outbox row and reaches the platform through a PlatformSender, exactly once per
+idempotency key however often the job runs (retries, a second worker after a crash):
+- every call gets a key, `<job scope>:<n>` for the n-th send of the job unless the feature names one, so a job
+  that runs again replays its sends in order and skips the ones already `sent` (returning the same message id);
+- the row is marked `sending` and committed before the platform is called; the platform's id is recorded after;
+- a 429 or a refused connection (surely not delivered) puts the row back to `pending` and raises RetryLater with
+  the platform's Retry-After; the job runs again then;
+- a send whose outcome was lost (timeout, dropped connection, 5xx; or a row left `sending` by a killed worker) is
+  `unknown` and is never blindly posted again: where the platform can be asked (Slack: the key rides in the
+  message's metadata and is looked up in the channel's history) the message is found or, if absent, sent; where
+  it cannot (Teams), the row stays `unknown`, nothing is posted twice, and operators see it (`python -m bot jobs`);
+- a refusal for good (channel gone, access revoked) marks the row `failed`; the send returns None as a failed
+  post always has, and the feature goes on.
+Charts are stored (storage.charts) before the card is sent, so the card and every later re-render of it (footer
+updates) point at the same image; Slack also gets the PNG uploaded under the card, as its own keyed send.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.core.cards import Card, Chart, Form
+from bot.core.events import Place
+from bot.core.jobs import RetryLater, SendError
+from bot.core.ports import PlatformSender, Sent
+
+__all__ = ["DurableOutbox"]
+
+log = logging.getLogger(__name__)
+
+
+class DurableOutbox:
+    """`DurableOutbox(storage, sender, scope=..., workspace_id=..., clock=..., public_url=...)`: one per job run."""
+
+    def __init__(
+        self,
+        storage: Any,
+        sender: PlatformSender,
+        *,
+        scope: str,
+        workspace_id: int | None,
+        clock: Callable[[], datetime],
+        public_url: str = "",
+        forms: Any = None,
+    ) -> None:
+        self.storage = storage
+        self.sender = sender
+        self.scope = scope
+        self.workspace_id = workspace_id
+        self.clock = clock
+        self.public_url = public_url.rstrip("/")
+        self.forms = forms  # a live outbox that can still open a form (never in a job: a trigger expires in 3 s)
+        self._n = 0
+
+    def _key(self, key: str | None) -> str:
+        self._n += 1
+        return key or f"{self.scope}:{self._n}"
+
+    def chart_url(self, chart: Chart | None) -> str | None:
+        if chart is None or not chart.token or not self.public_url:
+            return None
+        return f"{self.public_url}/charts/{chart.token}.png"
+
+    async def _store_chart(self, card: Card) -> Card:
+        chart = card.chart
+        if chart is None or chart.token or not chart.png:
+            return card
+        token = await self.storage.charts.put(self.workspace_id, chart.png)
+        return _with_token(card, token)
+
+    # ------------------------------------------------------------------ the Outbox protocol
+
+    async def send(
+        self, place: Place, message: Card | str, *, thread_id: str | None = None, key: str | None = None
+    ) -> Sent | None:
+        key = self._key(key)
+        thread = thread_id or place.thread_id
+        entry = await self._open(key, "post", place, thread)
+        if entry.status == "sent":
+            if isinstance(message, Card) and entry.chart_token:
+                message = _with_token(message, entry.chart_token)
+            sent = Sent(
+                entry.remote_id,
+                Place(
+                    place.platform, place.workspace_id, entry.remote_channel or place.channel_id, thread, place.is_dm
+                ),
+            )
+        elif entry.status == "failed":
+            return None
+        else:
+            if isinstance(message, Card):
+                message = await self._store_chart(message)
+            if isinstance(message, Card) and entry.chart_token:
+                message = _with_token(message, entry.chart_token)  # stored by an earlier attempt
+            sent = await self._deliver_post(key, entry, place, message, thread)
+            if sent is None:
+                return None
+        if isinstance(message, Card) and message.chart is not None and message.chart.png:
+            await self._chart(f"{key}:chart", sent, message.chart, thread)
+        if isinstance(message, Card):
+            sent = dataclasses.replace(sent, card=message)
+        return sent
+
+    async def _deliver_post(
+        self, key: str, entry: Any, place: Place, message: Card | str, thread: str | None
+    ) -> Sent | None:
+        if entry.status in ("sending", "unknown"):
+            # a previous attempt handed this message over and never heard back: it may be in the channel
+            if not self.sender.can_reconcile:
+                await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
+                log.error("outbox %s: outcome of an earlier send is unknown; not posting again", key)
+                return None
+            found = await self._call(key, self.sender.find_sent(place, key, thread_id=thread, since=entry.attempted_at))
+            if found is not None:
+                await self._mark_sent(key, found)
+                return found
+        chart = message.chart if isinstance(message, Card) else None
+        await self.storage.outbox.sending(key, now=self.clock(), chart_token=chart.token if chart else None)
+        sent = await self._call(
+            key, self.sender.post(place, message, thread_id=thread, key=key, chart_url=self.chart_url(chart)), post=True
+        )
+        if sent is None:
+            return None
+        await self._mark_sent(key, sent)
+        return sent
+
+    async def _chart(self, key: str, card_sent: Sent, chart: Chart, thread: str | None) -> None:
+        entry = await self._open(key, "chart", card_sent.place, thread)
+        if entry.status in ("sent", "failed"):
+            return
+        if entry.status in ("sending", "unknown"):
+            # a chart upload is not looked up: a lost one is better than the same chart twice
+            await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
+            return
+        await self.storage.outbox.sending(key, now=self.clock())
+        ok = await self._call(
+            key,
+            self.sender.upload_chart(card_sent.place, chart, thread_id=thread or card_sent.message_id),
+            post=True,
+            result=True,
+        )
+        if ok is not None:
+            await self.storage.outbox.sent(key, remote_id=card_sent.message_id, remote_channel=None, now=self.clock())
+
+    async def update(self, place: Place, message_id: str, card: Card, *, key: str | None = None) -> None:
+        key = self._key(key)
+        entry = await self._open(key, "update", place, place.thread_id)
+        if entry.status in ("sent", "failed"):
+            return
+        card = await self._store_chart(card)
+        await self.storage.outbox.sending(key, now=self.clock())
+        # an update replaces the message: sending it twice shows the same thing, so a lost outcome is retried
+        ok = await self._call(
+            key,
+            self.sender.update(place, message_id, card, chart_url=self.chart_url(card.chart)),
+            post=False,
+            result=True,
+        )
+        if ok is not None:
+            await self.storage.outbox.sent(key, remote_id=message_id, remote_channel=place.channel_id, now=self.clock())
+
+    async def notify(self, place: Place, text: str, *, user_id: str | None = None, key: str | None = None) -> None:
+        key = self._key(key)
+        entry = await self._open(key, "notify", place, place.thread_id)
+        if entry.status in ("sent", "failed"):
+            return
+        if entry.status in ("sending", "unknown"):
+            await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
+            return
+        await self.storage.outbox.sending(key, now=self.clock())
+        ok = await self._call(key, self.sender.notify(place, text, user_id=user_id), post=True, result=True)
+        if ok is not None:
+            await self.storage.outbox.sent(key, remote_id="-", remote_channel=place.channel_id, now=self.clock())
+
+    async def open_form(self, place: Place, form: Form, trigger: Any, *, key: str | None = None) -> None:
+        """A form: Slack opens it in the request path (a live outbox in `forms`, trigger valid 3 s); where the
+        platform posts forms as messages (a Teams input card) it is a keyed send like any other."""
+        if self.forms is not None:
+            await self.forms.open_form(place, form, trigger)
+            return
+        key = self._key(key)
+        entry = await self._open(key, "form", place, place.thread_id)
+        if entry.status in ("sent", "failed", "sending", "unknown"):
+            return
+        await self.storage.outbox.sending(key, now=self.clock())
+        sent = await self._call(key, self.sender.post_form(place, form, trigger))
+        if sent is not None:
+            await self._mark_sent(key, sent)
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _open(self, key: str, operation: str, place: Place, thread: str | None) -> Any:
+        return await self.storage.outbox.open(
+            key,
+            workspace_id=self.workspace_id,
+            platform=place.platform,
+            operation=operation,
+            channel_id=place.channel_id,
+            thread_id=thread,
+            now=self.clock(),
+        )
+
+    async def _mark_sent(self, key: str, sent: Sent) -> None:
+        await self.storage.outbox.sent(
+            key, remote_id=sent.message_id, remote_channel=sent.place.channel_id, now=self.clock()
+        )
+
+    async def _call(self, key: str, call: Any, *, post: bool = True, result: bool = False) -> Any:
+        """Await a platform call; classify its failure. `result=True` returns True for calls that return None."""
+        try:
+            value = await call
+        except SendError as error:
+            if error.outcome == "refused":
+                await self.storage.outbox.failed(key, error=error.code)
+                log.error("outbox %s: refused by the platform (%s); not retried", key, error.code)
+                return None
+            if error.outcome == "unknown" and post:
+                await self.storage.outbox.unknown(key, error=error.code)
+            else:
+                await self.storage.outbox.not_sent(key, error=error.code)
+            raise RetryLater(error.code, error.retry_after) from None
+        return True if result and value is None else value
+
+
+def _with_token(card: Card, token: str) -> Card:
+    blocks = tuple(dataclasses.replace(b, token=token) if isinstance(b, Chart) else b for b in card.blocks)
+    return dataclasses.replace(card, blocks=blocks)

@@ -1,0 +1,193 @@
+"""SlackSender: the worker's way to Slack, outside any request (the core's PlatformSender port).
+
+Owns the Web API calls a job makes (chat.postMessage with the outbox key in the message's `metadata`,
+files_upload_v2 for a card's chart, chat.update, chat.postEphemeral, conversations.open for DMs, and the
+history lookup that settles a send whose outcome was lost) and how each failure is classified for the durable
+outbox: 429 is "not sent" with Slack's Retry-After; a refused connection is "not sent"; a 5xx, a timeout or a
+dropped connection is "unknown" (Slack may have posted it); an error code that no retry can fix (channel gone,
+access revoked) is "refused". The client has no retry handlers of its own: retries are the worker's, with
+backoff, so a Retry-After never blocks anything but the job that got it. Errors are logged by the outbox with
+the error code only, never the response text (it can echo what was sent) or the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.cards import Card, Chart, Form
+from bot.core.events import Place
+from bot.core.jobs import SendError
+from bot.core.ports import Sent
+from bot.slack.render import render_blocks
+
+__all__ = ["SlackSender", "METADATA_EVENT", "worker_client"]
+
+METADATA_EVENT = "scenario_bot_send"  # message metadata event_type carrying the outbox key
+# Error codes that no retry can fix: the message is given up (the outbox row is marked failed).
+REFUSED = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "missing_scope",
+        "msg_too_long",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "no_text",
+        "restricted_action",
+        "cant_update_message",
+        "message_not_found",
+        "user_not_found",
+        "ekm_access_denied",
+        "team_access_not_granted",
+        "invalid_arguments",
+    }
+)
+_LOOKBACK_SECONDS = 300.0
+
+
+def worker_client(token: str, api_url: str, *, timeout: int = 15) -> AsyncWebClient:
+    """A client without slack_sdk's own retries: a 429 or a 5xx goes back to the worker, which retries the job
+    after Retry-After or a backoff instead of sleeping (or re-posting blindly) inside the call."""
+    return AsyncWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    headers = getattr(error.response, "headers", None) or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _classify(error: BaseException) -> SendError:
+    if isinstance(error, SlackApiError):
+        response = error.response
+        status = getattr(response, "status_code", 0) or 0
+        code = (response.get("error") if response is not None else None) or f"http_{status}"
+        if status == 429 or code == "ratelimited":
+            return SendError("not_sent", "ratelimited", _retry_after(error) or 1.0)
+        if code in REFUSED:
+            return SendError("refused", code)
+        return SendError("unknown", code if status < 500 else f"http_{status}")
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return SendError("not_sent", "connection_refused")  # no connection: nothing was sent
+    if isinstance(error, TimeoutError | aiohttp.ClientError | SlackClientError | OSError):
+        return SendError("unknown", type(error).__name__)
+    return SendError("unknown", type(error).__name__)
+
+
+class SlackSender:
+    platform = "slack"
+    can_reconcile = True
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def _call(self, method: Any, **kwargs: Any) -> Any:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return await method(**kwargs)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            raise _classify(error) from None
+
+    async def post(
+        self, place: Place, message: Card | str, *, thread_id: str | None, key: str, chart_url: str | None
+    ) -> Sent:
+        if isinstance(message, Card):
+            blocks, text = render_blocks(message)
+        else:
+            blocks, text = None, message
+        response = await self._call(
+            self.client.chat_postMessage,
+            channel=place.channel_id,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_id,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+        )
+        channel = response.get("channel") or place.channel_id
+        return Sent(response["ts"], Place(place.platform, place.workspace_id, channel, thread_id, place.is_dm))
+
+    async def upload_chart(self, place: Place, chart: Chart, *, thread_id: str) -> None:
+        # Threads do not nest: a card posted inside a thread gets its chart in that same thread.
+        await self._call(
+            self.client.files_upload_v2,
+            channel=place.channel_id,
+            thread_ts=thread_id,
+            content=chart.png,
+            filename=chart.name,
+            title=chart.name.rsplit(".", 1)[0].replace("-", " ").replace("_", " ") or "chart",
+            alt_txt=chart.alt[:1000],
+        )
+
+    async def update(self, place: Place, message_id: str, card: Card, *, chart_url: str | None) -> None:
+        blocks, text = render_blocks(card)
+        await self._call(self.client.chat_update, channel=place.channel_id, ts=message_id, text=text, blocks=blocks)
+
+    async def notify(self, place: Place, text: str, *, user_id: str | None) -> None:
+        if user_id is None:
+            await self._call(
+                self.client.chat_postMessage, channel=place.channel_id, text=text, thread_ts=place.thread_id
+            )
+            return
+        await self._call(
+            self.client.chat_postEphemeral,
+            channel=place.channel_id,
+            user=user_id,
+            text=text,
+            thread_ts=place.thread_id,
+        )
+
+    async def post_form(self, place: Place, form: Form, trigger: Any) -> Sent:
+        raise SendError("refused", "forms_open_in_the_request_path")
+
+    async def find_sent(self, place: Place, key: str, *, thread_id: str | None, since: datetime | None) -> Sent | None:
+        """The message carrying `key` in its metadata: in the thread (conversations.replies) or in the channel's
+        history since shortly before the lost attempt (conversations.history)."""
+        if thread_id:
+            response = await self._call(
+                self.client.conversations_replies,
+                channel=place.channel_id,
+                ts=thread_id,
+                include_all_metadata=True,
+                limit=200,
+            )
+        else:
+            oldest = f"{since.timestamp() - _LOOKBACK_SECONDS:.6f}" if since is not None else None
+            response = await self._call(
+                self.client.conversations_history,
+                channel=place.channel_id,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+            )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                return Sent(
+                    message["ts"], Place(place.platform, place.workspace_id, place.channel_id, thread_id, place.is_dm)
+                )
+        return None
+
+    async def open_dm(self, workspace_external_id: str, user_id: str) -> Place:
+        response = await self._call(self.client.conversations_open, users=user_id)
+        channel = (response.get("channel") or {}).get("id", "")
+        return Place("slack", workspace_external_id, channel, None, True)

@@ -1,0 +1,121 @@
+"""The outbox: every message the bot sends, under a unique idempotency key, with what became of it.
+
+Owns the states of one send: `pending` (not tried, or tried and surely not delivered: a 429, a refused
+connection), `sending` (handed to the platform; a row left in it means the sender died mid-call), `sent` (the
+platform's id recorded: never sent again), `unknown` (sent, no answer: looked up before any new attempt, never
+blindly re-posted) and `failed` (refused for good: a missing channel, revoked access). The sender
+(bot.core.outbox) moves a row through them; each step is its own short transaction, committed before the
+platform is called, so a crash leaves a row that says exactly what is known.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from storage.models import OutboxRow
+from storage.records import OutboxEntry
+from storage.repositories._base import Database, as_utc
+
+__all__ = ["OutboxRepository"]
+
+
+def _entry(row: OutboxRow) -> OutboxEntry:
+    return OutboxEntry(
+        id=row.id,
+        key=row.key,
+        workspace_id=row.workspace_id,
+        platform=row.platform,
+        operation=row.operation,
+        channel_id=row.channel_id,
+        thread_id=row.thread_id,
+        status=row.status,
+        remote_id=row.remote_id,
+        remote_channel=row.remote_channel,
+        chart_token=row.chart_token,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        attempted_at=as_utc(row.attempted_at),
+        created_at=as_utc(row.created_at),
+        sent_at=as_utc(row.sent_at),
+    )
+
+
+class OutboxRepository:
+    def __init__(self, db: Database):
+        self._db = db
+
+    async def open(
+        self,
+        key: str,
+        *,
+        workspace_id: int | None,
+        platform: str,
+        operation: str,
+        channel_id: str,
+        thread_id: str | None,
+        now: datetime,
+    ) -> OutboxEntry:
+        """The row for `key`, created `pending` the first time."""
+        stmt = (
+            self._db.insert(OutboxRow)
+            .values(
+                key=key,
+                workspace_id=workspace_id,
+                platform=platform,
+                operation=operation,
+                channel_id=channel_id,
+                thread_id=thread_id,
+                status="pending",
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        async with self._db.write() as session:
+            await session.execute(stmt)
+            row = await session.scalar(select(OutboxRow).where(OutboxRow.key == key))
+            assert row is not None
+            return _entry(row)
+
+    async def _set(self, key: str, **values: object) -> None:
+        async with self._db.write() as session:
+            await session.execute(update(OutboxRow).where(OutboxRow.key == key).values(**values))
+
+    async def sending(self, key: str, *, now: datetime, chart_token: str | None = None) -> None:
+        values: dict[str, object] = {"status": "sending", "attempted_at": now, "attempts": OutboxRow.attempts + 1}
+        if chart_token:
+            values["chart_token"] = chart_token
+        await self._set(key, **values)
+
+    async def sent(self, key: str, *, remote_id: str, remote_channel: str | None, now: datetime) -> None:
+        await self._set(
+            key, status="sent", remote_id=remote_id, remote_channel=remote_channel, sent_at=now, last_error=None
+        )
+
+    async def not_sent(self, key: str, *, error: str) -> None:
+        """Surely not delivered (429, connection refused): may be sent again."""
+        await self._set(key, status="pending", last_error=error[:255])
+
+    async def unknown(self, key: str, *, error: str) -> None:
+        await self._set(key, status="unknown", last_error=error[:255])
+
+    async def failed(self, key: str, *, error: str) -> None:
+        await self._set(key, status="failed", last_error=error[:255])
+
+    async def get(self, key: str) -> OutboxEntry | None:
+        async with self._db.read() as session:
+            row = await session.scalar(select(OutboxRow).where(OutboxRow.key == key))
+            return None if row is None else _entry(row)
+
+    async def counts(self) -> dict[str, int]:
+        async with self._db.read() as session:
+            rows = await session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+            return {status: int(n) for status, n in rows.all()}
+
+    async def listing(self, status: str | None = None, limit: int = 50) -> list[OutboxEntry]:
+        query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+        if status:
+            query = query.where(OutboxRow.status == status)
+        async with self._db.read() as session:
+            return [_entry(row) for row in await session.scalars(query)]
