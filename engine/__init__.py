@@ -3,6 +3,7 @@
 from engine.baseline import Baseline, BaselineError, Deal, Distribution, baseline_to_dict, parse_baseline, week_ends
 from engine.changes import DRIVERS, Change, apply_changes, change_from_dict, current_value
 from engine.forecast import Forecast, forecast
+from engine.solve import Requirement, required_value
 
 __all__ = [
     "Baseline",
@@ -12,11 +13,13 @@ __all__ = [
     "Deal",
     "Distribution",
     "Forecast",
+    "Requirement",
     "apply_changes",
     "baseline_to_dict",
     "change_from_dict",
     "current_value",
     "forecast",
     "parse_baseline",
+    "required_value",
     "week_ends",
 ]
