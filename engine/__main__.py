@@ -1,12 +1,14 @@
 """`python -m engine forecast FILE.json`: the forecast of a baseline as JSON on stdout.
 
-Errors (unreadable file, invalid JSON, a baseline that breaks a rule) go to stderr with exit code 2.
+Errors (unreadable file, invalid JSON, a baseline that breaks a rule) go to stderr with exit code 2. A reader
+that stops early (`| head -1`) ends the program quietly with exit code 141, as a Unix tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from engine.baseline import BaselineError, parse_baseline
@@ -44,8 +46,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 2
     result = forecast(baseline, sensitivity=not args.no_sensitivity)
-    json.dump(result.to_dict(), sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    return _emit(json.dumps(result.to_dict(), indent=2) + "\n")
+
+
+BROKEN_PIPE_EXIT = 128 + 13  # the status a shell reports for a process killed by SIGPIPE
+
+
+def _emit(text: str) -> int:
+    """Write to stdout; a reader that closed the pipe is not an error worth a traceback."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()  # inside the try: an unflushed buffer would raise at interpreter exit instead
+    except BrokenPipeError:
+        # Point stdout at devnull so Python's final flush of the dead pipe does not print another error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return BROKEN_PIPE_EXIT
     return 0
 
 

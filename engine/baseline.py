@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 __all__ = [
@@ -17,6 +17,8 @@ __all__ = [
     "BaselineError",
     "Deal",
     "Distribution",
+    "Hire",
+    "DEFAULT_RAMP_WEEKS",
     "parse_baseline",
     "baseline_to_dict",
     "week_ends",
@@ -34,14 +36,18 @@ TOP_LEVEL_KEYS = {
     "deal_size",
     "cycle_weeks",
     "pipeline",
+    "ramp_weeks",
 }
-REQUIRED_KEYS = TOP_LEVEL_KEYS - {"currency", "pipeline", "booked"}
+REQUIRED_KEYS = TOP_LEVEL_KEYS - {"currency", "pipeline", "booked", "ramp_weeks"}
+# Weeks a newly hired rep takes to create opportunities at the full rate (DESIGN section 2). Older baselines
+# have no such field; they get this default, which is also why baseline_to_dict writes only other values.
+DEFAULT_RAMP_WEEKS = 8.0
 DEAL_KEYS = {"id", "name", "amount", "probability", "close_date", "stage", "owner"}
 DEAL_REQUIRED = {"id", "amount", "probability", "close_date"}
 DIST_KEYS = {"mean", "cv"}
 EXAMPLE = (
     '{"as_of": "2026-11-16", "period_end": "2026-12-31", "target": 2000000, "booked": 1200000, "reps": 10, '
-    '"new_opps_per_rep_week": 7, "win_rate": 0.25, "deal_size": {"mean": 20000, "cv": 0.8}, '
+    '"new_opps_per_rep_week": 7, "win_rate": 0.25, "ramp_weeks": 8, "deal_size": {"mean": 20000, "cv": 0.8}, '
     '"cycle_weeks": {"mean": 4, "cv": 0.5}, "pipeline": []}'
 )
 
@@ -80,6 +86,16 @@ class Deal:
 
 
 @dataclass(frozen=True, slots=True)
+class Hire:
+    """Reps a what-if adds ("hire 2 reps"): `count` reps who start on `start` and create opportunities at
+    rate * min(1, weeks since start / ramp_weeks). Only a scenario has hires: the baseline's own reps are
+    fully ramped, so a hire never appears in the baseline JSON."""
+
+    count: float
+    start: date
+
+
+@dataclass(frozen=True, slots=True)
 class Baseline:
     """Everything the forecast needs about one team's period."""
 
@@ -94,6 +110,23 @@ class Baseline:
     cycle_weeks: Distribution
     pipeline: tuple[Deal, ...] = field(default_factory=tuple)
     currency: str = "USD"
+    ramp_weeks: float = DEFAULT_RAMP_WEEKS
+    new_reps: tuple[Hire, ...] = ()  # reps added by a what-if (counted in `reps` too), see engine.changes
+
+    @property
+    def hired(self) -> float:
+        """How many of `reps` are new hires still subject to the ramp."""
+        return float(sum(h.count for h in self.new_reps))
+
+    @property
+    def established_reps(self) -> float:
+        """Reps that create opportunities at the full rate from as_of on."""
+        return max(0.0, self.reps - self.hired)
+
+    @property
+    def default_hire_start(self) -> date:
+        """When hires start unless a change says otherwise: the first week end after as_of."""
+        return self.as_of + timedelta(days=7)
 
     @property
     def days_left(self) -> int:
@@ -121,8 +154,6 @@ class Baseline:
 
 def week_ends(as_of: date, period_end: date) -> list[date]:
     """Week ends as_of + 7, 14, ... days, the last one capped at period_end (at least one point)."""
-    from datetime import timedelta
-
     days = (period_end - as_of).days
     if days <= 0:
         return [period_end]
@@ -244,6 +275,18 @@ def parse_baseline(data: Any) -> Baseline:
         value = numbers[key]
         if value is not None and value < 0:
             problems.append(f"{key}: must not be negative, got {value:g}")
+    ramp = DEFAULT_RAMP_WEEKS
+    if "ramp_weeks" in present:
+        raw_ramp = data.get("ramp_weeks")
+        if isinstance(raw_ramp, bool) or not isinstance(raw_ramp, int | float) or not math.isfinite(raw_ramp):
+            problems.append(
+                f"ramp_weeks: expected a number of weeks like 8 (0 means new reps are productive at once), "
+                f"got {raw_ramp!r}"
+            )
+        elif raw_ramp < 0:
+            problems.append(f"ramp_weeks: must not be negative (for example 8, or 0 for no ramp), got {raw_ramp:g}")
+        else:
+            ramp = float(raw_ramp)
     win = numbers["win_rate"]
     if win is not None and not 0.0 <= win <= 1.0:
         problems.append(f"win_rate: must be between 0 and 1 (0.25 means 25%), got {win:g}")
@@ -279,6 +322,7 @@ def parse_baseline(data: Any) -> Baseline:
         deal_size=deal_size,
         cycle_weeks=cycle,
         pipeline=tuple(deals),
+        ramp_weeks=ramp,
     )
 
 
@@ -302,7 +346,7 @@ def baseline_to_dict(baseline: Baseline) -> dict[str, Any]:
         if d.owner is not None:
             item["owner"] = d.owner
         deals.append(item)
-    return {
+    out: dict[str, Any] = {
         "currency": baseline.currency,
         "as_of": baseline.as_of.isoformat(),
         "period_end": baseline.period_end.isoformat(),
@@ -315,3 +359,8 @@ def baseline_to_dict(baseline: Baseline) -> dict[str, Any]:
         "cycle_weeks": {"mean": _plain(baseline.cycle_weeks.mean), "cv": baseline.cycle_weeks.cv},
         "pipeline": deals,
     }
+    # Written only when it differs from the default, so a baseline saved before the field existed reads back
+    # unchanged; hires are a what-if's, never the baseline's (its own reps are fully ramped).
+    if baseline.ramp_weeks != DEFAULT_RAMP_WEEKS:
+        out["ramp_weeks"] = _plain(baseline.ramp_weeks)
+    return out

@@ -1,7 +1,9 @@
 """What-if changes as data: `{"driver", "from", "to"}` (plus `"deal"` for one deal), applied to a baseline.
 
 Owns the list of drivers a question may change and the rule for applying each. A deal change sets the
-deal's probability: 0 when it is lost or slips past period_end, 1 when it is won.
+deal's probability: 0 when it is lost or slips past period_end, 1 when it is won. A reps change that adds
+reps records them as hires (engine.baseline.Hire) so the forecast ramps them up; one that removes reps takes
+the newest hires first, then established reps, and they stop creating opportunities at once (DESIGN section 2).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from engine.baseline import Baseline, BaselineError, Distribution
+from engine.baseline import Baseline, BaselineError, Distribution, Hire
 
-__all__ = ["Change", "DRIVERS", "apply_changes", "current_value", "change_from_dict"]
+__all__ = ["Change", "DRIVERS", "apply_changes", "change_reps", "current_value", "change_from_dict"]
 
 # driver -> (human label, kind); kinds: "money", "count", "rate", "weeks", "date", "probability"
 DRIVERS: dict[str, tuple[str, str]] = {
@@ -30,17 +32,21 @@ DRIVERS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One change to one driver. `deal` names the deal id when driver == "deal"."""
+    """One change to one driver. `deal` names the deal id when driver == "deal"; `start` is when added reps
+    start (driver == "reps" only; None: the first week end after as_of)."""
 
     driver: str
     from_: Any
     to: Any
     deal: str | None = None
+    start: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"driver": self.driver, "from": _jsonable(self.from_), "to": _jsonable(self.to)}
         if self.deal is not None:
             out["deal"] = self.deal
+        if self.start is not None:
+            out["start"] = self.start.isoformat()
         return out
 
 
@@ -56,7 +62,18 @@ def change_from_dict(data: dict[str, Any]) -> Change:
     if driver == "period_end":
         to = date.fromisoformat(to) if isinstance(to, str) else to
         from_ = date.fromisoformat(from_) if isinstance(from_, str) else from_
-    return Change(driver=driver, from_=from_, to=to, deal=data.get("deal"))
+    start = data.get("start")
+    if start is not None:
+        if driver != "reps":
+            raise BaselineError([f"start: only a reps change has a start date, not a {driver} change"])
+        if isinstance(start, str):
+            try:
+                start = date.fromisoformat(start.strip())
+            except ValueError:
+                start = None
+        if not isinstance(start, date):
+            raise BaselineError([f"start: expected a date like 2026-12-01, got {data.get('start')!r}"])
+    return Change(driver=driver, from_=from_, to=to, deal=data.get("deal"), start=start)
 
 
 def current_value(baseline: Baseline, driver: str, deal: str | None = None) -> Any:
@@ -89,6 +106,23 @@ def _check(driver: str, to: Any) -> None:
         raise BaselineError([f"{driver}: must be greater than 0, got {to:g}"])
 
 
+def change_reps(baseline: Baseline, to: float, start: date | None = None) -> Baseline:
+    """The baseline with `to` reps: added reps are hires starting on `start` (default: the first week end
+    after as_of) who ramp up; removed reps are the newest hires first, then established reps."""
+    delta = float(to) - baseline.reps
+    hires = list(baseline.new_reps)
+    if delta > 0:
+        hires.append(Hire(count=delta, start=start or baseline.default_hire_start))
+    else:
+        gone = -delta
+        while hires and gone > 0:
+            last = hires.pop()
+            if last.count > gone:
+                hires.append(replace(last, count=last.count - gone))
+            gone -= min(gone, last.count)
+    return replace(baseline, reps=float(to), new_reps=tuple(hires))
+
+
 def apply_changes(baseline: Baseline, changes: list[Change] | tuple[Change, ...]) -> Baseline:
     """A new baseline with every change applied in order; raises BaselineError for an impossible value."""
     out = baseline
@@ -108,6 +142,10 @@ def apply_changes(baseline: Baseline, changes: list[Change] | tuple[Change, ...]
             if ch.to < out.as_of:
                 raise BaselineError([f"period_end: must not be before as_of ({out.as_of.isoformat()})"])
             out = replace(out, period_end=ch.to)
+        elif ch.driver == "reps":
+            if ch.start is not None and not isinstance(ch.start, date):
+                raise BaselineError([f"start: expected a date like 2026-12-01, got {ch.start!r}"])
+            out = change_reps(out, float(ch.to), ch.start)
         else:
             out = replace(out, **{ch.driver: float(ch.to)})
     return out

@@ -15,8 +15,9 @@ import numpy as np
 from scipy import optimize
 
 from engine.baseline import Baseline, Distribution
+from engine.changes import change_reps
 from engine.lattice import Lattice, Law, compound_poisson_log, pipeline_spectra, point_mass
-from engine.model import Inputs, completed_weeks, lognormal_bins, prepare
+from engine.model import Inputs, lognormal_bins, prepare, ramp_share, rep_weeks
 
 __all__ = ["Forecast", "forecast"]
 
@@ -45,9 +46,14 @@ class Forecast:
     weekly: list[dict[str, Any]] = field(default_factory=list)
     required_rate: dict[str, float | None] = field(default_factory=dict)
     sensitivity: list[dict[str, Any]] = field(default_factory=list)
+    # What a card needs to state the ramp of reps a what-if added: {"new_reps", "ramp_weeks", "start" (ISO date
+    # of the earliest start), "share_of_full_output" (of a fully productive rep's in-period new business)}; None
+    # when no reps were added.
+    ramp: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["ramp"] = dict(self.ramp) if self.ramp is not None else None
         out["weekly"] = [dict(w) for w in self.weekly]
         out["required_rate"] = dict(self.required_rate)
         out["sensitivity"] = [dict(s) for s in self.sensitivity]
@@ -66,14 +72,16 @@ class _Variant:
 
 
 def _variants(b: Baseline, x: Inputs) -> list[tuple[str, str, str, _Variant, _Variant]]:
-    base_per_opp = b.reps * b.win_rate
-    done = completed_weeks(x.weeks_left, b.cycle_weeks)
-    lam0 = b.new_opps_per_rep_week * base_per_opp * done
+    W = x.weeks_left
     ds, cy, r, n, w = b.deal_size, b.cycle_weeks, b.new_opps_per_rep_week, b.reps, b.win_rate
+    weeks0 = rep_weeks(b, W)
+    lam0 = r * w * weeks0
 
-    def lam(reps: float = n, rate: float = r, win: float = w, cycle: Distribution = cy) -> float:
-        return reps * rate * win * completed_weeks(x.weeks_left, cycle)
+    def lam(rate: float = r, win: float = w, weeks: float = weeks0) -> float:
+        return rate * win * weeks
 
+    # One more rep is a hire who ramps up, like the what-if "hire a rep"; one fewer stops at once.
+    fewer, more = change_reps(b, max(0.0, n - 1)), change_reps(b, n + 1)
     lo_w, hi_w = max(0.0, w - 0.05), min(1.0, w + 0.05)
     long_c, short_c = cy.mean + 1.0, max(cy.mean - 1.0, cy.mean / 2.0)
     return [
@@ -89,8 +97,8 @@ def _variants(b: Baseline, x: Inputs) -> list[tuple[str, str, str, _Variant, _Va
             "cycle_weeks",
             "sales cycle",
             "±1 week",
-            _Variant(long_c, lam(cycle=Distribution(long_c, cy.cv)), ds),
-            _Variant(short_c, lam(cycle=Distribution(short_c, cy.cv)), ds),
+            _Variant(long_c, lam(weeks=rep_weeks(b, W, Distribution(long_c, cy.cv))), ds),
+            _Variant(short_c, lam(weeks=rep_weeks(b, W, Distribution(short_c, cy.cv))), ds),
         ),
         (
             "new_opps_per_rep_week",
@@ -103,8 +111,8 @@ def _variants(b: Baseline, x: Inputs) -> list[tuple[str, str, str, _Variant, _Va
             "reps",
             "reps",
             "±1",
-            _Variant(max(0.0, n - 1), lam(reps=max(0.0, n - 1)), ds),
-            _Variant(n + 1, lam(reps=n + 1), ds),
+            _Variant(max(0.0, n - 1), lam(weeks=rep_weeks(fewer, W)), ds),
+            _Variant(n + 1, lam(weeks=rep_weeks(more, W)), ds),
         ),
         (
             "probabilities",
@@ -271,6 +279,16 @@ def forecast(
         )
     table.sort(key=lambda row: -row["swing"])
 
+    ramp: dict[str, Any] | None = None
+    if baseline.new_reps and baseline.hired > 0:
+        hired = baseline.hired
+        ramp = {
+            "new_reps": int(hired) if float(hired).is_integer() else hired,
+            "ramp_weeks": baseline.ramp_weeks,
+            "start": min(h.start for h in baseline.new_reps).isoformat(),
+            "share_of_full_output": ramp_share(baseline),
+        }
+
     window = baseline.window_deals
     return Forecast(
         p_hit=p_hit,
@@ -289,6 +307,7 @@ def forecast(
         weekly=weekly_points,
         required_rate=required,
         sensitivity=table,
+        ramp=ramp,
     )
 
 

@@ -153,3 +153,21 @@ def test_cli_errors_go_to_stderr_with_exit_2(tmp_path: Path):
     assert done.returncode == 2 and "not valid JSON: line 1" in done.stderr
     done = run_cli("forecast", str(tmp_path / "missing.json"))
     assert done.returncode == 2 and "cannot read" in done.stderr
+
+
+def test_cli_output_cut_short_by_the_reader_ends_quietly(tmp_path: Path):
+    """`python -m engine forecast FILE | head -1`: the reader may close the pipe before the forecast is written.
+    Closing our end before the engine writes makes that happen every run, not by a race."""
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(GOOD))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine", "forecast", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert err.decode() == ""
+    assert proc.returncode == 141  # what a shell shows for a tool stopped by SIGPIPE, not 1 with a traceback
+    shell = subprocess.run(
+        f"{sys.executable} -m engine forecast {path} | head -1", shell=True, capture_output=True, text=True, timeout=120
+    )
+    assert shell.stdout == "{\n" and shell.stderr == ""

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from engine import Baseline, Deal, Distribution, forecast
+from engine import Baseline, Change, Deal, Distribution, apply_changes, forecast
 from engine.montecarlo import simulate, simulate_totals
 
 AS_OF = date(2026, 11, 16)
@@ -85,6 +85,16 @@ def test_p_hit_rises_with_reps(b, more):
 @given(baselines(), st.floats(0.5, 10))
 def test_p_hit_rises_with_rate(b, more):
     assert p_hit(replace(b, new_opps_per_rep_week=b.new_opps_per_rep_week + more)) >= p_hit(b) - SLACK
+
+
+@FAST
+@given(baselines(), st.integers(1, 10), st.floats(0.5, 30))
+def test_hires_help_and_help_more_with_a_shorter_ramp(b, more, ramp):
+    def hired(r: float) -> Baseline:
+        return apply_changes(replace(b, ramp_weeks=r), [Change("reps", b.reps, b.reps + more)])
+
+    slow, instant = p_hit(hired(ramp)), p_hit(hired(0.0))
+    assert p_hit(b) - SLACK <= slow <= instant + SLACK <= p_hit(replace(b, reps=b.reps + more)) + 2 * SLACK
 
 
 @FAST
