@@ -95,6 +95,7 @@ _SCALES = {
     "millions": 1e6,
     "bn": 1e9,
     "billion": 1e9,
+    "grand": 1e3,
 }
 _UNIT_KINDS = {
     "weeks": ("week", "weeks", "wk", "wks", "w"),
@@ -109,7 +110,7 @@ _CUR_BEFORE = r"(?P<cur1>[$€£]|(?:usd|eur|gbp|chf|cad|aud|sek|nok|dkk|jpy)\b)
 _CUR_AFTER = r"(?P<cur2>[$€£]|(?:usd|eur|gbp|chf|cad|aud|sek|nok|dkk|jpy|euros?|dollars?|bucks|pounds?)\b)"
 _UNIT = (
     r"(?P<unit>%\s?points?\b|%\s?pts?\b|%|percentage\s?points?\b|percent\b|per\s?cent\b|pp\b|p\.p\.|points?\b|pts?\b"
-    r"|millions?\b|mio\b|mil\b|mm\b|mn\b|m\b|thousand\b|k\b|billion\b|bn\b"
+    r"|millions?\b|grand\b|mio\b|mil\b|mm\b|mn\b|m\b|thousand\b|k\b|billion\b|bn\b"
     r"|weeks?\b|wks?\b|w\b|months?\b|mos?\b|days?\b|d\b|quarters?\b|years?\b|yrs?\b|x\b|times\b)"
 )
 # A number starts after a space or punctuation, never inside a word or an id ("OPP-12", "q4").
