@@ -154,6 +154,18 @@ def read_deal(clause: str, baseline: Baseline, action: str) -> list[Reading]:
         if n < 1 or n > len(window):
             return [Reading(problem=f"there are {len(window)} open deals in this period, not {n}")]
         return [_reading(deal, action, clause) for deal in window[:n]]
+    counts = [
+        q for q in scan(clause) if q.kind in ("plain", "money") or (q.kind == "percent" and action != "probability")
+    ]
+    if counts:  # "we sign 3 new logos", "Acme closes at 100k": not one named deal won or lost as it stands
+        return [
+            Reading(
+                problem=(
+                    f"“{clause}”: I change open deals by name (e.g. “we win {_example_name(baseline)}”), not by a "
+                    f"number like {counts[0].text}; for many deals at once change the win rate or deal size"
+                )
+            )
+        ]
     tokens = reference_tokens(clause, baseline)
     if not tokens:
         return [Reading(problem=f"“{clause}”: which deal? Name it, e.g. “we lose {_example_name(baseline)}”")]

@@ -278,6 +278,11 @@ def _check(driver: str, to: float, baseline: Baseline) -> str | None:
 
 
 _WAS = re.compile(r"(?:\b(?:instead of|rather than|not|vs\.?|versus|from|compared to|compared with)\s*)$")
+_OTHER_COUNT = re.compile(
+    r"\s*(?:(?:more|new|extra|additional|fewer|less|big|bigger|large|larger|small|open|closed)\s+)*"
+    r"(?:deals?|opps?|opportunit(?:y|ies)|logos?|meetings?|calls?|demos?|leads?|customers?|accounts?(?! exec)|weeks?"
+    r"|days?|months?|quarters?|years?|points?|percent)\b"
+)
 # verbs after which a bare count is the new level ("we have 12 reps"), not a change ("what if 3 reps" is unclear)
 _LEVEL_LEADS = {
     "to",
@@ -376,6 +381,9 @@ def _read_numeric(
         else:
             mode = "set"
             uncertain = driver == "reps" and chosen[0][1] not in _LEVEL_LEADS
+        if driver == "reps" and _OTHER_COUNT.match(clause, q.end):
+            # "each rep closes 2 deals a week": the number counts deals, not reps
+            return Reading(problem=f"“{clause}”: {q.text} is not a number of reps; try {_example(driver)}")
     elif direction != 0:
         return Reading(problem=f"“{clause}”: by how much should {label} change? e.g. {_example(driver)}")
     else:

@@ -68,8 +68,9 @@ SOLVE_FOR: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "reps",
         re.compile(
-            r"\bhow many (?:more |additional |extra |new )?(?:reps|sellers|aes|hires|people|salespeople|heads"
-            r"|account executives)\b[^?]*?\bneed|\bwhat (?:headcount|team size|number of reps)\b[^?]*?\bneed"
+            r"\bhow many (?:more |additional |extra |new )?(?:sales )?(?:reps|sellers|aes|hires|people|heads"
+            r"|salespeople|account executives)\b[^?]*?\bneed"
+            r"|\bwhat (?:headcount|team size|number of reps)\b[^?]*?\bneed"
             r"|\bhow (?:big|large) (?:a|does|do|should) (?:the |our )?team\b[^?]*?\bneed"
         ),
     ),

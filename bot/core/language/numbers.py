@@ -57,7 +57,7 @@ _UNIT_NOUN = (
     r"|sellers?|salesperson|salespeople|people|persons?|hires?|aes?|account executives?|head)\b"
 )
 _ARTICLE_ONE = re.compile(rf"\b(?:an?|one single|a single)\s+(?={_UNIT_NOUN})")
-_ANOTHER_N = re.compile(r"\banother\s+(\d+(?:\.\d+)?)\s+")
+_ANOTHER_N = re.compile(r"\banother\s+([$€£]?\d+(?:\.\d+)?(?:\s?(?:k|m|mm|grand|million)\b)?)\s*")
 _ANOTHER = re.compile(rf"\banother\s+(?={_UNIT_NOUN})")
 
 DOLLAR_CURRENCIES = {"USD", "CAD", "AUD", "NZD", "SGD", "HKD"}
@@ -117,7 +117,7 @@ _UNIT = (
 _QUANTITY = re.compile(
     rf"(?<![\w.\-]){_CUR_BEFORE}?\s?(?P<sign>[-+−])?\s?{_CUR_BEFORE.replace('cur1', 'cur1b')}?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?![\d,])"
-    rf"(?:\s?{_UNIT})?(?:\s?{_CUR_AFTER})?"
+    rf"(?:\s?{_UNIT}|\s(?:more|extra|additional|fewer|less)\s(?P<dur>weeks?|days?|months?)\b)?(?:\s?{_CUR_AFTER})?"
 )
 
 
@@ -174,7 +174,7 @@ def scan(text: str) -> list[Quantity]:
             value = float(raw)
         except ValueError:  # pragma: no cover - the pattern only admits digits
             continue
-        kind, scale = _kind(m.group("unit"))
+        kind, scale = _kind(m.group("unit") or m.group("dur"))
         cur_word = m.group("cur1") or m.group("cur1b") or m.group("cur2")
         currency = _CURRENCY_WORDS.get(cur_word.strip()) if cur_word else None
         if currency and kind == "plain":

@@ -315,6 +315,9 @@ def _parse(text: str, baseline: Baseline, today: date, ask_back: bool = True) ->
         return _answer("whatif", question, intents.strip_trailing_question(body), baseline, today, ask_back)
     if intents.FORECAST.search(low):
         condition = _condition(low)
+        if not condition:  # "how likely are we to make it with 2 extra reps": the change is the condition
+            m = _WITH.search(low)
+            condition = intents.strip_trailing_question(m["cond"]) if m else ""
         return _answer("whatif" if condition else "forecast", question, condition, baseline, today, ask_back)
     possible = intents.POSSIBLE.match(low)
     if possible:

@@ -25,7 +25,7 @@ _VERB = (
 )
 _NAME = r"[a-z][a-z'-]*"
 _LEAVE = re.compile(
-    rf"(?:^|(?<=\s))(?P<names>{_NAME}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*){_NAME})*)\s+{_VERB}"
+    rf"(?:^|(?<=\s))(?P<names>{_NAME}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*){_NAME})*)\s+(?:(?:both|all|also|each)\s+)?{_VERB}"
     r"(?P<tail>(?:\s+(?:the\s+)?(?:company|team|business|us))?(?:\s+(?:before|by|at|in|this|next|end of)\s+"
     r"(?:the\s+)?(?:year[ -]end|year|quarter|month|december|january|q\d|eoy|eoq)(?:\s+end)?)?)(?=$|[\s,;.])"
 )
