@@ -24,7 +24,7 @@ __all__ = ["deal_action", "mentions_biggest", "read_deal", "match_deals", "refer
 _LOSE = re.compile(
     r"\b(?:lose|loses|lost|losing|fall(?:s|ing)? (?:through|apart)|fell (?:through|apart)|drops? out|dropped out"
     r"|walks? away|walked away|churns?|churned|cancel(?:s|led|ed)?|dies|died|is dead|goes away|fails?|failed"
-    r"|goes dark|went dark|gone dark|ghosts?|ghosted)\b"
+    r"|goes dark|went dark|gone dark|ghosts?|ghosted|leaves|left us)\b"
     r"|\b(?:doesn't|does not|won't|will not|don't|do not|didn't|never|isn't|is not)\s+(?:close|sign|win|happen"
     r"|come in|land|convert)\b"
 )

@@ -65,6 +65,7 @@ def match_owner(word: str, baseline: Baseline) -> str | None:
 
 def find_leaving(text: str, baseline: Baseline) -> Leaving | None:
     """The first "<names> leave(s)" in `text` whose words are all names (of owners or not)."""
+    deal_words = {t for d in baseline.pipeline for t in name_tokens(d.name)}
     for m in _LEAVE.finditer(text):
         names = [n for n in re.split(r"\s*,\s*|\s+and\s+|\s*&\s*", m["names"]) if n]
         if any(n in _NOT_NAMES for n in names):
@@ -78,6 +79,8 @@ def find_leaving(text: str, baseline: Baseline) -> Leaving | None:
             if not names:
                 continue
         start = m.start("names") + m["names"].rfind(names[0]) if len(names) else m.start()
+        if any(n in deal_words for n in names if not match_owner(n, baseline)):
+            continue  # "Globex leaves": a customer churning, read as a deal
         found = [(n, match_owner(n, baseline)) for n in names]
         known = tuple(dict.fromkeys(o for _, o in found if o))
         unknown = tuple(n for n, o in found if o is None)
