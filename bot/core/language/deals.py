@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from bot.core.language.drivers import Reading
 from bot.core.language.echo import deal_line, share
 from bot.core.language.numbers import scan
+from bot.core.language.spelling import fold
 from engine.baseline import Baseline, Deal
 from engine.changes import Change
 
@@ -22,7 +23,8 @@ __all__ = ["deal_action", "mentions_biggest", "read_deal", "match_deals", "refer
 
 _LOSE = re.compile(
     r"\b(?:lose|loses|lost|losing|fall(?:s|ing)? (?:through|apart)|fell (?:through|apart)|drops? out|dropped out"
-    r"|walks? away|walked away|churns?|churned|cancel(?:s|led|ed)?|dies|died|is dead|goes away|fails?|failed)\b"
+    r"|walks? away|walked away|churns?|churned|cancel(?:s|led|ed)?|dies|died|is dead|goes away|fails?|failed"
+    r"|goes dark|went dark|gone dark|ghosts?|ghosted|leaves|left us)\b"
     r"|\b(?:doesn't|does not|won't|will not|don't|do not|didn't|never|isn't|is not)\s+(?:close|sign|win|happen"
     r"|come in|land|convert)\b"
 )
@@ -35,7 +37,7 @@ _WIN = re.compile(
     r"\b(?:win|wins|won|winning|close|closes|closed|closing|sign|signs|signed|signing|land|lands|landed"
     r"|book|books|convert(?:s|ed)?|comes? in|came in)\b"
 )
-_PROBABILITY = re.compile(r"\b(?:probability|chance|chances|odds|likelihood)\b")
+_PROBABILITY = re.compile(r"\b(?:probability|chance|chances|odds|likelihood|likely)\b")
 _BIGGEST = re.compile(
     r"\b(?:(?:single|very)\s+)?(?:biggest|largest|top|main)\s+(?:open\s+)?(?:deal|opportunity|opp|one)\b"
 )
@@ -55,7 +57,10 @@ _STOP_WORDS = """what if we our us the a an deal deals opportunity opportunities
     slips slipped slipping push pushed pushes delay delays delayed postpone postponed postpones move moves moved
     goes roll rolls rolled stall stalls stalled misses miss win wins winning close closes closed closing sign signs
     signed signing land lands landed book books convert converts converted come comes came late later probability
-    chance chances odds likelihood percent big large huge whole"""
+    chance chances odds likelihood percent big large huge whole likely dark ghost ghosts ghosted goes go
+    things thing everything something worse better good bad wrong market tanks tank crush slow slows slower
+    dries dry weak strong month rough some few bit little lot team company people person leave leaves left quit
+    quits resign resigns rep reps seller sellers hire hires number rate size cycle target quota pipeline"""
 _STOP = set(_STOP_WORDS.split())
 _OUTCOMES = {"lost": 0.0, "slips out of the period": 0.0, "won": 1.0}
 
@@ -91,18 +96,24 @@ def _threshold(token: str) -> float:
     return 100.0 if len(token) <= 3 else 85.0 if len(token) == 4 else 75.0
 
 
-def match_deals(tokens: list[str], deals: tuple[Deal, ...]) -> list[Deal]:
-    """The best-matching deals (several when it is a tie), [] when no deal name or id is close."""
+def name_tokens(name: str) -> list[str]:
+    """The words of a deal or owner name, lower-case and without accents ("Crème Brûlée" -> creme, brulee)."""
+    return _TOKEN.findall(fold(name).lower())
+
+
+def match_deals(tokens: list[str], deals: tuple[Deal, ...], exact: bool = False) -> list[Deal]:
+    """The best-matching deals (several when it is a tie), [] when no deal name or id is close.
+    `exact`: only words typed as in the name count (no fuzzy match), for clauses with no deal verb."""
     scored: list[tuple[int, float, Deal]] = []
     for deal in deals:
-        name_tokens = _TOKEN.findall(deal.name.lower())
+        words = name_tokens(deal.name)
         count, total = 0, 0.0
         for token in tokens:
             if token == deal.id.lower():
                 count, total = count + 10, total + 100
                 continue
-            best = max((fuzz.ratio(token, t) for t in name_tokens), default=0.0)
-            if best >= _threshold(token):
+            best = max((fuzz.ratio(token, t) for t in words), default=0.0)
+            if best >= (100.0 if exact else _threshold(token)):
                 count, total = count + 1, total + best
         if count:
             scored.append((count, total, deal))
@@ -143,6 +154,18 @@ def read_deal(clause: str, baseline: Baseline, action: str) -> list[Reading]:
         if n < 1 or n > len(window):
             return [Reading(problem=f"there are {len(window)} open deals in this period, not {n}")]
         return [_reading(deal, action, clause) for deal in window[:n]]
+    counts = [
+        q for q in scan(clause) if q.kind in ("plain", "money") or (q.kind == "percent" and action != "probability")
+    ]
+    if counts:  # "we sign 3 new logos", "Acme closes at 100k": not one named deal won or lost as it stands
+        return [
+            Reading(
+                problem=(
+                    f"“{clause}”: I change open deals by name (e.g. “we win {_example_name(baseline)}”), not by a "
+                    f"number like {counts[0].text}; for many deals at once change the win rate or deal size"
+                )
+            )
+        ]
     tokens = reference_tokens(clause, baseline)
     if not tokens:
         return [Reading(problem=f"“{clause}”: which deal? Name it, e.g. “we lose {_example_name(baseline)}”")]
@@ -155,11 +178,21 @@ def read_deal(clause: str, baseline: Baseline, action: str) -> list[Reading]:
         return [Reading(problem=f"I found no deal called “{phrase}” in the pipeline{hint}")]
     if len(found) > 1:
         names = ", ".join(f"{d.label} ({d.id})" for d in found[:6])
-        return [Reading(problem=f"“{phrase}” matches several deals: {names}; say which one")]
+        options = tuple(_question(d, action) for d in found[:3] if baseline.in_window(d))
+        return [Reading(problem=f"“{phrase}” matches several deals: {names}; say which one", options=options)]
     deal = found[0]
     if not baseline.in_window(deal):
         return [Reading(problem=_outside(deal, baseline))]
     return [_reading(deal, action, clause)]
+
+
+def _question(deal: Deal, action: str) -> str:
+    """The question that names exactly this deal, for a "say which one" button."""
+    if action == "won":
+        return f"what if we win {deal.label}"
+    if action == "slips out of the period":
+        return f"what if {deal.label} slips"
+    return f"what if we lose {deal.label}"
 
 
 def _example_name(baseline: Baseline) -> str:

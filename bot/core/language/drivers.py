@@ -8,6 +8,7 @@ relative (x (1 ± N/100)); "by N points" / "pp" are absolute; "N more", "hire N"
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -32,17 +33,26 @@ NUMERIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bnew (?:opportunit(?:y|ies)|opps?|deals|leads)\b|\b(?:opportunities|opps|leads)\b"
             r"|\bopp(?:ortunity)? (?:rate|creation|generation)\b|\bpipe(?:line)? ?gen(?:eration)?\b|\bprospecting\b"
             r"|\b(?:opportunit(?:y|ies)|opps?)\s+(?:per|a|each|every)\s+(?:rep|week|month)\b"
-            r"|\bper rep per week\b|\bnew_opps_per_rep_week\b"
+            r"|\bper rep per week\b|\bnew_opps_per_rep_week\b|\bnew pipe(?:line)?\b|\bpipe(?:line)? per rep\b"
+            r"|\bopp gen\b|\blead flow\b|\b\d+(?:\.\d+)? (?:new |more |extra |fewer |less )?opp\b|\bopp per\b"
         ),
     ),
     (
         "deal_size",
         re.compile(
             r"\bdeal[ _-]?(?:size|value|amount)s?\b|\b(?:average|avg|mean|typical) deal\b|\bacv\b|\basp\b"
-            r"|\baverage selling price\b|\bticket size\b"
+            r"|\baverage selling price\b|\bticket size\b|\bdeals? (?:\S+ ){0,3}?(?:bigger|larger|smaller)\b"
+            r"|\bdeals average\b"
         ),
     ),
-    ("cycle_weeks", re.compile(r"\b(?:sales )?cycles?\b|\bcycle[ _](?:time|length|weeks)\b|\btime to close\b")),
+    (
+        "cycle_weeks",
+        re.compile(
+            r"\b(?:sales )?cycles?\b|\bcycle[ _](?:time|length|weeks)\b|\btime to close\b"
+            r"|\btakes? (?:us )?(?:\S+ ){1,3}?(?:longer |shorter )?to close\b"
+            r"|\bclose (?:\S+ ){1,2}?(?:faster|slower|quicker|sooner|later)\b"
+        ),
+    ),
     ("target", re.compile(r"\b(?:targets?|quotas?|goals?)\b")),
     (
         "booked",
@@ -52,7 +62,7 @@ NUMERIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "reps",
         re.compile(
             r"\b(?:reps?|representatives?|sellers?|salespeople|salesperson|sales ?(?:people|persons?)|people"
-            r"|account executives?|aes?|headcount|heads|hires?|hiring|hired)\b"
+            r"|account executives?|aes?|headcount|heads|hires?|hiring|hired|team)\b"
         ),
     ),
 )
@@ -66,12 +76,13 @@ PERIOD_PATTERN = re.compile(
 _UP = re.compile(
     r"\b(?:grows?|grew|growing|increases?|increased|increasing|rises?|rose|rising|up|higher|more|adds?|added"
     r"|adding|hires?|hired|hiring|plus|raises?|raised|boosts?|boosted|extra|additional|gains?|bigger|larger|longer"
-    r"|jumps?|jumped|climbs?|climbed|expands?|expanded|recruits?|recruited|onboards?|onboarded|lengthens?|slower)\b"
+    r"|jumps?|jumped|climbs?|climbed|expands?|expanded|recruits?|recruited|onboards?|onboarded|lengthens?|slower"
+    r"|stretch(?:es|ed)?)\b"
 )
 _DOWN = re.compile(
     r"\b(?:drops?|dropped|dropping|falls?|fell|falling|decreases?|decreased|declines?|declined|down|lower|less"
     r"|fewer|loses?|lost|losing|cuts?|reduces?|reduced|shrinks?|shrank|minus|fires?|fired|lays? off|laid off"
-    r"|leaves?|quits?|smaller|shorter|slides?|dips?|dipped|sinks?|sank|tanks?|tanked|removes?|removed|churns?"
+    r"|leaves?|quits?|smaller|shorter|slides?|slips?|slipped|dips?|dipped|sinks?|sank|tanks?|tanked|removes?|removed|churns?"
     r"|departs?|shortens?|shortened|faster|quicker)\b"
 )
 _GOOD = re.compile(r"\b(?:improves?|improved|improving|better)\b")
@@ -95,6 +106,8 @@ class Reading:
     change: Change | None = None
     line: str = ""
     problem: str | None = None
+    uncertain: bool = False  # "what if 3 reps": 3 reps in all, or 3 more? The parser asks back.
+    options: tuple[str, ...] = ()  # with a problem: questions that would read ("we lose Umbrella EMEA")
 
 
 def detect_driver(clause: str) -> tuple[str, re.Match[str]] | None:
@@ -112,14 +125,30 @@ def _lead(clause: str, q: Quantity) -> str:
     return (m.group(1) or m.group(2)) if m else ""
 
 
+# "each rep adds 9 new opportunities a week" states a weekly rate, not 9 more than today
+_PRODUCE = re.compile(r"\b(?:adds?|added|adding|brings? in|brought in|books?|booked|gets?|got|does|plus)\b")
+# "we bring on 3 new reps": new people join the team
+_REPS_UP = re.compile(r"\b(?:new|bring(?:s|ing)? (?:on|in)|brought (?:on|in)|staff(?:s|ing)? up|take on)\b")
+
+
+def _mask(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _direction(clause: str, driver: str, quantities: list[Quantity]) -> int:
     """+1 up, -1 down, 0 when the clause says neither (the earliest direction word wins)."""
     masked = clause
     for q in quantities:  # "pp" or "m" inside a number never counts as a word
         masked = masked[: q.start] + " " * (q.end - q.start) + masked[q.end :]
+    if driver == "new_opps_per_rep_week":
+        masked = _mask(masked, _PRODUCE)
+
     good_sign = -1 if driver == "cycle_weeks" else 1  # a better sales cycle is a shorter one
     hits = []
-    for pattern, sign in ((_UP, 1), (_DOWN, -1), (_GOOD, good_sign), (_BAD, -good_sign)):
+    patterns = [(_UP, 1), (_DOWN, -1), (_GOOD, good_sign), (_BAD, -good_sign)]
+    if driver == "reps":
+        patterns.append((_REPS_UP, 1))
+    for pattern, sign in patterns:
         m = pattern.search(masked)
         if m:
             hits.append((m.start(), sign))
@@ -222,9 +251,21 @@ def to_value(driver: str, q: Quantity, mode: str, direction: int, clause: str, b
     return current + direction * value, None, note
 
 
+# beyond these a value is a typo or a joke, and the engine must never see it (nor inf / nan)
+_LIMITS = {"reps": 100_000, "new_opps_per_rep_week": 10_000, "cycle_weeks": 520, "money": 1e12}
+
+
 def _check(driver: str, to: float, baseline: Baseline) -> str | None:
     kind = DRIVERS[driver][1]
     label = _label(driver)
+    if not math.isfinite(to):
+        return f"that would make {label} an impossible number; give a value like {_example(driver)}"
+    limit = _LIMITS.get(driver, _LIMITS["money"] if kind == "money" else None)
+    if limit is not None and abs(to) > limit:
+        return (
+            f"{label} of {value_text(driver, to, baseline.currency)} is far beyond anything a sales team plans "
+            f"with; give a value like {_example(driver)}"
+        )
     shown = value_text(driver, to, baseline.currency)
     if kind == "rate" and not 0 <= to <= 1:
         return f"a {label} of {shown} is not possible: it must be between 0% and 100%"
@@ -236,12 +277,73 @@ def _check(driver: str, to: float, baseline: Baseline) -> str | None:
     return None
 
 
+_WAS = re.compile(r"(?:\b(?:instead of|rather than|not|vs\.?|versus|from|compared to|compared with)\s*)$")
+_OTHER_COUNT = re.compile(
+    r"\s*(?:(?:more|new|extra|additional|fewer|less|big|bigger|large|larger|small|open|closed)\s+)*"
+    r"(?:deals?|opps?|opportunit(?:y|ies)|logos?|meetings?|calls?|demos?|leads?|customers?|accounts?(?! exec)|weeks?"
+    r"|days?|months?|quarters?|years?|points?|percent)\b"
+)
+# verbs after which a bare count is the new level ("we have 12 reps"), not a change ("what if 3 reps" is unclear)
+_LEVEL_LEADS = {
+    "to",
+    "=",
+    "at",
+    "into",
+    "becomes",
+    "equals",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "have",
+    "had",
+    "with",
+    "of",
+    "has",
+    "keep",
+    "only",
+    "stays",
+    "remains",
+    "staff",
+    "run",
+    "down",
+    "up",
+}
+
+
+def _was_note(driver: str, was: Quantity, clause: str, baseline: Baseline) -> str:
+    """ "today it is 6.5, not 7" when "X instead of 7" names a today's value that is not the baseline's."""
+    value, problem, _ = to_value(driver, was, "set", 0, clause, baseline)
+    if problem or value is None:
+        return ""
+    current = float(current_value(baseline, driver))
+    if math.isclose(value, current, rel_tol=1e-6, abs_tol=1e-9):
+        return ""
+    now, said = (value_text(driver, v, baseline.currency) for v in (current, value))
+    return f"you said {said} today; the baseline has {now}"
+
+
 def read_numeric(driver: str, clause: str, baseline: Baseline) -> Reading:
     """The change a clause asks of a numeric driver, or the problem that stops it."""
-    label = _label(driver)
     quantities = [q for q in scan(clause)]
     leads = [_lead(clause, q) for q in quantities]
-    chosen = [(q, lead) for q, lead in zip(quantities, leads, strict=True) if lead != "from"]
+    # "9 instead of 7", "from 7 to 9": 7 is today's value as the person remembers it, checked, never applied
+    was = [q for q in quantities if _WAS.search(_FILLER_BEFORE.sub("", clause[: q.start].rstrip()).rstrip() + " ")]
+    chosen = [(q, lead) for q, lead in zip(quantities, leads, strict=True) if q not in was]
+    reading = _read_numeric(driver, clause, baseline, quantities, chosen)
+    if reading.change is None or not was:
+        return reading
+    note = _was_note(driver, was[-1], clause, baseline)
+    return Reading(reading.change, f"{reading.line} ({note})" if note else reading.line, None, reading.uncertain)
+
+
+def _read_numeric(
+    driver: str, clause: str, baseline: Baseline, quantities: list[Quantity], chosen: list[tuple[Quantity, str]]
+) -> Reading:
+    label = _label(driver)
+    uncertain = False
     direction = _direction(clause, driver, quantities)
     factor = next((f for pattern, f in _MULTIPLY if pattern.search(clause)), None)
     to_q = [q for q, lead in chosen if lead in ("to", "=", "at", "into", "becomes", "equals")]
@@ -278,6 +380,10 @@ def read_numeric(driver: str, clause: str, baseline: Baseline) -> Reading:
             return Reading(problem=f"“{clause}”: does {label} go up or down by {q.text}? e.g. {_example(driver)}")
         else:
             mode = "set"
+            uncertain = driver == "reps" and chosen[0][1] not in _LEVEL_LEADS
+        if driver == "reps" and _OTHER_COUNT.match(clause, q.end):
+            # "each rep closes 2 deals a week": the number counts deals, not reps
+            return Reading(problem=f"“{clause}”: {q.text} is not a number of reps; try {_example(driver)}")
     elif direction != 0:
         return Reading(problem=f"“{clause}”: by how much should {label} change? e.g. {_example(driver)}")
     else:
@@ -291,7 +397,8 @@ def read_numeric(driver: str, clause: str, baseline: Baseline) -> Reading:
     problem = _check(driver, to, baseline)
     if problem:
         return Reading(problem=problem)
-    return Reading(Change(driver, current, to), change_line(driver, current, to, baseline.currency, note))
+    line = change_line(driver, current, to, baseline.currency, note)
+    return Reading(Change(driver, current, to), line, uncertain=uncertain)
 
 
 def _positive(q: Quantity) -> Quantity:

@@ -8,8 +8,10 @@ and the confidence of a required-rate question ("with 80% confidence").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from bot.core.language.numbers import normalize_words
+from bot.core.language.spelling import correct_typos, expand_slang, fold, strip_chatter
 
 __all__ = [
     "clean",
@@ -57,6 +59,37 @@ FORECAST = re.compile(
     r"|close the gap|be on track)\b|\bon track\b|\b(?:our|the|what are the|what's the) (?:chances?|odds)\b"
     r"|\bprobability (?:of|that|we|to)\b|\bhow likely\b|\blikelihood\b|\bforecast\b|\bwill we make it\b"
     r"|\bare we going to\b|\bwhere (?:do|will) we land\b|\boutlook\b"
+    r"|\b(?:going to|gonna) (?:reach|hit|make|meet|achieve|beat)\b|\bchances?\b[^?]*\b(?:hit|make|reach|get)\b"
+    r"|\b(?:how|what) (?:does|do|is|are) (?:the|our|this) (?:quarter|period|month|year|number)(?: look)?(?: like)?$"
+    r"|\bhow are we (?:looking|doing|tracking)\b|\b(?:make|hit|reach) (?:the|our) (?:number|quarter|plan)\b"
+)
+# back-solving a driver other than the opportunity rate: "how many reps do we need", "what win rate do we need"
+SOLVE_FOR: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "reps",
+        re.compile(
+            r"\bhow many (?:more |additional |extra |new )?(?:sales )?(?:reps|sellers|aes|hires|people|heads"
+            r"|salespeople|account executives)\b[^?]*?\bneed"
+            r"|\bwhat (?:headcount|team size|number of reps)\b[^?]*?\bneed"
+            r"|\bhow (?:big|large) (?:a|does|do|should) (?:the |our )?team\b[^?]*?\bneed"
+        ),
+    ),
+    (
+        "win_rate",
+        re.compile(
+            r"\bwhat (?:win|close|closing|conversion|hit) ?(?:rate|%)\b[^?]*?\b(?:need|gets? us|would it take)"
+            r"|\bhow (?:high|good) (?:does|do|should|would|must) (?:the |our )?(?:win|close|conversion) rate"
+            r"\b[^?]*?\bneed"
+        ),
+    ),
+    (
+        "deal_size",
+        re.compile(
+            r"\bwhat (?:avg |average |mean |typical )?(?:deal size|deal value|acv|asp)\b[^?]*?\b(?:need|gets? us"
+            r"|would it take)|\bhow (?:big|large) (?:do|does|would|should|must) (?:the |our )?(?:deals?|deal size)"
+            r"\b[^?]*?\bneed"
+        ),
+    ),
 )
 CONDITION = re.compile(r"\b(?:if|assuming|given(?: that)?|suppose|supposing|provided(?: that)?|when)\b\s*(.*)$")
 POSSIBLE = re.compile(
@@ -79,13 +112,36 @@ _CONFIDENCE = re.compile(
     r"(?:\b(?:with|at|for|to be|and be)\s+)?(?:an?\s+)?(?P<n>\d+(?:\.\d+)?)\s?(?:%|percent\b)\s*"
     r"(?:confidence|confident|sure|certainty|certain|probability|likelihood|chance|of the time)\b"
     r"|\bp(?P<p>\d{2})\b"
+    r"|\b(?:to (?:hit|reach|get to|be at)|gets? us to|get us to|at|for) (?:an? )?(?P<h>\d+(?:\.\d+)?)\s?(?:%|percent\b)"
+    r"(?:\s*(?:chance|probability|odds|likely))?\s*$"
 )
 _SPLIT = re.compile(
     r"\s*(?:,(?!\d{3}(?!\d))|;|&|\band then\b|\band also\b|\band\b|\bthen\b|\balso\b|\bwhile\b|\bbut\b"
     r"|\bas well as\b|\bplus\b|\bon top of that\b)\s*"
 )
 _PLUS_NUMBER = re.compile(r"\bplus\s+(?=[$€£]?\d)")
-_FILLER = {"then", "too", "also", "so", "ok", "okay", "please", "thanks", "and", "what", "happens", "now", "still"}
+_FILLER = {
+    "then",
+    "too",
+    "also",
+    "so",
+    "ok",
+    "okay",
+    "please",
+    "thanks",
+    "and",
+    "what",
+    "happens",
+    "now",
+    "still",
+    "in",
+    "december",
+    "january",
+    "this",
+    "quarter",
+    "month",
+    "year",
+}
 
 
 def clean(text: str) -> str:
@@ -96,13 +152,21 @@ def clean(text: str) -> str:
     return out.rstrip("?!. ").strip() or ("?" if "?" in out else "")
 
 
-def normalize(question: str) -> str:
-    """Lower-case with number words as digits and contractions that the patterns know."""
-    low = question.lower()
+def normalize(question: str, names: Iterable[str] = ()) -> str:
+    """Lower-case with number words as digits and contractions that the patterns know, without accents, chat
+    greetings or sign-offs, and with slang and typos of the vocabulary read as the words (spelling.py);
+    `names` (deal names and owners) are never corrected."""
+    low = fold(question).lower()
     low = re.sub(r"\bwhat's\b", "what is", low)
+    low = correct_typos(expand_slang(strip_chatter(low)), names)
     low = re.sub(r"\blet's\b", "let us", low).replace("let us say", "let's say")
     low = re.sub(r"\b(\w+)'s\b", r"\1", low)  # "Acme's probability" -> "acme probability"
     return normalize_words(low)
+
+
+def solve_for(low: str) -> str | None:
+    """The driver a back-solve question asks for ("how many reps do we need" -> "reps"), or None."""
+    return next((driver for driver, pattern in SOLVE_FOR if pattern.search(low)), None)
 
 
 def strip_whatif(text: str) -> tuple[str, bool]:
@@ -119,7 +183,7 @@ def extract_confidence(text: str) -> tuple[str, float | None, str | None]:
     m = _CONFIDENCE.search(text)
     if not m:
         return text, None, None
-    value = float(m["n"] or m["p"])
+    value = float(m["n"] or m["p"] or m["h"])
     rest = (text[: m.start()] + " " + text[m.end() :]).strip()
     if not 0 < value < 100:
         return rest, None, f"a confidence of {value:g}% is not possible: ask for more than 0% and less than 100%"

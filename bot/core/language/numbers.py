@@ -57,7 +57,7 @@ _UNIT_NOUN = (
     r"|sellers?|salesperson|salespeople|people|persons?|hires?|aes?|account executives?|head)\b"
 )
 _ARTICLE_ONE = re.compile(rf"\b(?:an?|one single|a single)\s+(?={_UNIT_NOUN})")
-_ANOTHER_N = re.compile(r"\banother\s+(\d+(?:\.\d+)?)\s+")
+_ANOTHER_N = re.compile(r"\banother\s+([$€£]?\d+(?:\.\d+)?(?:\s?(?:k|m|mm|grand|million)\b)?)\s*")
 _ANOTHER = re.compile(rf"\banother\s+(?={_UNIT_NOUN})")
 
 DOLLAR_CURRENCIES = {"USD", "CAD", "AUD", "NZD", "SGD", "HKD"}
@@ -95,6 +95,7 @@ _SCALES = {
     "millions": 1e6,
     "bn": 1e9,
     "billion": 1e9,
+    "grand": 1e3,
 }
 _UNIT_KINDS = {
     "weeks": ("week", "weeks", "wk", "wks", "w"),
@@ -109,14 +110,14 @@ _CUR_BEFORE = r"(?P<cur1>[$€£]|(?:usd|eur|gbp|chf|cad|aud|sek|nok|dkk|jpy)\b)
 _CUR_AFTER = r"(?P<cur2>[$€£]|(?:usd|eur|gbp|chf|cad|aud|sek|nok|dkk|jpy|euros?|dollars?|bucks|pounds?)\b)"
 _UNIT = (
     r"(?P<unit>%\s?points?\b|%\s?pts?\b|%|percentage\s?points?\b|percent\b|per\s?cent\b|pp\b|p\.p\.|points?\b|pts?\b"
-    r"|millions?\b|mio\b|mil\b|mm\b|mn\b|m\b|thousand\b|k\b|billion\b|bn\b"
+    r"|millions?\b|grand\b|mio\b|mil\b|mm\b|mn\b|m\b|thousand\b|k\b|billion\b|bn\b"
     r"|weeks?\b|wks?\b|w\b|months?\b|mos?\b|days?\b|d\b|quarters?\b|years?\b|yrs?\b|x\b|times\b)"
 )
 # A number starts after a space or punctuation, never inside a word or an id ("OPP-12", "q4").
 _QUANTITY = re.compile(
     rf"(?<![\w.\-]){_CUR_BEFORE}?\s?(?P<sign>[-+−])?\s?{_CUR_BEFORE.replace('cur1', 'cur1b')}?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?![\d,])"
-    rf"(?:\s?{_UNIT})?(?:\s?{_CUR_AFTER})?"
+    rf"(?:\s?{_UNIT}|\s(?:more|extra|additional|fewer|less)\s(?P<dur>weeks?|days?|months?)\b)?(?:\s?{_CUR_AFTER})?"
 )
 
 
@@ -173,7 +174,7 @@ def scan(text: str) -> list[Quantity]:
             value = float(raw)
         except ValueError:  # pragma: no cover - the pattern only admits digits
             continue
-        kind, scale = _kind(m.group("unit"))
+        kind, scale = _kind(m.group("unit") or m.group("dur"))
         cur_word = m.group("cur1") or m.group("cur1b") or m.group("cur2")
         currency = _CURRENCY_WORDS.get(cur_word.strip()) if cur_word else None
         if currency and kind == "plain":

@@ -3,22 +3,27 @@
 Owns the order of reading (help, baseline, drivers, required rate, what-if, forecast), splitting a what-if
 into clauses ("win rate 22% and 2 more reps"), sending each clause to the driver, period-end or deal rules,
 and the one rule callers rely on: when any part could not be read, `problem` says so plainly, `intent` is
-'unknown' and `changes` is empty, so no guess is ever answered as if it were the question.
+'unknown' and `changes` is empty, so no guess is ever answered as if it were the question. When the question
+is readable only vaguely ("what if things get worse", "what if 3 reps") the intent is 'clarify' instead: still
+no changes, and `suggestions` holds "Did you mean" questions that read confidently. Back-solving ("how many
+reps do we need") and a named rep leaving ("what if Luis leaves") are read here too.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bot.core.language import deals, intents
+from bot.core.language.clarify import PROMPT, count_candidates, leaving_candidates, vague_candidates
 from bot.core.language.dates import find_date, read_period_end
-from bot.core.language.drivers import PERIOD_PATTERN, Reading, detect_driver, read_numeric
+from bot.core.language.drivers import NUMERIC_PATTERNS, PERIOD_PATTERN, Reading, detect_driver, read_numeric
 from bot.core.language.echo import change_line
 from bot.core.language.numbers import scan
+from bot.core.language.people import Leaving, find_leaving, leaving_change, match_owner
 from bot.core.language.suggest import SET_EXAMPLES, suggest
 from engine.baseline import Baseline
 from engine.changes import DRIVERS, Change
@@ -30,7 +35,23 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Parsed:
-    """How a question was read. `interpretation` has one line per change; `problem` is None when all was read."""
+    """How a question was read. `interpretation` has one line per change; `problem` is None when all was read.
+
+    `intent` is one of:
+    - 'help', 'baseline', 'drivers', 'set': no numbers to compute beyond the baseline;
+    - 'forecast' (no changes) and 'whatif' (with `changes`): the chance of reaching the target;
+    - 'required_rate': back-solve the new opportunities per rep per week (the `changes` are the condition,
+      e.g. "if we lose Globex"); `confidence` is the asked certainty (0.8 for "80% sure"), None when not given;
+    - 'required_value': back-solve the driver named in `solve_for` ("reps", "win_rate", "deal_size";
+      "how many reps do we need to hit 80%?"), with `changes` and `confidence` as for 'required_rate';
+    - 'clarify': the question was understood only vaguely ("what if things get worse", "what if 3 reps");
+      `problem` is a "Did you mean …?" prompt and `suggestions` holds up to three full questions, each of which
+      the parser reads confidently, to offer as one-tap buttons. Nothing is computed;
+    - 'unknown': could not be read; `problem` says why and `suggestions` holds three close examples.
+    `at_risk_owners` names the pipeline owners who leave ("what if Luis leaves": reps 10 -> 9 in `changes`) and
+    `at_risk_deals` the ids of their open deals inside the period, for the answer to flag (their probabilities
+    are not changed: the deals may be handed over).
+    """
 
     intent: str
     changes: tuple[Change, ...] = ()
@@ -39,6 +60,9 @@ class Parsed:
     problem: str | None = None
     suggestions: tuple[str, ...] = ()
     question: str = ""
+    solve_for: str | None = None
+    at_risk_owners: tuple[str, ...] = ()
+    at_risk_deals: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,7 +73,36 @@ class Parsed:
             "problem": self.problem,
             "suggestions": list(self.suggestions),
             "question": self.question,
+            "solve_for": self.solve_for,
+            "at_risk_owners": list(self.at_risk_owners),
+            "at_risk_deals": list(self.at_risk_deals),
         }
+
+
+@dataclass
+class _Read:
+    """Everything the clauses of one question said."""
+
+    changes: list[Change] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    candidates: tuple[str, ...] = ()  # set when a reading is uncertain: what to offer instead
+    options: tuple[str, ...] = ()  # questions that would read instead of a refused clause ("which Umbrella?")
+    owners: tuple[str, ...] = ()
+    at_risk: tuple[str, ...] = ()
+
+    def add(self, reading: Reading, clause: str) -> None:
+        if reading.problem or reading.change is None:
+            self.problems.append(reading.problem or f"I could not read “{clause}”")
+            self.options += reading.options
+            return
+        key = (reading.change.driver, reading.change.deal)
+        if any((c.driver, c.deal) == key for c in self.changes):
+            what = reading.change.deal or DRIVERS[reading.change.driver][0]
+            self.problems.append(f"{what} is changed twice; say each change once")
+            return
+        self.changes.append(reading.change)
+        self.lines.append(reading.line)
 
 
 def _problem(question: str, problem: str, baseline: Baseline, examples: tuple[str, ...] | None = None) -> Parsed:
@@ -57,9 +110,30 @@ def _problem(question: str, problem: str, baseline: Baseline, examples: tuple[st
     return Parsed(intent="unknown", problem=problem, suggestions=picks, question=question)
 
 
+def _names(baseline: Baseline) -> list[str]:
+    return [d.name for d in baseline.pipeline] + [d.owner or "" for d in baseline.pipeline]
+
+
+def _deal_verb_clause(clause: str) -> str:
+    """The clause with rate words masked: "win rate gets worse" has no deal verb "win"."""
+    pattern = NUMERIC_PATTERNS[0][1]
+    return pattern.sub(lambda m: " " * len(m.group(0)), clause)
+
+
+def _owner_leaves(clause: str, baseline: Baseline) -> Leaving | None:
+    """ "we lose Luis": every word naming the deal is an owner's name and none names a deal."""
+    tokens = deals.reference_tokens(clause, baseline)
+    if not tokens or deals.match_deals(tokens, baseline.pipeline):
+        return None
+    found = [match_owner(t, baseline) for t in tokens]
+    if any(o is None for o in found):
+        return None
+    return Leaving(tuple(dict.fromkeys(o for o in found if o)), (), 0, len(clause))
+
+
 def _read_clause(clause: str, baseline: Baseline, today: date, carry: str | None) -> tuple[list[Reading], str | None]:
     """The readings of one clause and the deal action later clauses inherit ("we lose Acme and Globex")."""
-    action = deals.deal_action(clause)
+    action = deals.deal_action(_deal_verb_clause(clause))
     has_number = bool(scan(clause))
     if action and not has_number and not deals.mentions_biggest(clause):
         tokens = deals.reference_tokens(clause, baseline)
@@ -78,7 +152,8 @@ def _read_clause(clause: str, baseline: Baseline, today: date, carry: str | None
     if carry and deals.reference_tokens(clause, baseline) and not has_number:
         return deals.read_deal(clause, baseline, carry), carry
     tokens = deals.reference_tokens(clause, baseline)
-    matched = deals.match_deals(tokens, baseline.pipeline) if tokens else []
+    # without a deal verb only a name typed as it is counts: "things get worse" must not find "Works"
+    matched = deals.match_deals(tokens, baseline.pipeline, exact=True) if tokens else []
     if deals.mentions_biggest(clause) or len(matched) == 1:
         what = "the biggest deal" if deals.mentions_biggest(clause) else matched[0].label
         return [Reading(problem=f"what happens to {what}? Say e.g. “we lose {what}” or “we win {what}”")], None
@@ -94,37 +169,89 @@ def _period_reading(new_end: date | None, problem: str | None, baseline: Baselin
     return Reading(Change("period_end", baseline.period_end, new_end), line)
 
 
-def _read_changes(body: str, baseline: Baseline, today: date) -> tuple[list[Change], list[str], list[str]]:
-    changes: list[Change] = []
-    lines: list[str] = []
-    problems: list[str] = []
+_NOT_TODAY = re.compile(r"\s*,\s*(?:not|rather than|instead of)\s+(?=[$€£]?\d)")
+
+
+def _read_changes(body: str, baseline: Baseline, today: date) -> _Read:
+    read = _Read()
+    body = _NOT_TODAY.sub(" instead of ", body)  # "5 per week, not 7": one clause, 7 is today's value
+    leaving = find_leaving(body, baseline)
+    if leaving is not None:
+        if leaving.unknown:  # "what if Bob leaves": Bob owns no deal; one rep fewer is a guess, so ask
+            read.candidates = leaving_candidates(leaving.unknown, baseline)
+            who = " and ".join(n.title() for n in leaving.unknown)
+            read.problems.append(f"{who} {'owns' if len(leaving.unknown) == 1 else 'own'} no deal in the pipeline")
+            return read
+        body = body[: leaving.start] + " and " + body[leaving.end :]
+        _add_leaving(read, leaving, baseline)
     carry: str | None = None
     for clause in intents.split_clauses(body):
         if intents.is_filler(clause):
             continue
         readings, carry = _read_clause(clause, baseline, today, carry)
+        if carry == "lost" and readings and readings[0].problem and not read.owners:
+            owner_leaving = _owner_leaves(clause, baseline)  # "we lose Luis" when Luis owns deals
+            if owner_leaving is not None:
+                _add_leaving(read, owner_leaving, baseline)
+                continue
         for reading in readings:
-            if reading.problem or reading.change is None:
-                problems.append(reading.problem or f"I could not read “{clause}”")
-                continue
-            key = (reading.change.driver, reading.change.deal)
-            if any((c.driver, c.deal) == key for c in changes):
-                what = reading.change.deal or DRIVERS[reading.change.driver][0]
-                problems.append(f"{what} is changed twice; say each change once")
-                continue
-            changes.append(reading.change)
-            lines.append(reading.line)
-    return changes, lines, problems
+            read.add(reading, clause)
+            if reading.uncertain and reading.change is not None:
+                read.candidates = count_candidates(float(reading.change.to))
+    return read
 
 
-def _answer(intent: str, question: str, body: str, baseline: Baseline, today: date, **extra: Any) -> Parsed:
-    changes, lines, problems = _read_changes(body, baseline, today)
-    if problems:
-        understood = f" (I did read: {'; '.join(lines)})" if lines else ""
-        return _problem(question, "; ".join(problems) + understood, baseline)
-    if intent == "whatif" and not changes:
+def _add_leaving(read: _Read, leaving: Leaving, baseline: Baseline) -> None:
+    change, line, at_risk = leaving_change(leaving, baseline)
+    read.add(Reading(change, line), " ".join(leaving.owners))
+    read.owners, read.at_risk = leaving.owners, at_risk
+
+
+def _clarify(question: str, candidates: tuple[str, ...], baseline: Baseline, today: date, why: str) -> Parsed | None:
+    """A "Did you mean" answer with the candidates the parser itself reads confidently, None if none is."""
+    sure = []
+    for candidate in candidates:
+        p = _parse(candidate, baseline, today, ask_back=False)
+        if p.intent not in ("clarify", "unknown") and p.problem is None and candidate not in sure:
+            sure.append(candidate)
+    if not sure:
+        return None
+    return Parsed("clarify", problem=f"{PROMPT} ({why})", suggestions=tuple(sure[:3]), question=question)
+
+
+def _answer(
+    intent: str, question: str, body: str, baseline: Baseline, today: date, ask_back: bool = True, **extra: Any
+) -> Parsed:
+    read = _read_changes(body, baseline, today)
+    if ask_back:
+        candidates = read.candidates
+        why = read.problems[0] if read.problems else f"“{body}” could mean more than one change"
+        if read.problems and not read.changes and not candidates:
+            candidates = vague_candidates(body, baseline)
+            why = f"“{body}” does not say which number changes, or by how much"
+        # an uncertain reading is asked back only when it is the whole question ("what if 3 reps")
+        if candidates and (read.problems or len(read.changes) == 1):
+            clarified = _clarify(question, candidates, baseline, today, why)
+            if clarified is not None:
+                return clarified
+    if read.problems:
+        understood = f" (I did read: {'; '.join(read.lines)})" if read.lines else ""
+        refused = _problem(question, "; ".join(read.problems) + understood, baseline)
+        if not read.options:
+            return refused
+        picks = tuple(dict.fromkeys(read.options + refused.suggestions))[:3]  # "which Umbrella?" first
+        return Parsed("unknown", problem=refused.problem, suggestions=picks, question=question)
+    if intent == "whatif" and not read.changes:
         return _problem(question, f"I could not find a change to try in “{question}”", baseline)
-    return Parsed(intent, tuple(changes), tuple(lines), question=question, **extra)
+    return Parsed(
+        intent,
+        tuple(read.changes),
+        tuple(read.lines),
+        question=question,
+        at_risk_owners=read.owners,
+        at_risk_deals=read.at_risk,
+        **extra,
+    )
 
 
 def _condition(text: str) -> str:
@@ -133,19 +260,43 @@ def _condition(text: str) -> str:
     if not m:
         return ""
     cond = m.group(1)
-    for pattern in (intents.REQUIRED_RATE, intents.FORECAST):
+    for pattern in (intents.REQUIRED_RATE, intents.FORECAST, *(p for _, p in intents.SOLVE_FOR)):
         inner = pattern.search(cond)
         if inner:
             cond = cond[: inner.start()]
     return intents.strip_trailing_question(cond)
 
 
-def _parse(text: str, baseline: Baseline, today: date) -> Parsed:
+_WITH = re.compile(r"\b(?:with|after)\s+(?P<cond>.*\d.*)$")  # "what deal size do we need with 2 more reps"
+# numbers no plan is made of: scientific notation, "inf", "nan", 16 digits and more (400 nines)
+_ABSURD = re.compile(r"\d(?:\.\d+)?e[+-]?\d+\b|\b(?:inf|infinity|infinite|nan)\b|\d(?:[\d,]*\d){15}")
+
+
+def _required(intent: str, question: str, low: str, baseline: Baseline, today: date, solve: str | None) -> Parsed:
+    rest, confidence, problem = intents.extract_confidence(low)
+    if problem:
+        return _problem(question, problem, baseline)
+    condition = _condition(rest)
+    if not condition and solve:
+        m = _WITH.search(rest)
+        condition = intents.strip_trailing_question(m["cond"]) if m else ""
+    return _answer(intent, question, condition, baseline, today, confidence=confidence, solve_for=solve)
+
+
+def _parse(text: str, baseline: Baseline, today: date, ask_back: bool = True) -> Parsed:
     question = intents.clean(text)
     if len(question) > intents.MAX_LENGTH:
         problem = f"that question is {len(question)} characters long; please ask in under {intents.MAX_LENGTH}"
         return _problem(question[:200], problem, baseline)
-    low = intents.normalize(question)
+    absurd = _ABSURD.search(question.lower())
+    if absurd:
+        shown = absurd.group(0) if len(absurd.group(0)) <= 20 else absurd.group(0)[:12] + "…"
+        problem = (
+            f"“{shown}” is not a number I can plan with; give a plain value a team could reach, "
+            "e.g. “what if we hire 3 reps” or “what if target is 2.5M”"
+        )
+        return _problem(question[:200], problem, baseline)
+    low = intents.normalize(question, _names(baseline))
     if not low or intents.HELP.match(low):
         return Parsed("help", question=question)
     if re.match(r"^set\b", low):
@@ -154,27 +305,30 @@ def _parse(text: str, baseline: Baseline, today: date) -> Parsed:
         return Parsed("baseline", question=question)
     if intents.DRIVERS.search(low) and not intents.CONDITION.search(low):
         return Parsed("drivers", question=question)
+    solve = intents.solve_for(low)
+    if solve:
+        return _required("required_value", question, low, baseline, today, solve)
     if intents.REQUIRED_RATE.search(low):
-        rest, confidence, problem = intents.extract_confidence(low)
-        if problem:
-            return _problem(question, problem, baseline)
-        return _answer("required_rate", question, _condition(rest), baseline, today, confidence=confidence)
+        return _required("required_rate", question, low, baseline, today, None)
     body, prefixed = intents.strip_whatif(low)
     if prefixed:
-        return _answer("whatif", question, intents.strip_trailing_question(body), baseline, today)
+        return _answer("whatif", question, intents.strip_trailing_question(body), baseline, today, ask_back)
     if intents.FORECAST.search(low):
         condition = _condition(low)
-        return _answer("whatif" if condition else "forecast", question, condition, baseline, today)
+        if not condition:  # "how likely are we to make it with 2 extra reps": the change is the condition
+            m = _WITH.search(low)
+            condition = intents.strip_trailing_question(m["cond"]) if m else ""
+        return _answer("whatif" if condition else "forecast", question, condition, baseline, today, ask_back)
     possible = intents.POSSIBLE.match(low)
     if possible:
-        return _answer("whatif", question, possible["body"], baseline, today)
+        return _answer("whatif", question, possible["body"], baseline, today, ask_back)
     body = intents.strip_trailing_question(low)
-    changes, _, problems = _read_changes(body, baseline, today)
-    if not changes and all(p.startswith("I could not read") for p in problems):
+    read = _read_changes(body, baseline, today)
+    if not read.changes and not read.candidates and all(p.startswith("I could not read") for p in read.problems):
         # nothing in it looked like a change: say so once instead of listing every fragment
         problem = f"I could not understand “{question}” as a forecast, what-if or required-rate question"
         return _problem(question, problem, baseline)
-    return _answer("whatif", question, body, baseline, today)
+    return _answer("whatif", question, body, baseline, today, ask_back)
 
 
 def parse(text: str, baseline: Baseline, *, today: date | None = None) -> Parsed:
