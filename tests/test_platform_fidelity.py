@@ -22,9 +22,12 @@ from types import SimpleNamespace
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import build_services, create_web_app
 from bot.config import ConfigError, Settings, SlackSettings, TeamsSettings, load_settings
-from tests.db_fixtures import database_url, empty_database_url  # noqa: F401 (fixtures: sqlite, and pg when set)
-from tests.e2e.conftest import slack_env  # noqa: F401 (fixture: the Slack app over the fake Web API)
+from bot.slack.routes import SLACK_APP as SLACK_APP_KEY
+from tests.db_fixtures import *  # noqa: F403 (the database fixtures, as tests/db_fixtures.py asks)
+from tests.e2e.conftest import TODAY
+from tests.e2e.slack_helpers import SlackSender, slack_settings
 from tests.fakes import slack_manifest, slack_scopes
 from tests.fakes import slack_payloads as sp
 from tests.fakes import teams_activities as ta
@@ -33,7 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot"
 SLACK_APP = BOT / "slack" / "app.py"
 # Web API method names look like "chat.postMessage": a known family, a dot, a camelCase verb
-_FAMILIES = "admin|apps|auth|bookmarks|chat|conversations|dnd|emoji|files|pins|reactions|reminders|team|usergroups|users|views"
+_FAMILIES = (
+    "admin|apps|auth|bookmarks|chat|conversations|dnd|emoji|files|pins|reactions|reminders|team|usergroups|users|views"
+)
 _METHOD_STRING = re.compile(rf"""["']((?:{_FAMILIES})\.[a-z][A-Za-z]*(?:\.[a-z][A-Za-z]*)?)["']""")
 # `client.chat_postMessage(...)`, or the bound method handed to a helper (`self.client.files_upload_v2`)
 _CLIENT_CALL = re.compile(r"\bclient\.([a-z][A-Za-z0-9_]*)\b")
@@ -184,13 +189,18 @@ def _fields(teams: TeamsSettings) -> dict:
 
 @pytest.fixture
 async def teams_env(fake, database_url, aiohttp_client):
-    from bot.app import build_services, create_web_app
-    from tests.e2e.conftest import TODAY
-
     settings = Settings(database_url=database_url, slack=SlackSettings(), teams=TeamsSettings(enabled=True))
     services = build_services(settings, today=TODAY, coalesce_seconds=0.05)
     client = await aiohttp_client(create_web_app(services))
     yield SimpleNamespace(fake=fake, services=services, client=client, url=fake.url + "/")
+
+
+@pytest.fixture
+async def slack_app(fake, database_url, aiohttp_client):
+    services = build_services(slack_settings(fake, database_url), today=TODAY, coalesce_seconds=0.05)
+    app = create_web_app(services)
+    client = await aiohttp_client(app)
+    yield SimpleNamespace(fake=fake, services=services, app=app, slack=SlackSender(client))
 
 
 async def _teams(env, activity: dict) -> None:
@@ -230,13 +240,11 @@ async def test_teams_every_persons_like_and_unlike_on_one_card_counts(teams_env)
     assert env.fake.card_violations == []
 
 
-async def test_slack_thread_reply_that_mentions_the_bot_is_answered_not_counted(slack_env):
-    from bot.slack.routes import SLACK_APP as APP_KEY
-
-    env = slack_env
+async def test_slack_thread_reply_that_mentions_the_bot_is_answered_not_counted(slack_app):
+    env = slack_app
 
     async def settle() -> None:
-        await env.app[APP_KEY].slack_runtime.drain()
+        await env.app[SLACK_APP_KEY].slack_runtime.drain()
         await env.services.assistant.wait_idle()
 
     assert (await env.slack.post(sp.slash_command("baseline sample"))).status == 200
