@@ -268,3 +268,25 @@ async def test_slack_thread_reply_that_mentions_the_bot_is_answered_not_counted(
     assert answer.json.get("thread_ts") == card_ts  # answered in the thread
     footers = [json.dumps(u.json["blocks"]) for u in env.fake.calls("POST", "/api/chat.update")[updates:]]
     assert not any("1 comment" in f for f in footers), footers
+
+
+@pytest.mark.xfail(
+    reason="issue 15: the import preview renders 7 top-level actions on Teams (Use as baseline, Cancel, 5 driver "
+    "toggles); Teams shows at most 6 (maxActions), so a driver button is never shown",
+    strict=True,
+)
+def test_the_import_preview_fits_in_a_teams_card():
+    from bot.core.baselines.feature import sample_baseline
+    from bot.core.imports.cards import import_preview_card
+    from bot.core.imports.csv.sample import salesforce_export
+    from bot.core.imports.flow import prepare_import
+    from bot.teams.render import render_adaptive
+    from tests.fakes.platform_server import teams_card_problem
+
+    prepared = prepare_import(
+        salesforce_export(300), name="pipeline.csv", base=None, today=TODAY, fallback=sample_baseline()
+    )
+    assert prepared.problem is None, prepared.problem
+    card = render_adaptive(import_preview_card(prepared.preview, 1, rev=0))
+    activity = {"attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+    assert teams_card_problem(activity) is None

@@ -72,7 +72,16 @@ from aiohttp.test_utils import TestServer
 from tests.fakes import slack_manifest, slack_scopes
 from tests.fakes.slack_payloads import CHANNEL, DM_CHANNEL, trigger_issued_at
 
-__all__ = ["FakePlatform", "Recorded", "Override", "BOT_USER_ID", "BOT_ID", "TEAM_ID", "TEAMS_MAX_ACTIONS"]
+__all__ = [
+    "FakePlatform",
+    "Recorded",
+    "Override",
+    "BOT_USER_ID",
+    "BOT_ID",
+    "TEAM_ID",
+    "TEAMS_MAX_ACTIONS",
+    "teams_card_problem",
+]
 
 BOT_USER_ID = "U_BOT"
 BOT_ID = "B_BOT"
@@ -405,7 +414,7 @@ class FakePlatform:
         activity_id = tail.strip("/")
         if not conversation:
             return web.json_response({"error": {"code": "BadArgument", "message": "no conversation id"}}, status=400)
-        if method in ("POST", "PUT") and (problem := self._card_problem(recorded.json)):
+        if method in ("POST", "PUT") and (problem := teams_card_problem(recorded.json)):
             self.card_violations.append(f"{method} {path}: {problem}")
             if self.strict_cards:
                 error = {"code": "BadArgument", "message": f"Teams cannot show this card: {problem}"}
@@ -426,24 +435,6 @@ class FakePlatform:
         else:
             return web.json_response({"error": {"code": "BadSyntax", "message": f"{method} {path}"}}, status=405)
         return web.json_response(recorded.reply, status=201 if method == "POST" else 200)
-
-    def _card_problem(self, activity: dict[str, Any]) -> str | None:
-        """Why Teams would not show an Adaptive Card of this activity as designed (host config limits)."""
-        for attachment in activity.get("attachments") or []:
-            if attachment.get("contentType") != "application/vnd.microsoft.card.adaptive":
-                continue
-            card = attachment.get("content") or {}
-            actions = card.get("actions") or []
-            if len(actions) > TEAMS_MAX_ACTIONS:
-                titles = ", ".join(repr(a.get("title")) for a in actions[TEAMS_MAX_ACTIONS:])
-                return (
-                    f"{len(actions)} top-level actions, Teams shows at most {TEAMS_MAX_ACTIONS} "
-                    f"(maxActions); not shown: {titles}"
-                )
-            version = tuple(int(x) for x in str(card.get("version") or "1.0").split(".")[:2] if x.isdigit())
-            if version > TEAMS_MAX_CARD_VERSION:
-                return f"Adaptive Card version {card.get('version')}, Teams renders up to 1.5"
-        return None
 
     # ---------------------------------------------------------------- Slack method bodies
 
@@ -594,6 +585,26 @@ class FakePlatform:
 def _file_id(path: str) -> str:
     # /files-pri/T_TEAM-F00000001/download/name.csv
     return path.removeprefix("/files-pri/").split("/", 1)[0].partition("-")[2]
+
+
+def teams_card_problem(activity: dict[str, Any]) -> str | None:
+    """Why Teams would not show an Adaptive Card of this activity as designed (Teams host config limits:
+    maxActions 6, schema up to 1.5), or None. The fake Connector applies it to every post and update."""
+    for attachment in activity.get("attachments") or []:
+        if attachment.get("contentType") != "application/vnd.microsoft.card.adaptive":
+            continue
+        card = attachment.get("content") or {}
+        actions = card.get("actions") or []
+        if len(actions) > TEAMS_MAX_ACTIONS:
+            titles = ", ".join(repr(a.get("title")) for a in actions[TEAMS_MAX_ACTIONS:])
+            return (
+                f"{len(actions)} top-level actions, Teams shows at most {TEAMS_MAX_ACTIONS} "
+                f"(maxActions); not shown: {titles}"
+            )
+        version = tuple(int(x) for x in str(card.get("version") or "1.0").split(".")[:2] if x.isdigit())
+        if version > TEAMS_MAX_CARD_VERSION:
+            return f"Adaptive Card version {card.get('version')}, Teams renders up to 1.5"
+    return None
 
 
 def _user(
