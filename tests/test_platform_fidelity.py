@@ -149,6 +149,15 @@ def test_every_handled_event_is_subscribed_with_its_scope_and_every_subscription
         assert EVENT_SCOPES[event] in declared, f"{event} needs the {EVENT_SCOPES[event]} scope"
 
 
+def test_every_slash_command_the_app_handles_is_declared_with_the_commands_scope():
+    handled = set(re.findall(r"""app\.command\(\s*["'](/[a-z0-9_-]+)["']""", SLACK_APP.read_text(encoding="utf-8")))
+    declared = {c["command"] for c in slack_manifest.load()["features"]["slash_commands"]}
+    assert handled and handled == declared
+    assert "commands" in slack_manifest.bot_scopes()
+    uses_interactivity = re.search(r"app\.(action|view)\(", SLACK_APP.read_text(encoding="utf-8"))
+    assert not uses_interactivity or slack_manifest.load()["settings"]["interactivity"]["is_enabled"] is True
+
+
 def test_people_can_dm_the_bot():
     home = slack_manifest.load()["features"]["app_home"]
     assert (home["messages_tab_enabled"], home["messages_tab_read_only_enabled"]) == (True, False)
