@@ -200,3 +200,12 @@ async def test_reactions_and_edits_carry_the_message_they_act_on(fake):
     edit = ta.edit("v2", message_id="1801", root="1700", service_url=fake.url + "/")
     assert like["id"] == other["id"] == like["replyToId"] == "1800" and edit["id"] == "1801"
     assert like["timestamp"] < other["timestamp"] < edit["timestamp"]
+
+
+async def test_a_dropped_answer_retried_by_the_sdk_posts_the_message_twice(fake):
+    # slack_sdk's default connection-error retry resends chat.postMessage after a dropped connection: Slack had
+    # already posted it, so people see it twice (reliability.md 1.5). The fake shows it as Slack would.
+    client = AsyncWebClient(token="xoxb-fake", base_url=fake.slack_api_url)  # default retry handlers
+    fake.lose_answer("chat.postMessage", drop=True)
+    assert (await client.chat_postMessage(channel=sp.CHANNEL, text="nudge"))["ok"]
+    assert [m["text"] for m in fake.posted(sp.CHANNEL)] == ["nudge", "nudge"]
