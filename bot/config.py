@@ -11,10 +11,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["ConfigError", "Settings", "SlackSettings", "TeamsSettings", "load_settings", "DEFAULT_SLACK_API_URL"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "SlackSettings",
+    "TeamsSettings",
+    "load_settings",
+    "DEFAULT_SLACK_API_URL",
+    "TEAMS_APP_TYPES",
+    "DEFAULT_TEAMS_APP_TYPE",
+]
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_FILE = "scenario.db"
+# The Azure Bot identities botbuilder knows. New multi-tenant Azure Bots cannot be created since 2025-07-31
+# (learn.microsoft.com/azure/bot-service/abs-quickstart), so SingleTenant (with the tenant id) is the default;
+# MultiTenant stays for bots registered before then, UserAssignedMSI for managed identities (no secret).
+TEAMS_APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+DEFAULT_TEAMS_APP_TYPE = "SingleTenant"
+_NEEDS_TENANT = ("SingleTenant", "UserAssignedMSI")
+_TENANT_EXAMPLE = "d1f0e5c2-3b4a-4c8e-9f7a-1b2c3d4e5f60"
 
 
 class ConfigError(ValueError):
@@ -37,7 +53,10 @@ class SlackSettings:
 
 @dataclass(frozen=True, slots=True)
 class TeamsSettings:
-    # Attribute names are the ones botbuilder's configuration classes read with getattr().
+    """The bot's Azure identity. Attribute names are the ones botbuilder's configuration classes read with
+    getattr(). `load_settings` defaults APP_TYPE to SingleTenant; an instance built directly keeps MultiTenant,
+    the only botbuilder branch that accepts no app id (anonymous mode: Emulator, tests)."""
+
     APP_ID: str = ""
     APP_PASSWORD: str = field(default="", repr=False)
     APP_TYPE: str = "MultiTenant"
@@ -70,16 +89,50 @@ class Settings:
         if self.teams.enabled and not self.teams.APP_ID:
             raise ConfigError(
                 "MICROSOFT_APP_ID is not set: SCENARIO_ENV=production refuses to serve Teams anonymously. "
-                "Set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or set TEAMS_ENABLED=false to run without Teams)."
+                "Set MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID "
+                "(or set TEAMS_ENABLED=false to run without Teams)."
             )
         if (self.slack.bot_token or self.slack.client_id) and not self.slack.signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is not set: SCENARIO_ENV=production refuses to accept unsigned Slack requests."
             )
-        if self.teams.APP_ID and self.teams.APP_TYPE == "MultiTenant" and not self.teams.APP_PASSWORD:
-            raise ConfigError("MICROSOFT_APP_PASSWORD is not set for MICROSOFT_APP_TYPE=MultiTenant.")
-        if self.teams.APP_ID and self.teams.APP_TYPE == "SingleTenant" and not self.teams.APP_TENANTID:
-            raise ConfigError("MICROSOFT_APP_TENANT_ID is not set for MICROSOFT_APP_TYPE=SingleTenant.")
+        needs_secret = self.teams.APP_TYPE in ("MultiTenant", "SingleTenant")
+        if self.teams.APP_ID and needs_secret and not self.teams.APP_PASSWORD:
+            raise ConfigError(
+                f"MICROSOFT_APP_PASSWORD is not set for MICROSOFT_APP_TYPE={self.teams.APP_TYPE}: create a client "
+                "secret under the Azure Bot's Configuration > Manage Password (or use UserAssignedMSI)."
+            )
+        if self.teams.APP_ID:
+            _check_tenant(self.teams.APP_TYPE, self.teams.APP_TENANTID)
+
+
+def _check_tenant(app_type: str, tenant: str) -> None:
+    if app_type in _NEEDS_TENANT and not tenant:
+        default = " (the default)" if app_type == DEFAULT_TEAMS_APP_TYPE else ""
+        raise ConfigError(
+            f"MICROSOFT_APP_TENANT_ID is not set for MICROSOFT_APP_TYPE={app_type}{default}: set it to the "
+            f"Microsoft Entra tenant id of the Azure Bot, a GUID like {_TENANT_EXAMPLE} (Azure portal > the bot > "
+            "Configuration). A bot registered as multi-tenant before 2025-07-31 can set MICROSOFT_APP_TYPE=MultiTenant "
+            "instead; new multi-tenant bots cannot be created."
+        )
+
+
+def _app_type(env: Mapping[str, str]) -> str:
+    """MICROSOFT_APP_TYPE, spelled as botbuilder expects; SingleTenant when unset. Without an app id the bot runs
+    anonymously, which botbuilder only accepts as MultiTenant (Settings.check refuses that in production)."""
+    raw = env.get("MICROSOFT_APP_TYPE", "").strip()
+    by_lower = {name.lower(): name for name in TEAMS_APP_TYPES}
+    if raw and raw.lower() not in by_lower:
+        raise ConfigError(
+            f"MICROSOFT_APP_TYPE: expected one of {', '.join(TEAMS_APP_TYPES)} (e.g. SingleTenant), got {raw!r}"
+        )
+    app_type = by_lower.get(raw.lower(), DEFAULT_TEAMS_APP_TYPE)
+    app_id, tenant = env.get("MICROSOFT_APP_ID", "").strip(), env.get("MICROSOFT_APP_TENANT_ID", "").strip()
+    if not app_id:
+        return "MultiTenant"
+    # botbuilder refuses these without a tenant in any environment; say which variable, before it does
+    _check_tenant(app_type, tenant)
+    return app_type
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -123,7 +176,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         teams=TeamsSettings(
             APP_ID=env.get("MICROSOFT_APP_ID", "").strip(),
             APP_PASSWORD=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
-            APP_TYPE=env.get("MICROSOFT_APP_TYPE", "MultiTenant").strip() or "MultiTenant",
+            APP_TYPE=_app_type(env),
             APP_TENANTID=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
             enabled=_flag(env.get("TEAMS_ENABLED"), True),
         ),

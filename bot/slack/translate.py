@@ -85,8 +85,11 @@ def strip_mentions(text: str, bot_user_id: str | None = None) -> str:
     return " ".join(text.split())
 
 
-def _actor(user_id: str, name: str = "") -> Actor:
-    return Actor(PLATFORM, user_id, name)
+def _actor(user_id: str) -> Actor:
+    # The id only. The names payloads carry are not display names: a slash command's `user_name` is deprecated
+    # and an action's `user.name` is the legacy username (often the email's local part). The runtime resolves
+    # the display name with users.info (profile.display_name, else real_name) when it needs one.
+    return Actor(PLATFORM, user_id)
 
 
 def _place(tenant: str, channel: str, thread: str | None = None) -> Place:
@@ -97,7 +100,7 @@ def _place(tenant: str, channel: str, thread: str | None = None) -> Place:
 def command_event(body: dict[str, Any], tenant: str) -> MessageReceived:
     """`/scenario <text>`: the text is a subcommand or a question, answered in the channel."""
     return MessageReceived(
-        actor=_actor(body.get("user_id", ""), body.get("user_name", "")),
+        actor=_actor(body.get("user_id", "")),
         place=_place(tenant, body.get("channel_id", "")),
         text=" ".join((body.get("text") or "").split()),
         via="command",
@@ -125,9 +128,21 @@ def _is_bot(message: dict[str, Any], bot_user_id: str | None) -> bool:
     return bool(message.get("bot_id")) or (bot_user_id is not None and message.get("user") == bot_user_id)
 
 
+def _mentions_bot(message: dict[str, Any], bot_user_id: str | None) -> bool:
+    """Does the message @mention the bot? Slack then ALSO sends it as `app_mention`, which makes it a question."""
+    if not bot_user_id:
+        return False
+    return re.search(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", message.get("text") or "") is not None
+
+
 def message_event(body: dict[str, Any], tenant: str, bot_user_id: str | None) -> MessageReceived | ThreadReply | None:
     """A `message` event: a DM question, or a comment (new, edited, deleted) in a thread. Top-level channel
-    messages are not for us (mentions arrive as app_mention); the bot's own messages never count."""
+    messages are not for us (mentions arrive as app_mention); the bot's own messages never count.
+
+    One rule on Slack and Teams: a question to the bot is not a comment. A thread reply that @mentions the bot
+    reaches us twice (`app_mention` and `message`); the app_mention is the question (mention_event) and this
+    returns None for the message, also when it is edited. A deletion still counts: deleting a comment that
+    does not exist changes nothing, and the reply may have been a comment before an edit added the mention."""
     event = body.get("event") or {}
     subtype = event.get("subtype")
     channel = event.get("channel", "")
@@ -136,6 +151,8 @@ def message_event(body: dict[str, Any], tenant: str, bot_user_id: str | None) ->
         inner = event.get("message") or {}
         thread, ts = inner.get("thread_ts"), inner.get("ts")
         if not thread or thread == ts or _is_bot(inner, bot_user_id) or not inner.get("user"):
+            return None
+        if event.get("channel_type") != "im" and _mentions_bot(inner, bot_user_id):
             return None
         return ThreadReply(
             _actor(inner["user"]),
@@ -158,6 +175,8 @@ def message_event(body: dict[str, Any], tenant: str, bot_user_id: str | None) ->
         return None
     ts, thread = event.get("ts"), event.get("thread_ts")
     if thread and thread != ts:
+        if event.get("channel_type") != "im" and _mentions_bot(event, bot_user_id):
+            return None  # the app_mention Slack sends for the same message is the question
         return ThreadReply(
             _actor(event["user"]),
             _place(tenant, channel, thread),
@@ -250,7 +269,7 @@ def action_event(body: dict[str, Any], tenant: str) -> ActionInvoked | None:
     user = body.get("user") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
     return ActionInvoked(
-        actor=_actor(user.get("id", ""), user.get("name", "")),
+        actor=_actor(user.get("id", "")),
         place=_place(tenant, channel, container.get("thread_ts")),
         action_id=action["action_id"],
         value=_value(action.get("value")),
@@ -285,7 +304,7 @@ def form_event(body: dict[str, Any], tenant: str) -> FormSubmitted | None:
     metadata = stored.get("meta") if isinstance(stored.get("meta"), dict) else {}
     user = body.get("user") or {}
     return FormSubmitted(
-        actor=_actor(user.get("id", ""), user.get("name", "")),
+        actor=_actor(user.get("id", "")),
         place=_place(tenant, stored.get("channel") or "", stored.get("thread")),
         form_id=match["form_id"],
         values=values,

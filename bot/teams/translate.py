@@ -108,13 +108,50 @@ def conversation_id_for(place: Place, thread_id: str | None) -> tuple[str, str |
     return place.channel_id, None
 
 
+def _stamp(activity: Activity) -> str:
+    """When the channel sent the activity (its `timestamp`), as text; "" when Teams did not say."""
+    moment = activity.timestamp or activity.local_timestamp
+    if moment is None:
+        return ""
+    return moment.isoformat() if hasattr(moment, "isoformat") else str(moment)
+
+
+def _names(reactions: Any) -> str:
+    return ",".join(sorted(str(getattr(r, "type", None) or "") for r in reactions or []))
+
+
 def delivery_id(activity: Activity) -> str | None:
-    """The inbox key of an activity: Teams message ids are per conversation, so the conversation is part of it."""
-    if not activity.id:
-        return None
-    key = f"{activity.type}:{base_conversation_id(activity)}:{activity.id}"
+    """The inbox key of an activity: what makes this delivery distinct, so a redelivery of the same activity
+    (Teams resends after 15 s) maps to the same key and a different action never does.
+
+    A message's id is its own, but the activity types that act ON an existing message carry THAT message's id
+    (Bot Framework activity spec: a messageReaction's id is the reacted-to message; the add and remove samples
+    share one id; messageUpdate/messageDelete name the edited/deleted message). Keyed by id alone, the second
+    person's like, every unlike and every second edit would be dropped as "duplicates". Those are keyed by the
+    message, the person, what changed (reaction types added/removed, the edit/delete event type) and the
+    activity's timestamp, which a redelivery repeats and a new action does not. Teams message ids are per
+    conversation, so the conversation is part of every key."""
+    kind = activity.type
+    conversation = base_conversation_id(activity)
+    if kind == "messageReaction":
+        target = activity.reply_to_id or activity.id
+        if not target:
+            return None
+        sender = activity.from_property
+        who = (getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "") if sender else ""
+        change = f"+{_names(activity.reactions_added)}-{_names(activity.reactions_removed)}"
+        key = f"{kind}:{conversation}:{target}:{who}:{change}:{_stamp(activity)}"
+    elif kind in ("messageUpdate", "messageDelete"):
+        if not activity.id:
+            return None
+        event_type = _channel_data(activity).get("eventType") or ""
+        key = f"{kind}:{conversation}:{activity.id}:{event_type}:{_stamp(activity)}"
+    else:
+        if not activity.id:
+            return None
+        key = f"{kind}:{conversation}:{activity.id}"
     if len(key) > _MAX_DELIVERY_ID:
-        key = f"{activity.type}:sha256:{hashlib.sha256(key.encode('utf-8')).hexdigest()}"
+        key = f"{kind}:sha256:{hashlib.sha256(key.encode('utf-8')).hexdigest()}"
     return key
 
 
@@ -185,11 +222,16 @@ def message_event(
     mentioned = _mentions_bot(activity)
     text = _plain_text(activity)
     root = place.thread_id
-    if kind == "channel" and root and root != activity.id and (not mentioned or change != "new"):
-        # a reply in a channel thread; only the card's thread counts as comments (the feature checks the root)
-        return ThreadReply(
-            _actor(activity), place, root, str(activity.id or ""), text=text, change=change, delivery_id=did
-        )
+    if kind == "channel" and root and root != activity.id:
+        if mentioned and change == "edited":
+            return None  # a question to the bot is not a comment, and editing it does not make it one
+        if not mentioned or change == "deleted":
+            # a reply in a channel thread; only the card's thread counts as comments (the feature checks the
+            # root). A deletion carries no text to tell a question from a comment: deleting a comment that
+            # does not exist changes nothing.
+            return ThreadReply(
+                _actor(activity), place, root, str(activity.id or ""), text=text, change=change, delivery_id=did
+            )
     if change != "new":
         return None
     if kind == "personal":

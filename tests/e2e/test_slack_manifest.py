@@ -1,10 +1,13 @@
 """The Slack manifest matches what the app listens to: every event and the command it handles are
-subscribed, every URL points at /slack/events, and the scopes are exactly the least-privilege set."""
+subscribed, every URL points at /slack/events, the scopes are exactly the least-privilege set, and people can
+DM the bot (App Home's Messages tab). tests/test_platform_fidelity.py checks the scopes against the calls."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from tests.fakes import slack_manifest
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifests" / "slack.yaml"
 
@@ -39,6 +42,7 @@ def test_manifest_scopes_are_least_privilege_and_each_is_explained():
             "reactions:read",
             "files:write",
             "files:read",
+            "users:read",
         ]
     )
     for scope in scopes:
@@ -48,3 +52,17 @@ def test_manifest_scopes_are_least_privilege_and_each_is_explained():
 def test_every_request_url_is_the_events_endpoint():
     urls = re.findall(r"(?:url|request_url): (\S+)", MANIFEST.read_text())
     assert len(urls) == 3 and set(urls) == {"https://YOUR-HOST/slack/events"}
+
+
+def test_people_can_send_the_bot_direct_messages():
+    # Without the Messages tab on and writable, Slack shows "Sending messages to this app has been turned off"
+    home = slack_manifest.load()["features"]["app_home"]
+    assert home["messages_tab_enabled"] is True
+    assert home["messages_tab_read_only_enabled"] is False
+    assert "message.im" in slack_manifest.bot_events() and "im:history" in slack_manifest.bot_scopes()
+
+
+def test_the_manifest_reader_reads_what_the_regex_reads():
+    text = MANIFEST.read_text()
+    assert sorted(slack_manifest.bot_scopes()) == sorted(_list_under(text, "bot"))
+    assert sorted(slack_manifest.bot_events()) == sorted(_list_under(text, "bot_events"))

@@ -11,22 +11,54 @@ bodies. A test can queue overrides per (method, path), e.g. one 429 with Retry-A
     [post] = await fake.wait_for("POST", "/api/chat.postMessage")
     post.body["blocks"]
 
+It refuses what the real platforms refuse, so a test cannot pass on behaviour that fails in production
+(docs: /work/shared/notes/platform-notes.md; the rules are configurable per test, the defaults keep ordinary
+tests realistic):
+- Scopes: a method outside `fake.scopes` (default: the bot scopes manifests/slack.yaml declares; table in
+  tests/fakes/slack_scopes.py) answers `missing_scope` with `needed` and `provided`.
+- Membership: chat.postMessage/postEphemeral/update, history and uploads in a channel the bot has not joined
+  answer `not_in_channel` (public; `chat:write.public` lifts it for posting) or `channel_not_found` (private).
+  The test channels (C_SALES) are joined; `fake.leave(channel)` / `fake.join(channel)`; DMs (D...) always work.
+- Trigger ids: views.open checks the trigger's issue time (tests/fakes/slack_payloads.py `issue_trigger`):
+  older than `trigger_ttl` (3 s) -> `expired_trigger_id`, used twice -> `exchanged_trigger_id`, never issued
+  -> `invalid_trigger_id`.
+- Rate: chat.postMessage per channel is a token bucket (`post_rate` per second, `post_burst` at once, by default
+  1/s and 30): beyond it HTTP 429 with `Retry-After` and `{"ok": false, "error": "ratelimited"}`.
+- History: every message the fake answered ok to is stored (with its `metadata`); conversations.history and
+  conversations.replies return them as Slack does (history newest first, replies oldest first from the parent;
+  `oldest`/`latest`/`inclusive`/`limit`/`cursor`; `metadata` only with `include_all_metadata`). An override
+  (5xx, 429) stores nothing; `fake.lose_answer(method)` stores the message and THEN answers 500 or drops the
+  connection: the ambiguous "posted, but the answer was lost" case.
+- conversations.open gives a stable D... channel per user; users.info answers `fake.users` (profile
+  display_name/real_name, tz, tz_offset, team_id), `user_not_found` otherwise.
+
 Files shared with the bot: `fake.add_file("pipeline.csv", data)` returns Slack's file object (id, name, size,
 url_private_download on this server); `files.info` answers it, and GET of that URL serves the bytes only with
 `Authorization: Bearer xoxb-...` (without it, a sign-in page, as Slack does).
 
 Bot Connector (Teams): activities whose serviceUrl is `fake.url + "/"` make the bot post replies to
-`POST /v3/conversations/{id}/activities[/{replyToId}]` (answered with a new activity id) and updates to
-`PUT /v3/conversations/{id}/activities/{activityId}`. `fake.jwks` is served as OpenID metadata under
-/openid/ so token validation can run against a locally generated key.
+`POST /v3/conversations/{id}/activities[/{replyToId}]` and updates to `PUT /v3/conversations/{id}/activities/{id}`.
+A new activity is answered 201 `{"id": ...}` as the Connector documents; an activity the service splits into
+several messages (text AND attachments, or several attachments) is answered 202 with no body, hence no id
+(OfficeDev/BotBuilder-MicrosoftTeams#125, MicrosoftDocs/msteams-docs#1321); `fake.connector_returns_ids = False`
+models the open bug where channel sends return no id at all (OfficeDev/Microsoft-Teams-Samples#1561,
+MicrosoftDocs/bot-docs#2263). Every Adaptive Card is checked against the Teams host config
+(microsoft/AdaptiveCards samples/HostConfig/microsoft-teams-light.json): more than `TEAMS_MAX_ACTIONS` (6)
+top-level actions, or a schema version above 1.5, is recorded in `fake.card_violations`; Teams itself accepts
+such a card and silently drops the extra buttons, but the fake REJECTS it (400 BadArgument) unless
+`fake.strict_cards = False`, so no test passes while people would miss a button. `fake.jwks` is served as OpenID
+metadata under /openid/ so token validation can run against a locally generated key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import itertools
 import json
+import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -37,11 +69,39 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-__all__ = ["FakePlatform", "Recorded", "Override", "BOT_USER_ID", "BOT_ID", "TEAM_ID"]
+from tests.fakes import slack_manifest, slack_scopes
+from tests.fakes.slack_payloads import CHANNEL, DM_CHANNEL, trigger_issued_at
+
+__all__ = [
+    "FakePlatform",
+    "Recorded",
+    "Override",
+    "BOT_USER_ID",
+    "BOT_ID",
+    "TEAM_ID",
+    "TEAMS_MAX_ACTIONS",
+    "teams_card_problem",
+]
 
 BOT_USER_ID = "U_BOT"
 BOT_ID = "B_BOT"
 TEAM_ID = "T_TEAM"
+TEAMS_MAX_ACTIONS = 6  # maxActions in the Teams host config
+TEAMS_MAX_CARD_VERSION = (1, 5)
+# Methods that act in a channel, and so need the bot to be a member of it (the channel's argument name).
+_IN_CHANNEL = {
+    "chat.postMessage": "channel",
+    "chat.postEphemeral": "channel",
+    "chat.update": "channel",
+    "conversations.history": "channel",
+    "conversations.replies": "channel",
+    "files.completeUploadExternal": "channel_id",
+}
+_DEFAULT_USERS = {
+    "U_DANA": ("Dana", "Dana Rep", "Europe/Berlin", 3600),
+    "U_LEE": ("lee", "Lee Park", "America/New_York", -18000),
+    "U_EXPERT": ("Sam (finance)", "Sam Expert", "Europe/London", 0),
+}
 
 
 @dataclass
@@ -69,6 +129,14 @@ class Override:
     json: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    after: bool = False  # run the method first (its effects happen), then answer this: the ambiguous case
+    drop: bool = False  # (with after) close the connection instead of answering
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
 
 
 class FakePlatform:
@@ -88,14 +156,34 @@ class FakePlatform:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": lambda r: {"ok": True, "message_ts": self._next_ts()},
-            "chat.update": lambda r: {"ok": True, "channel": r.json.get("channel"), "ts": r.json.get("ts")},
-            "views.open": lambda r: {"ok": True, "view": {"id": "V_FAKE", "callback_id": _view(r).get("callback_id")}},
+            "chat.update": self._update_message,
+            "views.open": self._views_open,
             "reactions.add": lambda r: {"ok": True},
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "files.info": self._file_info,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
+            "conversations.open": self._open_dm,
+            "users.info": self._user_info,
         }
         self.files: dict[str, tuple[dict[str, Any], bytes]] = {}  # shared files: id -> (file object, bytes)
+        # --- what the real Web API enforces (see the module docstring); tests may change any of these
+        self.scopes: set[str] = set(slack_manifest.bot_scopes())
+        self.joined: set[str] = {CHANNEL}
+        self.private: set[str] = set()  # channels that are private (not_in_channel becomes channel_not_found)
+        self.trigger_ttl = 3.0
+        self.post_rate = 1.0  # chat.postMessage per channel per second, refilled continuously
+        self.post_burst = 30.0  # and how many may go at once
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # channel -> stored messages
+        self.users: dict[str, dict[str, Any]] = {uid: _user(uid, *info) for uid, info in _DEFAULT_USERS.items()}
+        self.dms: dict[str, str] = {"U_DANA": DM_CHANNEL}  # user -> the bot's DM channel with them
+        self._used_triggers: set[str] = set()
+        self._buckets: dict[str, _Bucket] = {}
+        # --- Bot Connector
+        self.strict_cards = True
+        self.connector_returns_ids = True
+        self.card_violations: list[str] = []
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -137,6 +225,41 @@ class FakePlatform:
         """Queue `times` canned answers for (method, path); afterwards the default behaviour resumes."""
         for _ in range(times):
             self._overrides[(method.upper(), path)].append(Override(status, json, dict(headers or {}), delay))
+
+    def lose_answer(self, slack_method: str, *, drop: bool = False, times: int = 1) -> None:
+        """The next `times` calls of `slack_method` take effect (a post is stored, so history shows it) and
+        then the answer is lost: HTTP 500, or with `drop` the connection closes without an answer. This is
+        the ambiguous failure: the caller cannot know whether the message went out."""
+        for _ in range(times):
+            canned = Override(500, {"ok": False, "error": "internal_error"}, after=True, drop=drop)
+            self._overrides[("POST", f"/api/{slack_method}")].append(canned)
+
+    def join(self, channel: str) -> None:
+        self.joined.add(channel)
+
+    def leave(self, channel: str, *, private: bool = False) -> None:
+        """The bot is not (or no longer) a member of `channel`; a private one is invisible to it."""
+        self.joined.discard(channel)
+        if private:
+            self.private.add(channel)
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        display_name: str = "",
+        real_name: str = "",
+        tz: str = "Europe/Berlin",
+        tz_offset: int = 3600,
+        team_id: str = TEAM_ID,
+    ) -> dict[str, Any]:
+        """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest)."""
+        self.users[user_id] = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
+        return self.users[user_id]
+
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        """The messages the fake stored in `channel` (posted with an ok answer), oldest first."""
+        return list(self.messages.get(channel, []))
 
     def calls(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method.upper() and r.path == path]
@@ -198,9 +321,18 @@ class FakePlatform:
             canned = queued.popleft()
             if canned.delay:
                 await asyncio.sleep(canned.delay)
+            if canned.after:
+                await self._serve(request, recorded)  # it happens; only the answer is lost
+                if canned.drop:
+                    assert request.transport is not None
+                    request.transport.close()
+                    return web.Response(status=500)
             return web.json_response(
                 canned.json or {"ok": canned.status < 400}, status=canned.status, headers=canned.headers
             )
+        return await self._serve(request, recorded)
+
+    async def _serve(self, request: web.Request, recorded: Recorded) -> web.StreamResponse:
 
         if request.path.startswith("/upload/"):
             return web.Response(text="OK - " + str(len(recorded.body or b"")))
@@ -226,8 +358,48 @@ class FakePlatform:
         handler = self._slack.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        body = recorded.json
+        refused = self._missing_scope(method, body) or self._not_member(method, body)
+        if refused:
+            recorded.reply = refused
+            return web.json_response(refused)
+        if method == "chat.postMessage" and (wait := self._rate_limited(str(body.get("channel") or ""))):
+            recorded.reply = {"ok": False, "error": "ratelimited"}
+            return web.json_response(recorded.reply, status=429, headers={"Retry-After": str(wait)})
         recorded.reply = handler(recorded)
         return web.json_response(recorded.reply)
+
+    # ---------------------------------------------------------------- what Slack enforces
+
+    def _missing_scope(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        channel = str(body.get("channel") or body.get("channel_id") or "")
+        needed = slack_scopes.needed_scopes(method, channel)
+        if not needed or any(scope in self.scopes for scope in needed):
+            return None
+        provided = ",".join(sorted(self.scopes))
+        return {"ok": False, "error": "missing_scope", "needed": ",".join(needed), "provided": provided}
+
+    def _not_member(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        key = _IN_CHANNEL.get(method)
+        channel = str(body.get(key) or "") if key else ""
+        if not channel or channel.startswith("D") or channel in self.joined:
+            return None  # DMs: the bot is always in its own IMs
+        if channel in self.private:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "chat.postMessage" and "chat:write.public" in self.scopes:
+            return None
+        return {"ok": False, "error": "not_in_channel"}
+
+    def _rate_limited(self, channel: str) -> int:
+        """0 when a post may go now (taking a token), else the whole seconds until one is available."""
+        now = time.monotonic()
+        bucket = self._buckets.setdefault(channel, _Bucket(self.post_burst, now))
+        bucket.tokens = min(self.post_burst, bucket.tokens + (now - bucket.at) * self.post_rate)
+        bucket.at = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0
+        return max(1, math.ceil((1 - bucket.tokens) / self.post_rate))
 
     # ---------------------------------------------------------------- Bot Connector (Teams)
 
@@ -242,7 +414,19 @@ class FakePlatform:
         activity_id = tail.strip("/")
         if not conversation:
             return web.json_response({"error": {"code": "BadArgument", "message": "no conversation id"}}, status=400)
+        if method in ("POST", "PUT") and (problem := teams_card_problem(recorded.json)):
+            self.card_violations.append(f"{method} {path}: {problem}")
+            if self.strict_cards:
+                error = {"code": "BadArgument", "message": f"Teams cannot show this card: {problem}"}
+                return web.json_response({"error": error}, status=400)
         if method == "POST":
+            activity = recorded.json
+            attachments = activity.get("attachments") or []
+            split = len(attachments) > 1 or (bool(attachments) and bool(activity.get("text")))
+            if split or not self.connector_returns_ids:
+                # the service split it into several messages (or, the open bug, kept the id to itself)
+                recorded.reply = None
+                return web.Response(status=202)
             recorded.reply = {"id": f"{1_800_000_000_000 + next(self._activity_ids)}"}
         elif method == "PUT" and activity_id:
             recorded.reply = {"id": activity_id}
@@ -278,7 +462,103 @@ class FakePlatform:
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts, "text": body.get("text", "")}
         if body.get("thread_ts"):
             message["thread_ts"] = body["thread_ts"]
+        if body.get("blocks"):
+            message["blocks"] = _maybe_json(body["blocks"])
+        metadata = _maybe_json(body.get("metadata")) if body.get("metadata") else None
+        stored = dict(message, metadata=metadata) if isinstance(metadata, dict) else dict(message)
+        self.messages[str(body["channel"])].append(stored)
         return {"ok": True, "channel": body["channel"], "ts": ts, "message": message}
+
+    def _update_message(self, r: Recorded) -> dict[str, Any]:
+        body = r.json
+        channel, ts = str(body.get("channel") or ""), str(body.get("ts") or "")
+        for message in self.messages.get(channel, []):
+            if message["ts"] == ts:
+                message["text"] = body.get("text", message.get("text", ""))
+                if body.get("blocks"):
+                    message["blocks"] = _maybe_json(body["blocks"])
+                message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+                break
+        # messages the fake did not post (e.g. seeded by a test) are accepted too: it cannot tell
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _views_open(self, r: Recorded) -> dict[str, Any]:
+        trigger = str(r.json.get("trigger_id") or "")
+        issued = trigger_issued_at(trigger)
+        if issued is None:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if trigger in self._used_triggers:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        if time.time() - issued > self.trigger_ttl:
+            return {"ok": False, "error": "expired_trigger_id"}
+        self._used_triggers.add(trigger)
+        return {"ok": True, "view": {"id": "V_FAKE", "callback_id": _view(r).get("callback_id")}}
+
+    def _window(self, messages: list[dict[str, Any]], body: dict[str, Any]) -> list[dict[str, Any]]:
+        oldest, latest = float(body.get("oldest") or 0), body.get("latest")
+        inclusive = str(body.get("inclusive", "")).lower() in ("1", "true")
+        out = []
+        for message in messages:
+            ts = float(message["ts"])
+            if (ts < oldest or (ts == oldest and not inclusive)) and "oldest" in body:
+                continue
+            if latest is not None and (ts > float(latest) or (ts == float(latest) and not inclusive)):
+                continue
+            out.append(message)
+        return out
+
+    def _page(self, messages: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+        limit = int(body.get("limit") or 100)
+        start = int(base64.b64decode(body["cursor"]).decode().removeprefix("next_ts:")) if body.get("cursor") else 0
+        page = messages[start : start + limit]
+        more = start + limit < len(messages)
+        include_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        shown = []
+        for message in page:
+            message = dict(message)
+            metadata = message.pop("metadata", None)
+            if include_metadata and metadata is not None:
+                message["metadata"] = metadata
+            shown.append(message)
+        cursor = base64.b64encode(f"next_ts:{start + limit}".encode()).decode() if more else ""
+        return {"ok": True, "messages": shown, "has_more": more, "response_metadata": {"next_cursor": cursor}}
+
+    def _history(self, r: Recorded) -> dict[str, Any]:
+        body = r.json
+        channel = str(body.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        # the channel's own timeline: thread replies are not in it (they are in conversations.replies)
+        top = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
+        newest_first = sorted(self._window(top, body), key=lambda m: float(m["ts"]), reverse=True)
+        return {**self._page(newest_first, body), "pin_count": 0}
+
+    def _replies(self, r: Recorded) -> dict[str, Any]:
+        body = r.json
+        channel, ts = str(body.get("channel") or ""), str(body.get("ts") or "")
+        stored = self.messages.get(channel, [])
+        thread = [m for m in stored if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not ts or not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        # the parent first, then the replies, oldest first (Slack's order for this method)
+        oldest_first = sorted(self._window(thread, body), key=lambda m: float(m["ts"]))
+        return self._page(oldest_first, body)
+
+    def _open_dm(self, r: Recorded) -> dict[str, Any]:
+        users = [u for u in str(r.json.get("users") or "").split(",") if u]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if any(u not in self.users for u in users):
+            return {"ok": False, "error": "user_not_found"}
+        if len(users) > 1:
+            return {"ok": False, "error": "not_supported_in_fake", "detail": "group DMs (mpim) are not modelled"}
+        [user] = users
+        channel = self.dms.setdefault(user, "D" + hashlib.sha256(user.encode()).hexdigest()[:10].upper())
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _user_info(self, r: Recorded) -> dict[str, Any]:
+        found = self.users.get(str(r.json.get("user") or ""))
+        return {"ok": True, "user": found} if found else {"ok": False, "error": "user_not_found"}
 
     def _upload_url(self, r: Recorded) -> dict[str, Any]:
         file_id = f"F{next(self._files):08d}"
@@ -305,6 +585,60 @@ class FakePlatform:
 def _file_id(path: str) -> str:
     # /files-pri/T_TEAM-F00000001/download/name.csv
     return path.removeprefix("/files-pri/").split("/", 1)[0].partition("-")[2]
+
+
+def teams_card_problem(activity: dict[str, Any]) -> str | None:
+    """Why Teams would not show an Adaptive Card of this activity as designed (Teams host config limits:
+    maxActions 6, schema up to 1.5), or None. The fake Connector applies it to every post and update."""
+    for attachment in activity.get("attachments") or []:
+        if attachment.get("contentType") != "application/vnd.microsoft.card.adaptive":
+            continue
+        card = attachment.get("content") or {}
+        actions = card.get("actions") or []
+        if len(actions) > TEAMS_MAX_ACTIONS:
+            titles = ", ".join(repr(a.get("title")) for a in actions[TEAMS_MAX_ACTIONS:])
+            return (
+                f"{len(actions)} top-level actions, Teams shows at most {TEAMS_MAX_ACTIONS} "
+                f"(maxActions); not shown: {titles}"
+            )
+        version = tuple(int(x) for x in str(card.get("version") or "1.0").split(".")[:2] if x.isdigit())
+        if version > TEAMS_MAX_CARD_VERSION:
+            return f"Adaptive Card version {card.get('version')}, Teams renders up to 1.5"
+    return None
+
+
+def _user(
+    user_id: str, display_name: str, real_name: str, tz: str, tz_offset: int, team_id: str = TEAM_ID
+) -> dict[str, Any]:
+    """A users.info `user` object: names live in `profile` (display_name may be empty: then real_name)."""
+    return {
+        "id": user_id,
+        "team_id": team_id,
+        "name": user_id.lower(),  # the legacy username: not a display name
+        "deleted": False,
+        "real_name": real_name,
+        "tz": tz,
+        "tz_label": tz,
+        "tz_offset": tz_offset,
+        "is_bot": False,
+        "profile": {
+            "display_name": display_name,
+            "display_name_normalized": display_name,
+            "real_name": real_name,
+            "real_name_normalized": real_name,
+            "team": team_id,
+        },
+    }
+
+
+def _maybe_json(value: Any) -> Any:
+    # slack_sdk sends blocks/metadata as JSON objects, or as JSON text inside form bodies
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _view(r: Recorded) -> dict[str, Any]:

@@ -7,6 +7,11 @@ thread messages, edits, deletions, reactions), `block_actions` and `view_submiss
 
 Each builder returns `(body_text, content_type)`: the body is serialised exactly ONCE here, and the same
 text is signed and posted, because Slack's signature covers the raw bytes.
+
+Trigger ids (slash commands, button presses, modal submissions) are issued by `issue_trigger()` when the payload
+is built, with the issue time (epoch milliseconds) as their first part. The fake Web API reads it: views.open
+with a trigger older than 3 s answers `expired_trigger_id`, a second use `exchanged_trigger_id`, one it did not
+issue `invalid_trigger_id`, as Slack does (api.slack.com/interactivity/handling).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ __all__ = [
     "DM_CHANNEL",
     "USER",
     "sign",
+    "issue_trigger",
+    "trigger_issued_at",
     "slash_command",
     "event_callback",
     "app_mention",
@@ -57,6 +64,20 @@ _ids = itertools.count(1)
 
 def _unique(prefix: str) -> str:
     return f"{prefix}{int(time.time())}{next(_ids):05d}"
+
+
+def issue_trigger(at: float | None = None) -> str:
+    """A trigger id as Slack issues them ("<digits>.<digits>.<hex>"), stamped with its issue time in ms."""
+    issued = int((time.time() if at is None else at) * 1000)
+    return f"{issued}.738474920.{next(_ids):04x}8ee4c0ffee"
+
+
+def trigger_issued_at(trigger_id: str) -> float | None:
+    """The issue time (epoch seconds) of a trigger `issue_trigger` made; None for any other string."""
+    head, _, rest = str(trigger_id).partition(".")
+    if not head.isdigit() or len(head) != 13 or not rest.startswith("738474920."):
+        return None
+    return int(head) / 1000
 
 
 def sign(body: str, secret: str = SECRET, timestamp: int | str | None = None) -> dict[str, str]:
@@ -92,7 +113,7 @@ def slash_command(
         "api_app_id": API_APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id or _unique("13345224609.738474920.") + "8ee4",
+        "trigger_id": trigger_id or issue_trigger(),
     }
     return urlencode(fields), FORM
 
@@ -286,7 +307,7 @@ def block_actions(
         "api_app_id": API_APP_ID,
         "token": "9s8d9as89d8as9d8as989",
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
-        "trigger_id": trigger_id or _unique("12466734323.1395872398."),
+        "trigger_id": trigger_id or issue_trigger(),
         "team": {"id": team, "domain": "example"},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -333,7 +354,7 @@ def view_submission(
         "user": _user(user, team),
         "api_app_id": API_APP_ID,
         "token": "9s8d9as89d8as9d8as989",
-        "trigger_id": _unique("12466734323.1395872398."),
+        "trigger_id": issue_trigger(),
         "view": {
             "id": _unique("V"),
             "team_id": team,

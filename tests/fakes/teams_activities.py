@@ -1,15 +1,23 @@
 """Builders for the Bot Framework activities Teams posts to /api/messages (as JSON dicts).
 
 Shapes follow what Teams sends (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/
-conversation-messages): a channel conversation id carries the thread root as ";messageid=<root>", channelData
-names the tenant, team and channel, an @mention is an `<at>` tag plus a mention entity, an Action.Submit is a
-message with `value` and the card's id as replyToId, a reaction is `messageReaction` with replyToId.
-Every builder takes `service_url`: the fake Bot Connector the bot must answer to.
+conversation-messages and .../subscribe-to-conversation-events): a channel conversation id carries the thread root
+as ";messageid=<root>", channelData names the tenant, team and channel, an @mention is an `<at>` tag plus a mention
+entity, an Action.Submit is a message with `value` and the card's id as replyToId.
+
+Activities that act ON an existing message carry THAT message's id, as Teams sends them: a `messageReaction`'s
+`id` is the reacted-to message's id (replyToId too; the add and remove samples in the Teams docs share one id),
+and `messageUpdate` (channelData.eventType "editMessage") / `messageDelete` ("softDeleteMessage") carry the
+edited/deleted message's id. What tells two such activities apart is who, what and `timestamp`: every builder
+stamps the current time, strictly increasing, so two builds are two distinct activities and re-posting the same
+dict is a redelivery. Every builder takes `service_url`: the fake Bot Connector the bot must answer to.
 """
 
 from __future__ import annotations
 
 import itertools
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
@@ -23,6 +31,8 @@ __all__ = [
     "personal",
     "thread_reply",
     "reaction",
+    "edit",
+    "delete",
     "submit",
     "new_id",
 ]
@@ -34,6 +44,14 @@ BOT_ID = "28:00000000-0000-4000-8000-0000000000b0"
 BOT_NAME = "Scenario"
 USER = {"id": "29:user-dana", "name": "Dana Rep", "aadObjectId": "00000000-0000-4000-8000-00000000da1a"}
 _ids = itertools.count(1)
+_last_stamp = [0]
+
+
+def stamp() -> str:
+    """Now as Teams writes activity timestamps (UTC, milliseconds), strictly increasing across calls."""
+    millis = max(int(time.time() * 1000), _last_stamp[0] + 1)
+    _last_stamp[0] = millis
+    return datetime.fromtimestamp(millis / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def new_id() -> str:
@@ -45,7 +63,7 @@ def _base(service_url: str, activity_id: str, conversation: dict[str, Any], user
     return {
         "type": "message",
         "id": activity_id,
-        "timestamp": "2026-11-16T09:00:00.000Z",
+        "timestamp": stamp(),
         "serviceUrl": service_url,
         "channelId": "msteams",
         "from": dict(user),
@@ -115,13 +133,29 @@ def reaction(
     added: bool = True,
     kind: str = "like",
     user: dict | None = None,
-    activity_id: str | None = None,
 ) -> dict[str, Any]:
-    """A reaction (like, heart, ...) added to or removed from the message `reply_to` in thread `root`."""
-    activity = _channel(service_url, activity_id or f"f:{new_id()}", root, user or USER)
+    """A reaction (like, heart, ...) added to or removed from the message `reply_to` in thread `root`. Its id is
+    `reply_to` (the reacted-to message), as Teams sends it: only sender, reaction and timestamp differ."""
+    activity = _channel(service_url, reply_to, root, user or USER)
     activity["type"] = "messageReaction"
     activity["replyToId"] = reply_to
     activity["reactionsAdded" if added else "reactionsRemoved"] = [{"type": kind}]
+    return activity
+
+
+def edit(text: str, *, message_id: str, root: str, service_url: str, user: dict | None = None) -> dict[str, Any]:
+    """`messageUpdate`: the thread reply `message_id` edited to `text` (the activity's id is the edited message's)."""
+    activity = thread_reply(text, root=root, service_url=service_url, activity_id=message_id, user=user)
+    activity["type"] = "messageUpdate"
+    activity["channelData"]["eventType"] = "editMessage"
+    return activity
+
+
+def delete(*, message_id: str, root: str, service_url: str, user: dict | None = None) -> dict[str, Any]:
+    """`messageDelete`: the thread reply `message_id` deleted (no text; the id is the deleted message's)."""
+    activity = _channel(service_url, message_id, root, user or USER)
+    activity["type"] = "messageDelete"
+    activity["channelData"]["eventType"] = "softDeleteMessage"
     return activity
 
 

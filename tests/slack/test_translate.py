@@ -124,3 +124,30 @@ def test_retries_share_a_delivery_id_and_distinct_clicks_do_not():
 def test_only_the_bots_mention_is_stripped():
     assert translate.strip_mentions("<@U_BOT> invite <@U_EXPERT> please", "U_BOT") == "invite <@U_EXPERT> please"
     assert translate.strip_mentions("what if <@U_BOT|scenario> 2 more reps", "U_BOT") == "what if 2 more reps"
+
+
+def test_a_thread_reply_mentioning_the_bot_is_a_question_and_not_also_a_comment():
+    # Slack sends the same reply twice: as app_mention and as a message.channels `message`
+    ts, thread = "100.7", "100.1"
+    mention = _json(sp.app_mention("what if we add 2 reps", ts=ts, thread_ts=thread))
+    message = _json(sp.thread_reply("<@U_BOT> what if we add 2 reps", thread_ts=thread, ts=ts))
+    question = translate.mention_event(mention, "T", BOT)
+    assert isinstance(question, MessageReceived) and question.place.thread_id == thread
+    assert translate.message_event(message, "T", BOT) is None
+    labelled = _json(sp.thread_reply("<@U_BOT|scenario> and 3?", thread_ts=thread, ts="100.8"))
+    assert translate.message_event(labelled, "T", BOT) is None
+    edited = _json(sp.message_changed("<@U_BOT> what if we add 3 reps", ts=ts, thread_ts=thread))
+    assert translate.message_event(edited, "T", BOT) is None
+    # someone else's mention keeps a comment a comment
+    other = _json(sp.thread_reply("<@U_LEE> agree?", thread_ts=thread, ts="100.9"))
+    assert isinstance(translate.message_event(other, "T", BOT), ThreadReply)
+
+
+def test_names_in_payloads_are_not_taken_as_display_names():
+    # slash `user_name` is deprecated and an action's `user.name` is the legacy username: the id is kept, and the
+    # runtime asks users.info for the display name
+    command = translate.command_event(_json(sp.slash_command("help")), "T_TEAM")
+    action = translate.action_event(_json(sp.block_actions("card.like", {}, message_ts="1.1")), "T_TEAM")
+    form = translate.form_event(_json(sp.view_submission("comment", {"text": "hi"})), "T_TEAM")
+    for event in (command, action, form):
+        assert (event.actor.user_id, event.actor.name) == (sp.USER, "")

@@ -101,3 +101,36 @@ def test_stored_reference_points_at_the_channel_not_the_thread():
     assert reference["conversation"]["tenantId"] == ta.TENANT
     assert reference["serviceUrl"] == URL and reference["bot"]["id"] == ta.BOT_ID
     assert "activityId" not in reference
+
+
+def test_reactions_on_one_card_are_distinct_deliveries_and_a_redelivery_is_not():
+    # Teams gives every reaction on a card the card's id: the inbox key must tell people and toggles apart
+    dana = ta.reaction(reply_to="card-1", root="r", service_url=URL)
+    assert dana["id"] == "card-1"
+    lee = ta.reaction(reply_to="card-1", root="r", service_url=URL, user={"id": "29:lee", "name": "Lee"})
+    unlike = ta.reaction(reply_to="card-1", root="r", service_url=URL, added=False)
+    like_again = ta.reaction(reply_to="card-1", root="r", service_url=URL)
+    keys = [translate.delivery_id(_read(a)) for a in (dana, lee, unlike, like_again)]
+    assert len(set(keys)) == 4, keys
+    assert translate.delivery_id(_read(dict(dana))) == keys[0]  # the same activity sent again: one delivery
+    assert all(len(k) <= 255 for k in keys)
+
+
+def test_every_edit_of_a_reply_is_a_distinct_delivery():
+    first = ta.edit("v2", message_id="1800", root="1700", service_url=URL)
+    second = ta.edit("v3", message_id="1800", root="1700", service_url=URL)
+    gone = ta.delete(message_id="1800", root="1700", service_url=URL)
+    keys = {translate.delivery_id(_read(a)) for a in (first, second, gone)}
+    assert len(keys) == 3
+    assert translate.delivery_id(_read(dict(first))) == translate.delivery_id(_read(first))
+    edited = translate.message_event(_read(second), change="edited")
+    assert isinstance(edited, ThreadReply) and (edited.message_id, edited.text) == ("1800", "v3")
+    deleted = translate.message_event(_read(gone), change="deleted")
+    assert isinstance(deleted, ThreadReply) and deleted.change == "deleted" and deleted.message_id == "1800"
+
+
+def test_a_question_to_the_bot_in_a_thread_is_not_a_comment_even_when_edited():
+    question = ta.mention("what if we add 2 reps", service_url=URL, root="1700")
+    assert isinstance(translate.message_event(_read(question)), MessageReceived)
+    question["type"] = "messageUpdate"
+    assert translate.message_event(_read(question), change="edited") is None

@@ -1,0 +1,301 @@
+"""The bot against the platforms as they really are, not as our fakes once were (issue 15).
+
+- Static: every Slack Web API method the bot package calls is covered by a scope manifests/slack.yaml declares
+  (table: tests/fakes/slack_scopes.py, from Slack's method reference), and every event the Slack app listens to
+  is subscribed in `bot_events` with the scope that event needs. A new call without its scope fails here
+  before it fails in a workspace with `missing_scope`.
+- Teams: several people's likes and unlikes on one card all count, though Teams gives every reaction the
+  card's id; the bot identity defaults to SingleTenant.
+- Slack: a thread reply that @mentions the bot is answered and not counted as a comment.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_services, create_web_app
+from bot.config import ConfigError, Settings, SlackSettings, TeamsSettings, load_settings
+from bot.slack.routes import SLACK_APP as SLACK_APP_KEY
+from tests.db_fixtures import *  # noqa: F403 (the database fixtures, as tests/db_fixtures.py asks)
+from tests.e2e.conftest import TODAY
+from tests.e2e.slack_helpers import SlackSender, slack_settings
+from tests.fakes import slack_manifest, slack_scopes
+from tests.fakes import slack_payloads as sp
+from tests.fakes import teams_activities as ta
+
+ROOT = Path(__file__).resolve().parents[1]
+BOT = ROOT / "bot"
+SLACK_APP = BOT / "slack" / "app.py"
+# Web API method names look like "chat.postMessage": a known family, a dot, a camelCase verb
+_FAMILIES = (
+    "admin|apps|auth|bookmarks|chat|conversations|dnd|emoji|files|pins|reactions|reminders|team|usergroups|users|views"
+)
+_METHOD_STRING = re.compile(rf"""["']((?:{_FAMILIES})\.[a-z][A-Za-z]*(?:\.[a-z][A-Za-z]*)?)["']""")
+# `client.chat_postMessage(...)`, or the bound method handed to a helper (`self.client.files_upload_v2`)
+_CLIENT_CALL = re.compile(r"\bclient\.([a-z][A-Za-z0-9_]*)\b")
+# events -> the scope Slack needs to deliver them (docs.slack.dev/reference/events)
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+    "message.mpim": "mpim:history",
+    "reaction_added": "reactions:read",
+    "reaction_removed": "reactions:read",
+}
+
+
+def _sdk_methods(name: str, seen: set[str] | None = None) -> set[str]:
+    """The Web API methods an AsyncWebClient method calls (files_upload_v2 calls two), from slack_sdk's source."""
+    seen = set() if seen is None else seen
+    if name in seen or not hasattr(AsyncWebClient, name):
+        return set()
+    seen.add(name)
+    source = inspect.getsource(getattr(AsyncWebClient, name))
+    found = set(re.findall(r"""api_call\(\s*["']([a-zA-Z.]+)["']""", source))
+    for inner in re.findall(r"\bself\.([a-z][A-Za-z0-9_]*)\s*\(", source):
+        found |= _sdk_methods(inner, seen)
+    return found
+
+
+def web_api_methods(source: str) -> set[str]:
+    """Every Web API method a piece of bot source calls: `client.<sdk method>(...)` and method-name strings."""
+    methods = set(_METHOD_STRING.findall(source))
+    for name in _CLIENT_CALL.findall(source):
+        if callable(getattr(AsyncWebClient, name, None)):  # other clients' attributes (aiohttp, ...) are not ours
+            methods |= _sdk_methods(name)
+    return methods
+
+
+def scope_problems(methods: set[str], declared: frozenset[str]) -> list[str]:
+    problems = []
+    for method in sorted(methods):
+        if method not in slack_scopes.METHOD_SCOPES:
+            problems.append(f"{method}: not in tests/fakes/slack_scopes.py; add it with its scopes from its docs page")
+            continue
+        needed = slack_scopes.METHOD_SCOPES[method]
+        if method in ("conversations.history", "conversations.replies"):
+            needed = tuple(s for s in needed if s in ("channels:history", "im:history"))  # the channels we serve
+            missing = [s for s in needed if s not in declared]
+            if missing:
+                problems.append(f"{method}: needs {', '.join(missing)} in manifests/slack.yaml")
+        elif needed and not set(needed) & declared:
+            problems.append(f"{method}: needs one of {', '.join(needed)} in manifests/slack.yaml")
+    return problems
+
+
+def _bot_source() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(BOT.rglob("*.py")))
+
+
+def handled_events(source: str) -> set[str]:
+    """Events the Slack app registers listeners for: app.event("...") calls."""
+    tree = ast.parse(source)
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "event"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(node.args[0].value)
+    return found
+
+
+# ---------------------------------------------------------------- static checks
+
+
+def test_every_web_api_method_the_bot_calls_is_covered_by_a_declared_scope():
+    methods = web_api_methods(_bot_source())
+    assert {"chat.postMessage", "chat.update", "files.info", "files.completeUploadExternal"} <= methods, methods
+    assert scope_problems(methods, slack_manifest.bot_scopes()) == []
+
+
+def test_the_scope_check_catches_a_call_without_its_scope():
+    declared = slack_manifest.bot_scopes()
+    added = "await self.client.conversations_open(users=user)\nawait client.reactions_add(name='eyes')"
+    assert scope_problems(web_api_methods(added), declared) == [
+        "conversations.open: needs one of im:write, mpim:write in manifests/slack.yaml",
+        "reactions.add: needs one of reactions:write in manifests/slack.yaml",
+    ]
+    assert scope_problems({"pins.add"}, declared)[0].startswith("pins.add: not in tests/fakes/slack_scopes.py")
+    assert scope_problems(web_api_methods('await self._call("users.info", place, m)'), declared) == []
+    assert scope_problems({"users.info"}, declared - {"users:read"}) == [
+        "users.info: needs one of users:read in manifests/slack.yaml"
+    ]
+
+
+def test_every_handled_event_is_subscribed_with_its_scope_and_every_subscription_is_handled():
+    handled = handled_events(SLACK_APP.read_text(encoding="utf-8"))
+    assert {"app_mention", "message", "reaction_added", "reaction_removed"} <= handled, handled
+    subscribed = slack_manifest.bot_events()
+    declared = slack_manifest.bot_scopes()
+    for event in handled:
+        kinds = {e for e in subscribed if e == event or e.startswith(f"{event}.")}
+        assert kinds, f"app.event({event!r}) is handled but manifests/slack.yaml does not subscribe to it"
+    for event in subscribed:
+        assert event.split(".")[0] in handled, f"{event} is subscribed but no app.event listener handles it"
+        assert EVENT_SCOPES[event] in declared, f"{event} needs the {EVENT_SCOPES[event]} scope"
+
+
+def test_every_slash_command_the_app_handles_is_declared_with_the_commands_scope():
+    handled = set(re.findall(r"""app\.command\(\s*["'](/[a-z0-9_-]+)["']""", SLACK_APP.read_text(encoding="utf-8")))
+    declared = {c["command"] for c in slack_manifest.load()["features"]["slash_commands"]}
+    assert handled and handled == declared
+    assert "commands" in slack_manifest.bot_scopes()
+    uses_interactivity = re.search(r"app\.(action|view)\(", SLACK_APP.read_text(encoding="utf-8"))
+    assert not uses_interactivity or slack_manifest.load()["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_people_can_dm_the_bot():
+    home = slack_manifest.load()["features"]["app_home"]
+    assert (home["messages_tab_enabled"], home["messages_tab_read_only_enabled"]) == (True, False)
+
+
+# ---------------------------------------------------------------- Teams bot identity
+
+
+def test_single_tenant_is_the_default_identity_and_needs_the_tenant_id():
+    env = {"MICROSOFT_APP_ID": "8c2f6f0e-1b7a-4c1e-9d35-2a1f0b6e4c11", "MICROSOFT_APP_PASSWORD": "secret"}
+    with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID is not set for MICROSOFT_APP_TYPE=SingleTenant"):
+        load_settings(env)
+    settings = load_settings({**env, "MICROSOFT_APP_TENANT_ID": "d1f0e5c2-3b4a-4c8e-9f7a-1b2c3d4e5f60"})
+    assert settings.teams.APP_TYPE == "SingleTenant"
+    assert load_settings({**env, "MICROSOFT_APP_TYPE": "multitenant"}).teams.APP_TYPE == "MultiTenant"
+    with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID"):
+        load_settings({**env, "MICROSOFT_APP_TYPE": "UserAssignedMSI"})
+    with pytest.raises(ConfigError, match="expected one of SingleTenant, MultiTenant, UserAssignedMSI"):
+        load_settings({**env, "MICROSOFT_APP_TYPE": "Global"})
+    # no app id: anonymous (Emulator, tests), which botbuilder only accepts as MultiTenant
+    assert load_settings({}).teams.APP_TYPE == "MultiTenant"
+
+
+def test_production_refuses_a_single_tenant_bot_without_its_tenant():
+    teams = TeamsSettings(APP_ID="8c2f6f0e-1b7a-4c1e-9d35-2a1f0b6e4c11", APP_PASSWORD="x", APP_TYPE="SingleTenant")
+    settings = Settings(environment="production", slack=SlackSettings(), teams=teams)
+    with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID"):
+        settings.check()
+    Settings(environment="production", teams=TeamsSettings(**{**_fields(teams), "APP_TENANTID": "t"})).check()
+
+
+def _fields(teams: TeamsSettings) -> dict:
+    return {name: getattr(teams, name) for name in ("APP_ID", "APP_PASSWORD", "APP_TYPE", "APP_TENANTID", "enabled")}
+
+
+# ---------------------------------------------------------------- end to end against the faithful fakes
+
+
+@pytest.fixture
+async def teams_env(fake, database_url, aiohttp_client):
+    settings = Settings(database_url=database_url, slack=SlackSettings(), teams=TeamsSettings(enabled=True))
+    services = build_services(settings, today=TODAY, coalesce_seconds=0.05)
+    client = await aiohttp_client(create_web_app(services))
+    yield SimpleNamespace(fake=fake, services=services, client=client, url=fake.url + "/")
+
+
+@pytest.fixture
+async def slack_app(fake, database_url, aiohttp_client):
+    services = build_services(slack_settings(fake, database_url), today=TODAY, coalesce_seconds=0.05)
+    app = create_web_app(services)
+    client = await aiohttp_client(app)
+    yield SimpleNamespace(fake=fake, services=services, app=app, slack=SlackSender(client))
+
+
+async def _teams(env, activity: dict) -> None:
+    response = await env.client.post("/api/messages", json=activity)
+    await response.read()
+    assert response.status in (200, 201), response.status
+    await env.services.assistant.wait_idle()
+
+
+def _footer(recorded) -> str:
+    [attachment] = recorded.json["attachments"]
+    return next((b["text"] for b in attachment["content"]["body"] if b.get("id") == "footer"), "")
+
+
+async def test_teams_every_persons_like_and_unlike_on_one_card_counts(teams_env):
+    env = teams_env
+    await _teams(env, ta.mention("baseline sample", service_url=env.url))
+    question = ta.mention("what if win rate drops to 20%", service_url=env.url)
+    await _teams(env, question)
+    card_id = env.fake.connector_calls("POST")[-1].reply["id"]
+    root = question["id"]
+    lee = {"id": "29:user-lee", "name": "Lee Park", "aadObjectId": "00000000-0000-4000-8000-0000000000ee"}
+
+    async def react(expected: str, **kw) -> None:
+        before = len(env.fake.connector_calls("PUT"))
+        await _teams(env, ta.reaction(reply_to=card_id, root=root, service_url=env.url, **kw))
+        await asyncio.sleep(0.1)  # coalesced footer update
+        await env.services.assistant.wait_idle()
+        puts = env.fake.connector_calls("PUT")
+        assert len(puts) > before, f"no card update for {kw or 'the first like'}"
+        assert expected in _footer(puts[-1]), _footer(puts[-1])
+
+    await react("1 like")
+    await react("2 likes", user=lee)
+    await react("1 like", added=False)
+    await react("2 likes")
+    assert env.fake.card_violations == []
+
+
+async def test_slack_thread_reply_that_mentions_the_bot_is_answered_not_counted(slack_app):
+    env = slack_app
+
+    async def settle() -> None:
+        await env.app[SLACK_APP_KEY].slack_runtime.drain()
+        await env.services.assistant.wait_idle()
+
+    assert (await env.slack.post(sp.slash_command("baseline sample"))).status == 200
+    await env.fake.wait_for("POST", "/api/chat.postMessage", 1, timeout=20)
+    await settle()
+    before = len(env.fake.calls("POST", "/api/chat.postMessage"))
+    assert (await env.slack.post(sp.slash_command("what if win rate drops to 20%"))).status == 200
+    posts = await env.fake.wait_for("POST", "/api/chat.postMessage", before + 1, timeout=20)
+    await settle()
+    card_ts = posts[before].reply["ts"]
+    updates = len(env.fake.calls("POST", "/api/chat.update"))
+    n_posts = len(env.fake.calls("POST", "/api/chat.postMessage"))
+    reply_ts = "1800000000.000950"
+    # Slack delivers the reply twice: as app_mention and as a thread message (message.channels)
+    assert (await env.slack.post(sp.app_mention("help", ts=reply_ts, thread_ts=card_ts))).status == 200
+    assert (await env.slack.post(sp.thread_reply("<@U_BOT> help", thread_ts=card_ts, ts=reply_ts))).status == 200
+    await env.fake.wait_for("POST", "/api/chat.postMessage", n_posts + 1, timeout=20)
+    await settle()
+    await asyncio.sleep(0.2)
+    answer = env.fake.calls("POST", "/api/chat.postMessage")[n_posts]
+    assert answer.json.get("thread_ts") == card_ts  # answered in the thread
+    footers = [json.dumps(u.json["blocks"]) for u in env.fake.calls("POST", "/api/chat.update")[updates:]]
+    assert not any("1 comment" in f for f in footers), footers
+
+
+@pytest.mark.xfail(
+    reason="issue 15: the import preview renders 7 top-level actions on Teams (Use as baseline, Cancel, 5 driver "
+    "toggles); Teams shows at most 6 (maxActions), so a driver button is never shown",
+    strict=True,
+)
+def test_the_import_preview_fits_in_a_teams_card():
+    from bot.core.baselines.feature import sample_baseline
+    from bot.core.imports.cards import import_preview_card
+    from bot.core.imports.csv.sample import salesforce_export
+    from bot.core.imports.flow import prepare_import
+    from bot.teams.render import render_adaptive
+    from tests.fakes.platform_server import teams_card_problem
+
+    prepared = prepare_import(
+        salesforce_export(300), name="pipeline.csv", base=None, today=TODAY, fallback=sample_baseline()
+    )
+    assert prepared.problem is None, prepared.problem
+    card = render_adaptive(import_preview_card(prepared.preview, 1, rev=0))
+    activity = {"attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}
+    assert teams_card_problem(activity) is None
