@@ -20,7 +20,7 @@ def plain(text: str) -> str:
 
 
 def _line(text: str) -> str:
-    """A plain-text field (title, fact label, button label): marks and control characters removed."""
+    """A plain-text field (title, footer, button label): marks and control characters removed."""
     return clean(unmark(text))
 
 
@@ -50,7 +50,7 @@ def render_text(card: Card, *, chart_path: str | None = None) -> str:
         choices = "  ".join(f"[{n}] {_line(b.label)}" for n, b in enumerate(card.buttons, start=1))
         lines.append(f"{choices} — type /click N")
     if card.footer:
-        lines.append(plain(card.footer))
+        lines.append(_line(card.footer))
     return "\n".join(lines)
 
 

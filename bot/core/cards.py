@@ -56,8 +56,8 @@ class Text:
 
     The markup is the bot's own. People's text inside it (a question, a name, a deal or file name) must be
     wrapped in `bot.core.formatting.user(...)`: renderers show it literally, never as markup. The same holds
-    for a fact's label and value, the footer and the chart's alt text; a card's title and button labels are
-    always plain text."""
+    for a fact's label and value and the chart's alt text; a card's title, footer and button labels are always
+    plain text (renderers escape them whole)."""
 
     text: str
 
@@ -156,7 +156,7 @@ class Card:
 
         People's text is unmarked (as typed) unless `keep_marks`: a renderer that writes the fallback in a
         markup (Slack's `text` is mrkdwn) keeps the marks to escape it."""
-        # the title is plain text (often the question as typed): in a marked fallback it is a person's text
+        # the title and footer are plain text (the question as typed, a name): in a marked fallback, people's
         lines = [user(unmark(self.title)) if keep_marks else self.title]
         for block in self.blocks:
             if isinstance(block, Text):
@@ -166,7 +166,7 @@ class Card:
             elif isinstance(block, Chart):
                 lines.append(f"[chart] {block.alt}")
         if self.footer:
-            lines.append(self.footer)
+            lines.append(user(unmark(self.footer)) if keep_marks else self.footer)
         text = "\n".join(line for line in lines if line)
         return text if keep_marks else unmark(text)
 

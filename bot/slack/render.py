@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.cards import MAX_TITLE, Card, Chart, Divider, Facts, Text
-from bot.core.formatting import SLACK_MRKDWN, USER_START, clean, render, slack_escape, unmark
+from bot.core.formatting import SLACK_MRKDWN, USER_START, clean, render, slack_escape, slack_user, unmark
 
 __all__ = ["render_blocks", "escape", "mrkdwn"]
 
@@ -112,7 +112,8 @@ def render_blocks(card: Card) -> tuple[list[dict], str]:
         ]
         blocks.append(ActionsBlock(block_id="actions", elements=buttons))
     if card.footer:
-        footer = _mrkdwn_object(card.footer, MAX_SECTION_TEXT)
+        # plain text ("2 likes · 1 comment", "Used as baseline v3 by Dana"): escaped whole, as a person's text
+        footer = MarkdownTextObject(text=_fit(slack_user(clean(unmark(card.footer))), MAX_SECTION_TEXT))
         blocks.append(ContextBlock(block_id="footer", elements=[footer]))
     # Slack parses <...> and mrkdwn in `text` too (notifications show it): the same escaping as the blocks
     fallback = _fit(mrkdwn(card.fallback_text(keep_marks=True)), MAX_FALLBACK)

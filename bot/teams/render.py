@@ -44,7 +44,7 @@ def markdown(text: str) -> str:
 
 
 def _plain(text: str) -> str:
-    """A plain-text field (the title) in a TextBlock, which Teams reads as Markdown: escaped whole."""
+    """A plain-text field (title, footer) in a TextBlock, which Teams reads as Markdown: escaped whole."""
     return teams_user(clean(unmark(text)))
 
 
@@ -71,7 +71,7 @@ def _body(card: Card, image_url: str | None) -> list[dict[str, Any]]:
         elif isinstance(block, Divider):
             body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": []})
     if card.footer:
-        body.append(_text_block(markdown(card.footer), isSubtle=True, size="Small", id="footer", spacing="Medium"))
+        body.append(_text_block(_plain(card.footer), isSubtle=True, size="Small", id="footer", spacing="Medium"))
     return body
 
 
