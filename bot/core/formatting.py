@@ -325,11 +325,11 @@ def slack_user(text: str) -> str:
 
 def teams_user(text: str) -> str:
     """A person's text in Teams Markdown: a backslash before every character that could make markup (links,
-    emphasis, code, strike); an underscore inside a word stays as it is (it formats nothing). < and > stay:
-    Adaptive Cards render no HTML, and an autolink <https://...> shows its own address, disguising nothing."""
+    autolinks, emphasis, code, strike; < and > also because some clients read a TextBlock holding them as
+    HTML); an underscore inside a word stays as it is (it formats nothing)."""
     out = []
     for i, char in enumerate(text):
-        if char in "\\*[]~`" or (char == "_" and _could_format(text, i)):
+        if char in "\\*[]~`<>" or (char == "_" and _could_format(text, i)):
             out.append("\\" + char)
         else:
             out.append(char)
