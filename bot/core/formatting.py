@@ -36,6 +36,9 @@ __all__ = [
     "SLACK_MRKDWN",
     "TEAMS_MARKDOWN",
     "PLAIN",
+    "slack_escape",
+    "slack_user",
+    "teams_user",
     "USER_START",
     "USER_END",
 ]
