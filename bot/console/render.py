@@ -7,49 +7,50 @@ numbered choices the user picks with `/click N`, then the footer.
 
 from __future__ import annotations
 
-import re
-
 from bot.core.cards import Card, Chart, Divider, Facts, Form, Text
+from bot.core.formatting import PLAIN, clean, render, unmark
 
 __all__ = ["render_text", "render_form_prompt", "plain"]
 
-_LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_ITALIC = re.compile(r"(?<!\w)_(?=\S)([^_\n]+?)(?<=\S)_(?!\w)")
-
 
 def plain(text: str) -> str:
-    """Card markdown as a terminal shows it: *bold* and _italic_ marks dropped, links as 'label (url)'."""
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
-    text = _BOLD.sub(r"\1", text)
-    return _ITALIC.sub(r"\1", text)
+    """Card markdown as a terminal shows it: *bold* and _italic_ marks dropped, links as 'label (url)';
+    people's text as typed, but without control characters (no ANSI escape reaches the terminal)."""
+    return render(text, PLAIN)
+
+
+def _line(text: str) -> str:
+    """A plain-text field (title, footer, button label): marks and control characters removed."""
+    return clean(unmark(text))
 
 
 def _facts(block: Facts) -> list[str]:
-    width = max((len(f.label) for f in block.facts), default=0)
+    labels = [plain(f.label) for f in block.facts]
+    width = max((len(label) for label in labels), default=0)
     return [
-        f"  {(f.label + ':').ljust(width + 1)} {plain(f.value)}" if f.label else f"  {plain(f.value)}"
-        for f in block.facts
+        f"  {(label + ':').ljust(width + 1)} {plain(f.value)}" if label else f"  {plain(f.value)}"
+        for label, f in zip(labels, block.facts, strict=True)
     ]
 
 
 def render_text(card: Card, *, chart_path: str | None = None) -> str:
     """The card as lines of text; `chart_path` is where the console saved the chart PNG, if it did."""
-    lines = [card.title, "=" * min(len(card.title), 80)]
+    title = _line(card.title)
+    lines = [title, "=" * min(len(title), 80)]
     for block in card.blocks:
         if isinstance(block, Text):
             lines.append(plain(block.text))
         elif isinstance(block, Facts):
             lines.extend(_facts(block))
         elif isinstance(block, Chart):
-            lines.append(f"[chart saved to {chart_path}]" if chart_path else f"[chart] {block.alt}")
+            lines.append(f"[chart saved to {chart_path}]" if chart_path else f"[chart] {plain(block.alt)}")
         elif isinstance(block, Divider):
             lines.append("-" * 40)
     if card.buttons:
-        choices = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(card.buttons, start=1))
+        choices = "  ".join(f"[{n}] {_line(b.label)}" for n, b in enumerate(card.buttons, start=1))
         lines.append(f"{choices} — type /click N")
     if card.footer:
-        lines.append(card.footer)
+        lines.append(_line(card.footer))
     return "\n".join(lines)
 
 

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.formatting import unmark, user
+
 __all__ = [
     "Button",
     "Card",
@@ -50,7 +52,12 @@ class CardError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Markdown subset both platforms share: *bold*, _italic_, <url|label> links, '- ' lists, newlines."""
+    """Markdown subset both platforms share: *bold*, _italic_, <url|label> links, '- ' lists, newlines.
+
+    The markup is the bot's own. People's text inside it (a question, a name, a deal or file name) must be
+    wrapped in `bot.core.formatting.user(...)`: renderers show it literally, never as markup. The same holds
+    for a fact's label and value and the chart's alt text; a card's title, footer and button labels are always
+    plain text (renderers escape them whole)."""
 
     text: str
 
@@ -147,9 +154,13 @@ class Card:
     def chart(self) -> Chart | None:
         return next((b for b in self.blocks if isinstance(b, Chart)), None)
 
-    def fallback_text(self) -> str:
-        """Plain text with every number in the card: Slack `text`, notifications, screen readers, console."""
-        lines = [self.title]
+    def fallback_text(self, *, keep_marks: bool = False) -> str:
+        """Plain text with every number in the card: Slack `text`, notifications, screen readers, console.
+
+        People's text is unmarked (as typed) unless `keep_marks`: a renderer that writes the fallback in a
+        markup (Slack's `text` is mrkdwn) keeps the marks to escape it."""
+        # the title and footer are plain text (the question as typed, a name): in a marked fallback, people's
+        lines = [user(unmark(self.title)) if keep_marks else self.title]
         for block in self.blocks:
             if isinstance(block, Text):
                 lines.append(block.text)
@@ -158,8 +169,9 @@ class Card:
             elif isinstance(block, Chart):
                 lines.append(f"[chart] {block.alt}")
         if self.footer:
-            lines.append(self.footer)
-        return "\n".join(line for line in lines if line)
+            lines.append(user(unmark(self.footer)) if keep_marks else self.footer)
+        text = "\n".join(line for line in lines if line)
+        return text if keep_marks else unmark(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.formatting import mark_user, user
 from bot.core.imports.flow import MAX_BYTES, csv_file_problem
+from bot.slack.render import mrkdwn
 from bot.slack.translate import SlackFile
 
 __all__ = ["Download", "download", "trusted_file_url"]
@@ -31,9 +33,19 @@ _TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=10)
 _FAILED = "I could not download {name} from Slack ({why}). Please try again, or upload it once more."
 
 
+def _failed(name: str, why: str) -> str:
+    return mrkdwn(_FAILED.format(name=user(name), why=why))
+
+
+def _refused(problem: str, name: str) -> str:
+    """csv_file_problem's sentence as Slack mrkdwn, the file name (anyone can name a file) shown as typed."""
+    return mrkdwn(mark_user(problem, name))
+
+
 @dataclass(frozen=True, slots=True)
 class Download:
-    """The file's name, its bytes (None when it was not downloaded) and, if so, the sentence saying why."""
+    """The file's name, its bytes (None when it was not downloaded) and, if so, the sentence saying why, as
+    Slack mrkdwn ready to post (the name in it escaped)."""
 
     name: str
     data: bytes | None = None
@@ -67,16 +79,16 @@ async def download(client: AsyncWebClient, shared: SlackFile, *, api_url: str, m
         code = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("slack files.info failed: %s (file %s)", code, shared.file_id)
         why = "the app needs the files:read scope" if code == "missing_scope" else f"files.info said {code}"
-        return Download("that file", problem=_FAILED.format(name="that file", why=why))
+        return Download("that file", problem=mrkdwn(_FAILED.format(name="that file", why=why)))
     name = str(info.get("name") or info.get("title") or shared.file_id)
     size = info.get("size")
     problem = csv_file_problem(name, size if isinstance(size, int) else None, max_bytes)
     if problem:
-        return Download(name, problem=problem)
+        return Download(name, problem=_refused(problem, name))
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     if not trusted_file_url(url, api_url):
         log.warning("slack file %s: download URL is not on a Slack host; not sending the token", shared.file_id)
-        return Download(name, problem=_FAILED.format(name=name, why="its address is not a Slack file address"))
+        return Download(name, problem=_failed(name, "its address is not a Slack file address"))
     headers = {"Authorization": f"Bearer {client.token}"}
     try:
         async with (
@@ -85,17 +97,17 @@ async def download(client: AsyncWebClient, shared: SlackFile, *, api_url: str, m
         ):
             if response.status != 200:
                 log.warning("slack file %s: download answered HTTP %s", shared.file_id, response.status)
-                return Download(name, problem=_FAILED.format(name=name, why=f"HTTP {response.status}"))
+                return Download(name, problem=_failed(name, f"HTTP {response.status}"))
             if response.content_type == "text/html":
                 # Slack answers a sign-in page, not the file, when the token may not read files
-                return Download(name, problem=_FAILED.format(name=name, why="the app needs the files:read scope"))
+                return Download(name, problem=_failed(name, "the app needs the files:read scope"))
             chunks, total = [], 0
             async for chunk in response.content.iter_chunked(_CHUNK):
                 total += len(chunk)
                 if total > max_bytes:
-                    return Download(name, problem=csv_file_problem(name, total, max_bytes))
+                    return Download(name, problem=_refused(csv_file_problem(name, total, max_bytes) or "", name))
                 chunks.append(chunk)
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("slack file %s: download failed: %s", shared.file_id, type(exc).__name__)
-        return Download(name, problem=_FAILED.format(name=name, why="the connection failed"))
+        return Download(name, problem=_failed(name, "the connection failed"))
     return Download(name, b"".join(chunks), size if isinstance(size, int) else total)

@@ -8,8 +8,6 @@ Block ids are stable ("title", "facts-2", "actions", "footer") so chat.update an
 
 from __future__ import annotations
 
-import re
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -23,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.cards import MAX_TITLE, Card, Chart, Divider, Facts, Text
+from bot.core.formatting import SLACK_MRKDWN, USER_START, clean, render, slack_escape, slack_user, unmark
 
 __all__ = ["render_blocks", "escape", "mrkdwn"]
 
@@ -31,27 +30,24 @@ MAX_FIELD_TEXT = 2000
 MAX_SECTION_TEXT = 3000
 MAX_FALLBACK = 40000  # Slack truncates a message's `text` past 40,000 characters
 
-# The only angle-bracket markup a card may carry: <https://...|label> links (see bot.core.cards.Text).
-_LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
-
 
 def escape(text: str) -> str:
     """Slack's three control characters as entities; everything else Slack shows as written."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return slack_escape(text)
 
 
 def mrkdwn(text: str) -> str:
-    """Card markdown to Slack mrkdwn: *bold* and _italic_ are the same; links kept, all other <, >, & escaped
-    (a question title like "<script>" or "<!channel>" must show as text, never as markup or a mention)."""
-    out: list[str] = []
-    pos = 0
-    for match in _LINK.finditer(text):
-        out.append(escape(text[pos : match.start()]))
-        url, label = match.group(1), match.group(2)
-        out.append(f"<{url}|{escape(label)}>" if label else f"<{url}>")
-        pos = match.end()
-    out.append(escape(text[pos:]))
-    return "".join(out)
+    """Card markdown to Slack mrkdwn: the bot's *bold*, _italic_ and <url|label> links kept, its other <, >, &
+    escaped; people's text (marked by `user`) escaped whole, so a question such as "<!channel>" or
+    "<https://evil|Reset your password>" shows as text, never as a mention or a link."""
+    return render(text, SLACK_MRKDWN)
+
+
+def _mrkdwn_object(text: str, limit: int) -> MarkdownTextObject:
+    """A mrkdwn text object; `verbatim` when it holds people's text, so Slack does not auto-link or parse
+    mentions in it either (the bot's own links are explicit <url|label> and need no auto-linking)."""
+    verbatim = True if USER_START in text else None
+    return MarkdownTextObject(text=_fit(mrkdwn(text), limit), verbatim=verbatim)
 
 
 def _fit(text: str, limit: int) -> str:
@@ -66,8 +62,10 @@ def _fit(text: str, limit: int) -> str:
 
 
 def _header(title: str) -> HeaderBlock:
-    # Escaping can lengthen the title past the 150-character header limit: shorten the raw text until it fits.
-    text, raw = escape(title), title
+    # The title is plain text (a plain_text object: no mrkdwn, no mentions). Escaping can lengthen it past the
+    # 150-character header limit: shorten the raw text until it fits.
+    raw = clean(unmark(title))
+    text = escape(raw)
     while len(text) > MAX_TITLE:
         raw = raw[:-1]
         text = escape(raw.rstrip()) + "…"
@@ -75,12 +73,7 @@ def _header(title: str) -> HeaderBlock:
 
 
 def _facts(facts: Facts, index: int) -> list[SectionBlock]:
-    fields = [
-        MarkdownTextObject(
-            text=_fit(f"*{mrkdwn(f.label)}*\n{mrkdwn(f.value)}" if f.label else mrkdwn(f.value), MAX_FIELD_TEXT)
-        )
-        for f in facts.facts
-    ]
+    fields = [_mrkdwn_object(f"*{f.label}*\n{f.value}" if f.label else f.value, MAX_FIELD_TEXT) for f in facts.facts]
     chunks = [fields[i : i + MAX_FIELDS] for i in range(0, len(fields), MAX_FIELDS)] or [[]]
     return [
         SectionBlock(block_id=f"facts-{index}" if n == 0 else f"facts-{index}-{n}", fields=chunk)
@@ -93,13 +86,12 @@ def _body(card: Card) -> list[Block]:
     blocks: list[Block] = []
     for index, block in enumerate(card.blocks):
         if isinstance(block, Text):
-            text = _fit(mrkdwn(block.text), MAX_SECTION_TEXT)
-            blocks.append(SectionBlock(block_id=f"text-{index}", text=MarkdownTextObject(text=text)))
+            blocks.append(SectionBlock(block_id=f"text-{index}", text=_mrkdwn_object(block.text, MAX_SECTION_TEXT)))
         elif isinstance(block, Facts):
             blocks.extend(_facts(block, index))
         elif isinstance(block, Chart):
-            alt = _fit(":bar_chart: " + mrkdwn(block.alt), MAX_SECTION_TEXT)
-            blocks.append(ContextBlock(block_id="chart", elements=[MarkdownTextObject(text=alt)]))
+            alt = _mrkdwn_object(":bar_chart: " + block.alt, MAX_SECTION_TEXT)
+            blocks.append(ContextBlock(block_id="chart", elements=[alt]))
         elif isinstance(block, Divider):
             blocks.append(DividerBlock(block_id=f"divider-{index}"))
     return blocks
@@ -111,7 +103,7 @@ def render_blocks(card: Card) -> tuple[list[dict], str]:
     if card.buttons:
         buttons = [
             ButtonElement(
-                text=PlainTextObject(text=b.label, emoji=True),
+                text=PlainTextObject(text=unmark(b.label), emoji=True),
                 action_id=b.action_id,
                 value=b.value_json(),
                 style=b.style,
@@ -120,6 +112,9 @@ def render_blocks(card: Card) -> tuple[list[dict], str]:
         ]
         blocks.append(ActionsBlock(block_id="actions", elements=buttons))
     if card.footer:
-        blocks.append(ContextBlock(block_id="footer", elements=[MarkdownTextObject(text=mrkdwn(card.footer))]))
-    fallback = _fit(mrkdwn(card.fallback_text()), MAX_FALLBACK)
+        # plain text ("2 likes · 1 comment", "Used as baseline v3 by Dana"): escaped whole, as a person's text
+        footer = MarkdownTextObject(text=_fit(slack_user(clean(unmark(card.footer))), MAX_SECTION_TEXT))
+        blocks.append(ContextBlock(block_id="footer", elements=[footer]))
+    # Slack parses <...> and mrkdwn in `text` too (notifications show it): the same escaping as the blocks
+    fallback = _fit(mrkdwn(card.fallback_text(keep_marks=True)), MAX_FALLBACK)
     return [b.to_dict() for b in blocks], fallback

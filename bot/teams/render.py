@@ -1,8 +1,11 @@
 """Card -> Microsoft Teams Adaptive Card (schema 1.5) as a plain dict; Form -> an input card.
 
 Owns the mapping of the neutral card onto Adaptive Card elements and of the card's markdown subset onto the
-Markdown Teams renders (*bold* -> **bold**, <url|label> -> [label](url)). Pure dicts: wrapping into an
-Attachment (botbuilder's CardFactory) happens in the Teams outbox, so this module needs no SDK.
+Markdown Teams renders (*bold* -> **bold**, <url|label> -> [label](url)); people's text (the title, `user`
+runs) is backslash-escaped there, so "[Reset your password](https://evil)" or "**" typed by someone shows as
+typed. The tokenizer and the escaping are bot.core.formatting's, shared with the Slack and console renderers.
+Pure dicts: wrapping into an Attachment (botbuilder's CardFactory) happens in the Teams outbox, so this module
+needs no SDK.
 
 Buttons are `Action.Submit`, not `Action.Execute`: Submit works in every Teams client (desktop, web, mobile)
 and in the Bot Framework Emulator, and arrives as an ordinary message activity whose `value` holds the data
@@ -12,19 +15,15 @@ button produces. Execute would need an invoke response within seconds and a refr
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from bot.core.cards import Card, Chart, Divider, Facts, Form, Text
+from bot.core.formatting import TEAMS_MARKDOWN, clean, render, teams_user, unmark
 
 __all__ = ["render_adaptive", "render_form", "markdown", "SCHEMA", "VERSION"]
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
-
-_LINK = re.compile(r"<(https?://[^\s<>|]+)(?:\|([^<>]*))?>")
-# *bold* (Slack style) but not **bold** already, nor a lone '*' in "5 * 3"
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 
 
 def _line_breaks(text: str) -> str:
@@ -39,9 +38,14 @@ def _line_breaks(text: str) -> str:
 
 
 def markdown(text: str) -> str:
-    """Card markdown to Teams Markdown: **bold**, _italic_ unchanged, [label](url) links, paragraph breaks."""
-    text = _LINK.sub(lambda m: f"[{m.group(2) or m.group(1)}]({m.group(1)})", text)
-    return _line_breaks(_BOLD.sub(r"**\1**", text))
+    """Card markdown to Teams Markdown: **bold**, _italic_ unchanged, [label](url) links, paragraph breaks;
+    people's text escaped."""
+    return _line_breaks(render(text, TEAMS_MARKDOWN))
+
+
+def _plain(text: str) -> str:
+    """A plain-text field (title, footer) in a TextBlock, which Teams reads as Markdown: escaped whole."""
+    return teams_user(clean(unmark(text)))
 
 
 def _text_block(text: str, **extra: Any) -> dict[str, Any]:
@@ -50,24 +54,24 @@ def _text_block(text: str, **extra: Any) -> dict[str, Any]:
 
 def _body(card: Card, image_url: str | None) -> list[dict[str, Any]]:
     body: list[dict[str, Any]] = [
-        # the title is plain text from the user: no markdown conversion, so "*" in a question stays a "*"
-        _text_block(card.title, size="Large", weight="Bolder", id="title", style="heading"),
+        # the title is plain text, often the question as typed: escaped, so "*" in a question stays a "*"
+        _text_block(_plain(card.title), size="Large", weight="Bolder", id="title", style="heading"),
     ]
     for block in card.blocks:
         if isinstance(block, Text):
             body.append(_text_block(markdown(block.text)))
         elif isinstance(block, Facts):
-            facts = [{"title": f.label, "value": markdown(f.value)} for f in block.facts]
+            facts = [{"title": render(f.label, TEAMS_MARKDOWN), "value": markdown(f.value)} for f in block.facts]
             body.append({"type": "FactSet", "facts": facts})
         elif isinstance(block, Chart):
             if image_url:
-                body.append({"type": "Image", "url": image_url, "altText": block.alt, "size": "Stretch"})
+                body.append({"type": "Image", "url": image_url, "altText": unmark(block.alt), "size": "Stretch"})
             else:
-                body.append(_text_block(block.alt, isSubtle=True, size="Small", id="chart"))
+                body.append(_text_block(markdown(block.alt), isSubtle=True, size="Small", id="chart"))
         elif isinstance(block, Divider):
             body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": []})
     if card.footer:
-        body.append(_text_block(card.footer, isSubtle=True, size="Small", id="footer", spacing="Medium"))
+        body.append(_text_block(_plain(card.footer), isSubtle=True, size="Small", id="footer", spacing="Medium"))
     return body
 
 
@@ -85,7 +89,7 @@ def render_adaptive(card: Card, *, image_url: str | None = None) -> dict[str, An
         result["actions"] = [
             {
                 "type": "Action.Submit",
-                "title": b.label,
+                "title": unmark(b.label),
                 "data": {"action_id": b.action_id, **b.value},
                 **({"style": "positive" if b.style == "primary" else "destructive"} if b.style else {}),
             }

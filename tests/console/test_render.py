@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.console.render import plain, render_form_prompt, render_text
-from bot.core.cards import Form, FormField
+from bot.core.cards import Card, Form, FormField, Text
+from bot.core.formatting import USER_END, USER_START, user
 from tests.core.card_samples import sample_cards
+from tests.core.test_escaping import COMMENT, CONTROL, NAME, QUESTION, hostile_cards
 
 CARDS = sample_cards()
 
@@ -64,3 +66,30 @@ def test_form_prompt_lists_the_fields():
     assert lines[2] == "1. What did you decide? (several lines, end with an empty line, at most 3000 characters)"
     assert lines[3] == "2. Who owns it? (one line, at most 80 characters, e.g. Dana)"
     assert "/cancel" in lines[4]
+
+
+def test_peoples_text_is_shown_as_typed_and_the_bots_markup_as_plain_words():
+    cards = hostile_cards()
+    for name, card in cards.items():
+        text = render_text(card)
+        assert not CONTROL.search(text.replace("\n", "")), name
+        assert USER_START not in text and USER_END not in text, name
+    question = render_text(cards["question"]).splitlines()
+    assert question[0] == QUESTION and question[1] == "=" * len(QUESTION)
+    assert "Understood: <!channel> <https://evil.example|Acme> (OPP-1001) lost: 40% → 0%" in question
+    assert "P(reach target): 10% → 1%" in question  # the bot's bold, as plain words
+    mixed = render_text(cards["mixed"]).splitlines()
+    assert mixed[2] == f"Bold bot words and the docs (https://docs.example/help) next to {COMMENT}"
+    assert mixed[3:5] == ["  Owner: <@U123> _it_", "  Deal:  <!channel> *x*"]
+    assert mixed[-1] == f"Used as baseline v3 by {NAME}"
+
+
+def test_no_control_character_reaches_the_terminal():
+    card = Card(
+        title="\x1b[2J\x1b[31mwiped",
+        blocks=(Text(f"before {user(chr(27) + '[31mred' + chr(7))} after"), Text("\x1b[0mold stored text")),
+        footer="by \x1b]0;title\x07Dana",
+    )
+    text = render_text(card)
+    assert not CONTROL.search(text.replace("\n", ""))
+    assert text.splitlines()[0] == "[2J[31mwiped" and "before [31mred after" in text

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.core.cards import Chart, Facts, Text, card_from_dict, card_to_dict
-from bot.core.formatting import money, money_full, pct, rate
+from bot.core.formatting import money, money_full, pct, rate, unmark
 from bot.core.scenarios import cards as sc
 from tests.core.card_samples import BASELINE_FORECAST, FAKE_PNG, SCENARIO_FORECAST, baseline_json, sample_cards
 
@@ -19,7 +19,8 @@ def _facts(card) -> dict[str, str]:
 
 
 def _texts(card) -> list[str]:
-    return [b.text for b in card.blocks if isinstance(b, Text)]
+    """The text blocks as they read (people's text unmarked; tests/core/test_escaping.py checks the marks)."""
+    return [unmark(b.text) for b in card.blocks if isinstance(b, Text)]
 
 
 @pytest.mark.parametrize(

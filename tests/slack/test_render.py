@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
@@ -15,6 +16,7 @@ from bot.core.cards import Button, Card, Fact, Facts, Text
 from bot.core.scenarios import cards as sc
 from bot.slack.render import escape, mrkdwn, render_blocks
 from tests.core.card_samples import BASELINE_FORECAST, sample_cards
+from tests.core.test_escaping import FILE, LIVE_SLACK, QUESTION, hostile_cards
 
 GOLDEN = Path(__file__).parent / "golden"
 CARDS = sample_cards()
@@ -147,3 +149,54 @@ def test_ten_facts_fit_one_section_and_long_values_are_cut():
     _check_limits(blocks)
     sections = [b for b in blocks if b["block_id"].startswith("facts-")]
     assert len(sections) == 1 and len(sections[0]["fields"]) == 10
+
+
+# ------------------------------------------------------------------ people's text never becomes markup (issue 13)
+
+HOSTILE = hostile_cards()
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_peoples_text_is_escaped_golden(name):
+    blocks, text = render_blocks(HOSTILE[name])
+    _check_limits(blocks)
+    _golden(f"escaping_{name}", {"blocks": blocks, "text": text})
+    everything = json.dumps(blocks, ensure_ascii=False) + text
+    for token in LIVE_SLACK:
+        assert token not in everything, (name, token)
+    assert "&lt;!channel&gt;" in everything or "&lt;https://evil.example" in everything
+    # Slack's `text` (notifications) is escaped like the blocks
+    assert "&lt;" in text and not any(token in text for token in LIVE_SLACK)
+
+
+def test_the_bots_own_markup_stays_markup_next_to_peoples_text():
+    blocks, text = render_blocks(HOSTILE["mixed"])
+    body = blocks[1]["text"]
+    assert body["verbatim"] is True  # no auto-linking or mention parsing in a block with people's text
+    assert body["text"].startswith("*Bold bot words* and <https://docs.example/help|the docs> next to &lt;!channel&gt;")
+    assert "&lt;https://evil.example/login|the real forecast&gt;" in body["text"]
+    owner, deal = blocks[2]["fields"]
+    assert owner["text"] == "*Owner*\n&lt;@U123&gt; \u200b_\u200bit\u200b_\u200b"
+    assert deal["text"] == "*Deal*\n*&lt;!channel&gt; \u200b*\u200bx\u200b*\u200b*"  # bold by the bot, stars typed
+    assert "*Bold bot words*" in text and "<https://docs.example/help|the docs>" in text
+    question = render_blocks(HOSTILE["question"])[0]
+    assert question[0]["text"]["text"] == html_escape_title(QUESTION)
+    assert question[2]["text"]["text"] == "*P(reach target): 10% → 1%*"
+
+
+def html_escape_title(title: str) -> str:
+    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_a_file_name_in_a_download_refusal_is_escaped():
+    from bot.core.events import Actor, Place
+    from bot.slack.files import download
+    from bot.slack.translate import SlackFile
+
+    info = {"name": FILE, "size": 10, "url_private_download": "https://files.slack.com/F1"}
+    shared = SlackFile(Actor("slack", "U1"), Place("slack", "T1", "C1"), "F1", info)
+    got = asyncio.run(download(None, shared, api_url="https://slack.com/api/"))  # refused before any download
+    assert got.data is None and not any(token in got.problem for token in LIVE_SLACK)
+    assert got.problem.startswith("&lt;!channel&gt; &lt;https://evil.example|pipeline&gt;.xlsx is not a CSV file")
+    # the bot's own words around the name are kept (“Export &gt; CSV”: Slack shows it as written)
+    assert "HubSpot: Export &gt; CSV" in got.problem

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bot.core.cards import Card, Form, FormField, Text
 from bot.core.scenarios import cards as sc
 from bot.teams.render import markdown, render_adaptive, render_form
 from tests.core.card_samples import BASELINE_FORECAST, sample_cards
+from tests.core.test_escaping import LIVE_TEAMS, QUESTION, hostile_cards
 
 GOLDEN = Path(__file__).parent / "golden"
 CARDS = sample_cards()
@@ -107,8 +109,8 @@ def test_hostile_title_is_plain_text():
     rendered = render_adaptive(card)
     _check_card(rendered)
     title = rendered["body"][0]["text"]
-    assert len(title) <= 150 and title.startswith("<script>")  # Adaptive Cards never render HTML
-    assert "**boom**" not in title
+    assert title.startswith("\\<script\\>")  # shown as typed, never read as HTML or an autolink
+    assert "\\*boom\\*" in title and "**boom**" not in title  # Markdown escaped: shown as typed
 
 
 def test_card_without_buttons_or_footer_has_no_actions():
@@ -140,3 +142,43 @@ def test_form_renders_inputs_and_submit_data():
         },
     ]
     _golden("form", card)
+
+
+# ------------------------------------------------------------------ people's text never becomes markup (issue 13)
+
+HOSTILE = hostile_cards()
+
+
+def _texts(card: dict) -> list[str]:
+    """Every TextBlock text and fact of the card: what Teams reads as Markdown."""
+    out = []
+    for element in card["body"]:
+        out += [element["text"]] if element["type"] == "TextBlock" else []
+        out += [f"{f['title']} {f['value']}" for f in element.get("facts", [])]
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_peoples_text_is_escaped_golden(name):
+    card = render_adaptive(HOSTILE[name])
+    _check_card(card)
+    _golden(f"escaping_{name}", card)
+    for text in _texts(card):
+        assert not LIVE_TEAMS.search(text), (name, text)  # no [label](https://evil...) link
+        assert not re.search(r"(?<!\\)<https://evil", text), (name, text)  # nor an autolink
+        assert "**bold**" not in text and "**Dana**" not in text
+
+
+def test_the_bots_own_markup_stays_markdown_next_to_peoples_text():
+    card = render_adaptive(HOSTILE["mixed"])
+    body = card["body"][1]["text"]
+    assert body.startswith(r"**Bold bot words** and [the docs](https://docs.example/help) next to \<!channel\>")
+    assert r"\<https://evil.example/login|the real forecast\>" in body
+    facts = card["body"][2]["facts"]
+    assert facts[0]["value"] == r"\<@U123\> \_it\_" and facts[1]["value"] == r"**\<!channel\> \*x\***"
+    assert card["body"][-1]["text"] == r"Used as baseline v3 by \<!here\> \*Dana\* \[x\](https://evil.example)"
+    question = render_adaptive(HOSTILE["question"])["body"]
+    assert question[0]["text"] == r"what if we hire \<!channel\> \*bold\* \<https://evil.example|click\> reps"
+    assert question[2]["text"] == "**P(reach target): 10% → 1%**"
+    # the notification text is plain: the question as typed, no marks
+    assert render_adaptive(HOSTILE["question"])["fallbackText"].startswith(QUESTION + "\n")

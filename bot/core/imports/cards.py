@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.cards import Button, Card, Fact, Facts, Text
-from bot.core.formatting import driver_value, money, number, pct
+from bot.core.formatting import driver_value, money, number, pct, user
 from bot.core.imports.choices import DRIVERS
 from bot.core.scenarios.cards import trim_title
 
@@ -96,15 +96,16 @@ def _driver_button(driver: dict[str, Any], import_id: int | None, cur: str) -> B
 def _report_lines(report: dict[str, Any]) -> list[str]:
     lines = []
     for error in report.get("row_errors", []):
-        column = f" {error['column']}:" if error.get("column") else ""
-        lines.append(trim_title(f"- line {error['line']}:{column} {error['message']}", _LINE))
+        # column names and messages quote the file's cells: a person's text, never markup
+        column = f" {user(error['column'])}:" if error.get("column") else ""
+        lines.append(trim_title(f"- line {error['line']}:{column} {user(error['message'])}", _LINE))
     if report.get("more_row_errors"):
         lines.append(f"- … and {report['more_row_errors']:,} more")
     return lines
 
 
 def _notes(preview: dict[str, Any]) -> list[str]:
-    return [trim_title(f"Note: {w}", _LINE) for w in (preview.get("report") or {}).get("warnings", [])]
+    return [trim_title(f"Note: {user(w)}", _LINE) for w in (preview.get("report") or {}).get("warnings", [])]
 
 
 def _body(preview: dict[str, Any]) -> list:
@@ -182,7 +183,7 @@ def import_preview_card(
 
 def import_error_card(preview: dict[str, Any], problem: str) -> Card:
     """A file that cannot be imported at all (or would give an invalid baseline): why, and nothing pending."""
-    lines = [trim_title(f"- {line}", _LINE) for line in problem.split("; ") if line][:10]
+    lines = [trim_title(f"- {user(line)}", _LINE) for line in problem.split("; ") if line][:10]
     blocks: list = [Text("\n".join(lines) or "The file could not be read.")]
     rejected = _report_lines(preview.get("report") or {})
     if rejected:
@@ -198,7 +199,8 @@ def import_error_card(preview: dict[str, Any], problem: str) -> Card:
 
 def import_mapping_card(preview: dict[str, Any], problem: str) -> Card:
     """An unknown layout: the suggested mapping and how to confirm it (rename the columns and upload again)."""
-    suggested = "\n".join(f"- {line}" for line in str(preview.get("mapping") or "").splitlines()[:15])
+    # "amount <- 'Deal Value' (92%)": the file's column names, shown as written
+    suggested = "\n".join(f"- {user(line)}" for line in str(preview.get("mapping") or "").splitlines()[:15])
     text = (
         "I do not recognise this layout (it is not a Salesforce or HubSpot export). This is how I would read it; "
         "the percentages say how sure I am of each column:"

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.core.baselines.feature import latest, sample_baseline
 from bot.core.events import ActionInvoked, FileShared
-from bot.core.formatting import pct
+from bot.core.formatting import mark_user, message_text, pct, user
 from bot.core.imports.cards import (
     import_error_card,
     import_mapping_card,
@@ -47,13 +47,18 @@ def _who(turn: Turn) -> str:
     return actor.name or actor.user_id
 
 
+def _say(turn: Turn, text: str) -> str:
+    """A plain message echoing a file or person's name, written safely for this platform."""
+    return message_text(turn.place.platform, text)
+
+
 async def on_file(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, FileShared)
     thread_id = turn.place.thread_id
     problem = csv_file_problem(event.name, max(event.size, len(event.data)))
     if problem:
-        await turn.reply(problem, thread_id=thread_id)
+        await turn.reply(_say(turn, mark_user(problem, event.name)), thread_id=thread_id)
         return
     stored = await latest(turn)
     today = turn.services.today or date.today()
@@ -162,8 +167,11 @@ async def on_accept(turn: Turn) -> None:
     chance = f" P(reach target) is now {pct(after.baseline['p_hit'])}{was}." if after.baseline is not None else ""
     await _mark(turn, decision.pending, f"Used as baseline v{saved.version} by {_who(turn)}")
     await turn.reply(
-        f"Baseline v{saved.version} saved from {pending.source_name} by {_who(turn)}: "
-        f"{saved.deal_count:,} open deals.{chance}",
+        _say(
+            turn,
+            f"Baseline v{saved.version} saved from {user(pending.source_name)} by {user(_who(turn))}: "
+            f"{saved.deal_count:,} open deals.{chance}",
+        ),
         thread_id=turn.answer_thread(),
     )
 
@@ -178,6 +186,5 @@ async def on_cancel(turn: Turn) -> None:
         await refuse(turn, decision)
         return
     await _mark(turn, decision.pending, f"Cancelled by {_who(turn)}: nothing was stored")
-    await turn.outbox.notify(
-        turn.place, f"Import of {pending.source_name} cancelled; nothing was stored.", user_id=turn.event.actor.user_id
-    )
+    cancelled = _say(turn, f"Import of {user(pending.source_name)} cancelled; nothing was stored.")
+    await turn.outbox.notify(turn.place, cancelled, user_id=turn.event.actor.user_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.core.cards import MAX_TITLE, Button, Card, Chart, Fact, Facts, Text
 from bot.core.charts import chart_alt
-from bot.core.formatting import driver_value, money, number, pct, rate
+from bot.core.formatting import driver_value, money, number, pct, rate, user
 
 __all__ = [
     "scenario_card",
@@ -123,7 +123,8 @@ def scenario_card(
     cur = _currency(baseline, currency)
     blocks: list = []
     if interpretation:
-        blocks.append(Text("Understood: " + "; ".join(interpretation)))
+        # the reading echoes the question's own words (deal names, clauses): a person's text, never markup
+        blocks.append(Text("Understood: " + "; ".join(user(line) for line in interpretation)))
     blocks.append(Text(_headline(baseline, scenario, cur)))
     blocks.append(_forecast_facts(baseline, scenario, cur))
     if chart_png:
@@ -239,7 +240,10 @@ def _deal_line(deal: dict, cur: str) -> str:
     name = trim_title(str(deal.get("name") or deal.get("id") or "deal"), 60)
     who = ", ".join(str(x) for x in (deal.get("stage"), deal.get("owner")) if x)
     extra = f" ({who})" if who else ""
-    return f"- {name}: {money(deal['amount'], cur)} at {pct(deal['probability'])}, closes {deal['close_date']}{extra}"
+    return (
+        f"- {user(name)}: {money(deal['amount'], cur)} at {pct(deal['probability'])}, "
+        f"closes {deal['close_date']}{user(extra)}"
+    )
 
 
 def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None) -> Card:
@@ -280,7 +284,7 @@ def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None)
 
 
 def _quoted(examples: list[str]) -> str:
-    return "\n".join(f"- “{trim_title(e, 120)}”" for e in examples)
+    return "\n".join(f"- “{user(trim_title(e, 120))}”" for e in examples)
 
 
 def help_card(examples: list[str]) -> Card:
@@ -300,7 +304,7 @@ def not_understood_card(problem: str, suggestions: list[str]) -> Card:
     problem_text = " ".join(problem.split())[:500] or "I could not read that question."
     return Card(
         title="I did not understand that",
-        blocks=(Text(problem_text), Text("*Try one of these:*\n" + _quoted(suggestions[:3]))),
+        blocks=(Text(user(problem_text)), Text("*Try one of these:*\n" + _quoted(suggestions[:3]))),
         kind="error",
     )
 
@@ -325,4 +329,4 @@ def first_run_card() -> Card:
 
 def error_card(message: str) -> Card:
     text = " ".join(message.split())[:1000] or "Something went wrong. Please try again."
-    return Card(title="Something went wrong", blocks=(Text(text),), kind="error")
+    return Card(title="Something went wrong", blocks=(Text(user(text)),), kind="error")

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.core.cards import Form, FormField
 from bot.core.events import ActionInvoked, FormSubmitted, Place, ReactionChanged, ThreadReply
+from bot.core.formatting import message_text, user
 from bot.core.router import Router
 from bot.core.scenarios.cards import COMMENT_ACTION, LIKE_ACTION
 from bot.core.turn import Turn
@@ -98,7 +99,9 @@ async def on_comment_form(turn: Turn) -> None:
     name = event.actor.name or event.actor.user_id
     # A card that itself sits in a thread (an @mention's answer) takes its comments in that same thread.
     thread = sent.thread_id or sent.message_id
-    posted = await turn.outbox.send(card_place, f"{name}: {text}", thread_id=thread)
+    # relayed under the bot's name: the comment and the name are shown as typed, never as mentions or links
+    relay = message_text(card_place.platform, f"{user(name)}: {user(text)}")
+    posted = await turn.outbox.send(card_place, relay, thread_id=thread)
     if posted is None:
         return
     await turn.storage.comments.upsert(
