@@ -38,6 +38,7 @@ def test_manifest_scopes_are_least_privilege_and_each_is_explained():
             "chat:write",
             "app_mentions:read",
             "im:history",
+            "im:write",
             "channels:history",
             "reactions:read",
             "files:write",
