@@ -109,6 +109,7 @@ def build_worker(services: Services, **options: Any) -> Worker:
 
         senders["teams"] = TeamsSender(build_adapter(settings.teams), services.storage, app_id=settings.teams.APP_ID)
     options.setdefault("public_url", settings.public_url)
+    options.setdefault("lease_seconds", settings.worker_lease_seconds)
     return Worker(services.storage, services.assistant, senders, handlers=handlers, **options)
 
 

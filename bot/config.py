@@ -72,6 +72,8 @@ class Settings:
     public_url: str = ""
     environment: str = "development"
     log_level: str = "INFO"
+    # how long a worker may hold a job before another worker takes it over (it renews the lease while it works)
+    worker_lease_seconds: float = 120.0
     slack: SlackSettings = field(default_factory=SlackSettings)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
 
@@ -141,6 +143,19 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number of seconds like {default:g}, got {text!r}") from None
+    if not 1 <= value <= 86_400:
+        raise ConfigError(f"{name}: expected 1 to 86400 seconds, got {value:g}")
+    return value
+
+
 def default_database_url(cwd: Path | None = None) -> str:
     path = (cwd or Path.cwd()) / DEFAULT_DATABASE_FILE
     return f"sqlite+aiosqlite:///{path}"
@@ -166,6 +181,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=env.get("PUBLIC_URL", "").strip().rstrip("/"),
         environment=env.get("SCENARIO_ENV", "development").strip().lower() or "development",
         log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        worker_lease_seconds=_seconds(env, "WORKER_LEASE_SECONDS", 120.0),
         slack=SlackSettings(
             bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
             signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),

@@ -144,6 +144,7 @@ class Worker:
         assistant.on_queued = self.wake
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
+        self._held: dict[asyncio.Task[None], int] = {}  # running task -> job id, for lease renewal
         self.ran = 0  # jobs finished (done, retried or buried) by this worker: tests and benchmarks read it
 
     def wake(self) -> None:
@@ -234,7 +235,7 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set: fire schedules, claim what is due (up to `concurrency` in flight), run it."""
         log.info("worker %s started (up to %d jobs at once)", self.worker_id, self.concurrency)
-        last_housekeeping = last_beat = datetime.min.replace(tzinfo=UTC)
+        last_housekeeping = last_beat = last_renewal = datetime.min.replace(tzinfo=UTC)
         while not stop.is_set():
             try:
                 now = self.clock()
@@ -248,7 +249,12 @@ class Worker:
                 for job in jobs:
                     task = asyncio.create_task(self.run_job(job))
                     self._running.add(task)
+                    self._held[task] = job.id
                     task.add_done_callback(self._finished)
+                if now - last_renewal >= timedelta(seconds=self.lease_seconds / 3):
+                    last_renewal = now
+                    until = now + timedelta(seconds=self.lease_seconds)
+                    await self.storage.jobs.extend(list(self._held.values()), self.worker_id, until=until)
                 if now - last_beat >= timedelta(seconds=BEAT_SECONDS):
                     last_beat = now
                     await self.storage.jobs.beat(self.worker_id, now=now)
@@ -274,6 +280,7 @@ class Worker:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
+        self._held.pop(task, None)
         self._wake.set()  # a slot is free
 
     async def _shutdown(self) -> None:

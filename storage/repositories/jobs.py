@@ -156,6 +156,17 @@ class JobRepository:
             )  # fmt: skip
             return [_job(row) for row in rows]
 
+    async def extend(self, job_ids: list[int], worker_id: str, *, until: datetime) -> None:
+        """Renew the leases of jobs this worker is still running (so a slow job is not taken over)."""
+        if not job_ids:
+            return
+        async with self._db.write() as session:
+            await session.execute(
+                update(JobRow)
+                .where(JobRow.id.in_(job_ids), JobRow.leased_by == worker_id, JobRow.status == "running")
+                .values(lease_until=until)
+            )
+
     async def finish(self, job: Job, *, now: datetime, again_at: datetime | None = None) -> None:
         """Done; a coalesced job asked for again while it ran is queued once more (at `again_at`)."""
         again_at = again_at or now
