@@ -65,7 +65,7 @@ def test_alt_text_names_the_key_numbers():
         "P10 $2.74M",
         "P90 $3.25M",
         "10% chance",
-        "scenario P50 $2.8M",
+        "scenario P50 $2.80M",
         "1% chance",
         "target $3.25M",
         "booked so far $1.15M",
