@@ -32,7 +32,10 @@ async def c(tmp_path, tmp_path_factory):
 
 
 def expected(**kwargs):
-    return prepare_import(DATA, name="pipeline.csv", base=SAMPLE, today=TODAY, fallback=SAMPLE, **kwargs)
+    label = "this channel's baseline v1"  # as the chat names the channel's baseline in the sources it stores
+    return prepare_import(
+        DATA, name="pipeline.csv", base=SAMPLE, today=TODAY, fallback=SAMPLE, base_label=label, **kwargs
+    )
 
 
 def shown(c):

@@ -92,6 +92,7 @@ class Period:
     today: date | None = None
     baseline_id: int | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    chat: bool = True  # False outside a chat (`ask`): no button to press, no command to type
 
     @property
     def weeks_left(self) -> float:
@@ -114,7 +115,7 @@ class Period:
 
     @property
     def can_roll_forward(self) -> bool:
-        return self.stale and self.today is not None and self.today <= self.period_end
+        return self.stale and self.today is not None and self.today <= self.period_end and self.chat
 
     def age(self) -> str:
         return age_text(self.as_of, self.today)

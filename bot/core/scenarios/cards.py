@@ -87,6 +87,8 @@ def stale_text(period: Period | None) -> str | None:
             f" Roll it forward to today ({ROLL_LABEL} below, or “/scenario set as of today”): the weeks left "
             "shrink and open deals already past their close date are left out as overdue."
         )
+    elif not period.chat and period.today is not None and period.today <= period.period_end:
+        text += " Set its as_of to today in the file to forecast the time really left."
     else:
         text += " Its period has ended: import a fresh CRM export for the next period (“/scenario import”)."
     return text
