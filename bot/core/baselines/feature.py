@@ -138,7 +138,7 @@ async def set_driver(turn: Turn, stored: Any = None) -> None:
     )
 
 
-_AS_OF = re.compile(r"^set\s+(?:the\s+)?as[\s_-]*of(?:\s+(?:to|=))?\s*(.*)$", re.IGNORECASE)
+_AS_OF = re.compile(r"^set\s+(?:the\s+)?as[\s_-]*of(?:\s+(?:to|=)(?=\s))?\s*(.*)$", re.IGNORECASE)
 AS_OF_EXAMPLE = "e.g. “/scenario set as of today” or “/scenario set as of 2026-11-29”"
 
 
@@ -200,9 +200,11 @@ async def roll(turn: Turn, stored: Any, day: date) -> None:
     if rolled.overdue:
         n = len(rolled.overdue)
         deals, verb, whose = ("deal", "was", "its") if n == 1 else ("deals", "were", "their")
+        end = day_label(date.fromisoformat(str(rolled.data["period_end"])))
         overdue = (
             f" {n} open {deals} ({money(rolled.overdue_amount, cur)}) {verb} due to close before {day_label(day)}: "
-            f"now overdue and left out of the forecast until a fresh export updates {whose} close date."
+            f"overdue, so moved to close by {end} at {whose} own probability (whether they were won is not known "
+            "until a fresh export)."
         )
     since = f"from {day_label(old.as_of)} " if old is not None else ""
     await turn.reply(

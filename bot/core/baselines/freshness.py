@@ -3,10 +3,11 @@
 Owns three rules every answer follows:
 - a baseline is as of a date: when today is past it, cards say "as of Nov 16 (13 days ago)" and offer to roll
   forward (`ROLL_ACTION`, or "set as of today");
-- rolling forward stores a new version with as_of = today: weeks left shrink; open deals whose close date has
-  passed are overdue and left out of the forecast (the engine only counts deals closing in [as_of, period_end],
-  the same rule a CSV import applies to overdue deals), and the cards say so; booked is kept as it was, marked
-  with its source, because only a fresh export can say what was won since;
+- rolling forward stores a new version with as_of = today: weeks left shrink; open deals that were due to close
+  between the old as_of and today are overdue: they move to close by the period end at their own probability,
+  and the reply says so. Booked is kept as it was (marked with its source: only a fresh export can say what was
+  won since), so dropping those deals would count a deal won since then nowhere; a fresh CSV import, whose
+  booked is up to date, leaves its overdue deals out instead;
 - bot-layer keys of a stored baseline (`sources`: where each borrowed value came from; `period_start`: the
   first day of the period, for "booked since the period began") travel with the stored JSON but are not part
   of DESIGN section 6, so `engine_data` strips them before the engine reads it (engine.baseline refuses
@@ -147,7 +148,7 @@ def overdue_deals(data: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class RolledForward:
     """A baseline moved to `today` (`data`, None when it cannot be: then `problem` says why), and the open
-    deals that became overdue (close date in [old as_of, today)), left out of the forecast from now on."""
+    deals that became overdue (close date in [old as_of, today), as they were), now due by the period end."""
 
     data: dict[str, Any] | None
     overdue: tuple[dict[str, Any], ...] = ()
@@ -160,8 +161,8 @@ class RolledForward:
 
 def roll_forward(data: dict[str, Any], today: date) -> RolledForward:
     """The baseline as of `today`: as_of moves, weeks left shrink, deals that should have closed by now are
-    overdue (kept in the pipeline with their dates, outside the forecast window), booked is kept and marked
-    as of the old date. Refused when the period has ended or the baseline is already as of today or later."""
+    overdue and move to the period end at their probability, booked is kept and marked as of the old date.
+    Refused when the period has ended or the baseline is already as of today or later."""
     period = period_of(data)
     if period is None:
         return RolledForward(None, problem="the baseline has no readable as_of and period_end")
@@ -179,6 +180,10 @@ def roll_forward(data: dict[str, Any], today: date) -> RolledForward:
     newly_overdue = [d for d in overdue_deals(data, today) if date.fromisoformat(str(d["close_date"])) >= period.as_of]
     out = copy.deepcopy(data)
     out["as_of"] = today.isoformat()
+    moved = {str(d.get("id")) for d in newly_overdue}
+    for deal in out.get("pipeline") or []:
+        if str(deal.get("id")) in moved:
+            deal["close_date"] = period.period_end.isoformat()
     sources = sources_of(data)
     # booked is the one number a roll forward cannot update: say whose date it carries
     sources["booked"] = f"as of {day_label(period.as_of)}: wins since then are not in it (import a fresh export)"

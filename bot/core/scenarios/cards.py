@@ -85,7 +85,7 @@ def stale_text(period: Period | None) -> str | None:
     if period.can_roll_forward:
         text += (
             f" Roll it forward to today ({ROLL_LABEL} below, or “/scenario set as of today”): the weeks left "
-            "shrink and open deals already past their close date are left out as overdue."
+            "shrink and open deals already past their close date move to the period end at their probability."
         )
     elif not period.chat and period.today is not None and period.today <= period.period_end:
         text += " Set its as_of to today in the file to forecast the time really left."
