@@ -123,7 +123,12 @@ def test_the_new_opportunity_rate_is_per_week_the_file_covers_not_per_week_of_th
 
 async def test_every_answer_from_a_stale_baseline_states_its_age_and_offers_to_roll_forward(c):
     await c.load_sample()
-    for question in ("do we reach the target?", "what if win rate drops to 20%", "baseline", "what are the biggest drivers?"):
+    for question in (
+        "do we reach the target?",
+        "what if win rate drops to 20%",
+        "baseline",
+        "what are the biggest drivers?",
+    ):
         await c.say(question)
         card = c.outbox.sends[-1].card
         text = card.fallback_text()

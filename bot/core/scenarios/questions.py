@@ -94,7 +94,9 @@ async def on_question(turn: Turn) -> None:
 
 async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
     changes = [c.to_dict() for c in parsed.changes]
-    answer: Answer = await turn.run(compute_answer, engine_data(stored.data), changes, turn.services.charts, False)
+    answer: Answer = await turn.run(
+        compute_answer, engine_data(stored.data), changes, turn.services.charts, False, (0.5, 0.8), turn.event.text
+    )
     if answer.problems:
         await _not_understood(turn, "That change is not possible: " + "; ".join(answer.problems), parsed)
         return
