@@ -170,9 +170,9 @@ def _range(f: dict, cur: str) -> str:
 
 
 def _forecast_facts(baseline: dict, scenario: dict | None, cur: str, period: Period | None = None) -> Facts:
-    # P(reach target) is the headline above the facts: not repeated here (the fallback text would say it twice)
+    # the one "P(reach target)" line of the card (the headline above says it in words, not as a second line)
     s = scenario
-    facts = []
+    facts = [Fact("P(reach target)", _pair(pct(baseline["p_hit"]), pct(s["p_hit"]) if s else None))]
     when = period_text(period, baseline)
     if when:
         facts.append(Fact("Period", when))
@@ -201,9 +201,10 @@ def _forecast_facts(baseline: dict, scenario: dict | None, cur: str, period: Per
 
 
 def _headline(baseline: dict, scenario: dict | None, cur: str) -> str:
-    if scenario is not None:
-        return f"*P(reach target): {pct(baseline['p_hit'])}{ARROW}{pct(scenario['p_hit'])}*"
     target = f" {money(baseline['target'], cur)}" if baseline.get("target") is not None else ""
+    if scenario is not None:
+        before, after = pct(baseline["p_hit"]), pct(scenario["p_hit"])
+        return f"The chance of reaching the{target} target goes from *{before}* to *{after}*"
     return f"*{pct(baseline['p_hit'])}* chance of reaching the{target} target"
 
 
