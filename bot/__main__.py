@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a CRM export: its pipeline and fitted drivers on the sample team, today to the end of the quarter",
     )
     ask.add_argument("--json", action="store_true", help="print intent, changes and forecasts as JSON")
+    ask.add_argument("--as-of", type=csv_commands.as_of_arg, metavar="DATE|file", help=csv_commands.AS_OF_HELP)
 
     teams = sub.add_parser("teams-manifest", help="write the Microsoft Teams app package (manifest.json + icons)")
     teams.add_argument("--app-id", required=True, metavar="ID", help="the bot's Microsoft App ID (a GUID)")
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DRIVER",
         help="FILE.csv: use the fitted value of DRIVER even when its sample is small; repeatable",
     )
+    imp.add_argument("--as-of", type=csv_commands.as_of_arg, metavar="DATE|file", help=csv_commands.AS_OF_HELP)
     show = bsub.add_parser("show", help="print the channel's latest baseline")
     show.add_argument("--json", action="store_true", help="print the baseline JSON (DESIGN section 6)")
     for p in (imp, show):
@@ -108,7 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             return run_commands.console(db_url=args.db, show=args.show)
         if args.command == "ask":
-            return ask_command.ask(args.question, baseline_file=args.baseline, csv_file=args.csv, as_json=args.json)
+            if args.as_of is not None and not args.csv:
+                raise CommandError("--as-of applies to a CSV export (--csv FILE.csv) only")
+            return ask_command.ask(
+                args.question, baseline_file=args.baseline, csv_file=args.csv, as_json=args.json, as_of=args.as_of
+            )
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)
         if args.baseline_command == "import" and args.file.lower().endswith(".csv"):
@@ -121,9 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 yes=args.yes,
                 window_weeks=args.window_weeks,
                 choices=csv_commands.driver_choices(args.keep, args.use_fitted),
+                as_of=args.as_of,
             )
-        if args.baseline_command == "import" and (args.window_weeks or args.keep or args.use_fitted):
-            raise CommandError("--window-weeks, --keep and --use-fitted apply to a CSV import (FILE.csv) only")
+        if args.baseline_command == "import" and (args.window_weeks or args.keep or args.use_fitted or args.as_of):
+            raise CommandError("--window-weeks, --keep, --use-fitted and --as-of apply to a CSV import (FILE.csv) only")
         if args.baseline_command == "import":
             return baseline_commands.import_file(
                 args.file, platform=args.platform, workspace=args.workspace, channel=args.channel, db_url=args.db

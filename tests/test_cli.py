@@ -35,12 +35,15 @@ def test_ask_json_answers_a_what_if_with_the_engines_numbers(capsys):
     assert answer["scenario"]["p_hit"] < answer["baseline"]["p_hit"]
     assert len(answer["baseline"]["weekly"]) == 7  # 2026-11-16 to 2026-12-31: six full weeks and a stub
     assert "20%" in answer["text"] and "P(reach target)" in answer["text"]
+    # a terminal is not a chat: no markup, no buttons to press, no likes footer
+    assert "*" not in answer["text"] and "/click" not in answer["text"] and "likes" not in answer["text"]
 
 
 def test_ask_prints_the_card_as_text(capsys):
     code, out, _ = run(capsys, "ask", "do we reach the target?")
     assert code == 0
-    assert "P(reach target)" in out and "Expected bookings" in out
+    assert "chance of reaching the $3.25M target" in out and "Expected bookings" in out
+    assert "*" not in out and "/click" not in out and "Like" not in out and "0 likes" not in out
 
 
 def test_ask_an_unreadable_question_still_answers_with_examples(capsys):

@@ -5,7 +5,7 @@ stderr (exit 2) and stores nothing; at the console `/click 1` on the preview sto
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -166,7 +166,8 @@ def test_window_and_per_driver_choices_decide_what_is_stored(ops, tmp_path, caps
     options = ["--window-weeks", "26", "--keep", "win-rate", "--use-fitted", "deal_size", "--keep", "reps"]
     code, out, err = run(capsys, "baseline", "import", str(path), *where, *options, "--yes")
     assert code == 0, err
-    assert "over the last 26 weeks (since 2026-05-18)" in out
+    since = date.today() - timedelta(weeks=26)  # the export is as of the day it is imported
+    assert f"over the last 26 weeks (since {since.isoformat()})" in out
     assert "keeps the current 25% (your choice)" in out
     stored, team = latest_data(url), sample_baseline()
     assert stored["win_rate"] == team["win_rate"] and stored["reps"] == team["reps"]

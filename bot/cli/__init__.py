@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bot.core.baselines.freshness import engine_data
 from engine.baseline import BaselineError, parse_baseline
 
 __all__ = ["CommandError", "read_baseline_file"]
@@ -37,7 +38,8 @@ def read_baseline_file(path: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise CommandError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     try:
-        parse_baseline(data)
+        # `baseline show --json` writes the bot's `sources` beside the engine's keys: a file it wrote reads back
+        parse_baseline(engine_data(data) if isinstance(data, dict) else data)
     except BaselineError as exc:
         problems = "\n".join(f"  - {p}" for p in exc.problems)
         raise CommandError(f"{path}: not a valid baseline ({len(exc.problems)} problem(s)):\n{problems}") from None

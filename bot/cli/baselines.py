@@ -8,11 +8,14 @@ DATABASE_URL; it must be migrated (`python -m storage upgrade`) first.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+from datetime import date
 
 from bot.cli import CommandError, read_baseline_file
 from bot.cli.run import database_url, open_storage
 from bot.console.render import render_text
+from bot.core.baselines.freshness import engine_data, period_of, with_sources
 from bot.core.scenarios.cards import baseline_card
 from engine.baseline import baseline_to_dict, parse_baseline
 
@@ -20,7 +23,12 @@ __all__ = ["import_file", "show"]
 
 
 def import_file(path: str, *, platform: str, workspace: str, channel: str, db_url: str | None = None) -> int:
-    data = baseline_to_dict(parse_baseline(read_baseline_file(path)))
+    raw = read_baseline_file(path)
+    start = raw.get("period_start")
+    sources = raw.get("sources") if isinstance(raw.get("sources"), dict) else {}
+    data = with_sources(
+        baseline_to_dict(parse_baseline(engine_data(raw))), sources, date.fromisoformat(start) if start else None
+    )
 
     async def run() -> str:
         storage = await open_storage(database_url(db_url))
@@ -55,5 +63,8 @@ def show(*, platform: str, workspace: str, channel: str, db_url: str | None = No
     if as_json:
         print(json.dumps(stored.data, indent=2))
     else:
-        print(render_text(baseline_card(baseline=stored.data, version=stored.version, forecast=None)))
+        period = period_of(stored.data, date.today())
+        period = None if period is None else dataclasses.replace(period, chat=False)
+        card = baseline_card(baseline=stored.data, version=stored.version, forecast=None, period=period)
+        print(render_text(dataclasses.replace(card, buttons=())))
     return 0

@@ -7,6 +7,8 @@ imported prints the importer's line-numbered report on stderr and exits 2, stori
 do not block (as in the chat): the preview lists them and the other rows import. `--window-weeks N` fits the
 drivers over the last N weeks (4..260, default 52); `--keep DRIVER` / `--use-fitted DRIVER` (repeatable) choose,
 per driver, the current value or the fitted one instead of the default rule (fitted when its sample is trusted).
+`--as-of DATE|file` says when the export was made (default: today, the day it is imported; "file": its newest
+date); booked is then the won deals closed from the period's start to that day.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from bot.cli import CommandError
 from bot.console.render import render_text
 from bot.core.baselines.feature import sample_baseline
+from bot.core.baselines.freshness import engine_data
 from bot.core.formatting import pct
 from bot.core.imports.cards import import_preview_card
 from bot.core.imports.choices import DRIVERS, MAX_WINDOW, MIN_WINDOW, driver_name
@@ -28,7 +31,38 @@ from bot.core.imports.flow import PreparedImport, csv_file_problem, prepare_impo
 from engine.baseline import parse_baseline
 from engine.forecast import forecast
 
-__all__ = ["read_csv_file", "import_csv", "baseline_from_csv", "window_arg", "driver_arg", "driver_choices"]
+__all__ = [
+    "read_csv_file",
+    "import_csv",
+    "baseline_from_csv",
+    "window_arg",
+    "driver_arg",
+    "driver_choices",
+    "as_of_arg",
+    "AS_OF_HELP",
+]
+
+AS_OF_HELP = (
+    "FILE.csv: the day the export was made, e.g. 2026-11-27, or 'file' for the newest date in it "
+    "(default: today, the day it is imported)"
+)
+
+
+def as_of_arg(text: str) -> date | str:
+    """argparse type of --as-of: an ISO date not after today, "today" or "file"."""
+    word = text.strip().lower()
+    if word in ("file", "today"):
+        return "file" if word == "file" else date.today()
+    try:
+        day = date.fromisoformat(word)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: give the day the export was made as YYYY-MM-DD (e.g. --as-of 2026-11-27), "
+            "'today' or 'file' (the newest date in the file)"
+        ) from None
+    if day > date.today():
+        raise argparse.ArgumentTypeError(f"--as-of {text}: that is in the future; an export is as of today at latest")
+    return day
 
 
 def window_arg(text: str) -> int:
@@ -98,12 +132,13 @@ def _refusal(path: str, prepared: PreparedImport) -> CommandError:
     return CommandError("\n".join(lines))
 
 
-def baseline_from_csv(path: str, *, today: date | None = None) -> dict[str, Any]:
+def baseline_from_csv(path: str, *, today: date | None = None, as_of: date | str | None = None) -> dict[str, Any]:
     """For `ask --csv`: the sample team's target and drivers, with the CSV's pipeline and the drivers its history
-    fits, over today to the end of the quarter. CommandError with the report when the file cannot be imported."""
+    fits, over today (or `as_of`) to the end of the quarter; borrowed values are named in its `sources`.
+    CommandError with the report when the file cannot be imported."""
     data = read_csv_file(path)
     prepared = prepare_import(
-        data, name=Path(path).name, base=None, today=today or date.today(), fallback=sample_baseline()
+        data, name=Path(path).name, base=None, today=today or date.today(), fallback=sample_baseline(), as_of=as_of
     )
     if prepared.candidate is None:
         raise _refusal(path, prepared)
@@ -121,6 +156,7 @@ def import_csv(
     today: date | None = None,
     window_weeks: int | None = None,
     choices: dict[str, str] | None = None,
+    as_of: date | str | None = None,
 ) -> int:
     from bot.cli.run import database_url, open_storage  # the storage stack loads only for commands that use it
 
@@ -142,6 +178,7 @@ def import_csv(
                 base_label=label,
                 window_weeks=window_weeks,
                 choices=choices,
+                as_of=as_of,
             )
             saved = None
             if yes and prepared.candidate is not None:
@@ -162,7 +199,7 @@ def import_csv(
         decided = f"Not stored yet: re-run with --yes to store it as {where} baseline v{next_version}."
         print(render_text(import_preview_card(prepared.preview, None, decided=decided)))
         raise CommandError(f"nothing stored: re-run with --yes to store {path} as {where} baseline", exit_code=1)
-    chance = pct(forecast(parse_baseline(saved.data), weekly=False, sensitivity=False).p_hit)
+    chance = pct(forecast(parse_baseline(engine_data(saved.data)), weekly=False, sensitivity=False).p_hit)
     decided = f"baseline v{saved.version} saved for {where}: {saved.deal_count} deals, P(reach target) {chance}"
     print(render_text(import_preview_card(prepared.preview, None, decided=decided)))
     return 0

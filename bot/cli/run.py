@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +110,20 @@ def renderer_for(name: str) -> Any:
     raise ValueError(f"unknown platform {name!r} (expected slack or teams)")
 
 
+def session_charts_dir(root: Path, now: datetime | None = None) -> Path:
+    """charts/<YYYYmmdd-HHMMSS>[-N]: a new folder per console session, so its 1.png never overwrites an earlier
+    session's (the next free suffix when two sessions start in the same second)."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path, n = root / stamp, 1
+    while path.exists():
+        n += 1
+        path = root / f"{stamp}-{n}"
+    return path
+
+
 def console(*, db_url: str | None = None, show: str | None = None) -> int:
     from bot.console.outbox import ConsoleOutbox
-    from bot.console.repl import ConsoleSession, ensure_sample_baseline
+    from bot.console.repl import ConsoleSession, ensure_sample_baseline, loaded_baseline_text
     from bot.core.assistant import Assistant
     from storage import Storage
     from storage.migrate import upgrade
@@ -122,13 +134,15 @@ def console(*, db_url: str | None = None, show: str | None = None) -> int:
     async def run() -> None:
         storage = Storage.from_url(url)
         assistant = Assistant(storage)
-        outbox = ConsoleOutbox(print, charts_dir=Path("charts"), renderer_for=renderer_for)
+        outbox = ConsoleOutbox(print, charts_dir=session_charts_dir(Path("charts")), renderer_for=renderer_for)
         if show:
             print(outbox.set_show(show))
         session = ConsoleSession(assistant, outbox)
         try:
             if await ensure_sample_baseline(storage, "local", session.place.channel_id):
                 print("Loaded the sample team (10 reps, 60 open deals) as this channel's baseline.")
+            print(await loaded_baseline_text(storage, "local", session.place.channel_id))
+            print(f"Charts of this session are saved in {outbox.charts_dir}/")
             await session.run(lambda: input("> "))
         finally:
             await assistant.close()

@@ -59,7 +59,9 @@ def render_form_prompt(form: Form) -> str:
     lines = [form.title, "=" * min(len(form.title), 80)]
     for n, f in enumerate(form.fields, start=1):
         how = "several lines, end with an empty line" if f.multiline else "one line"
-        hint = f", e.g. {f.placeholder}" if f.placeholder else ""
+        # a placeholder that already reads "e.g. ..." is not prefixed again ("e.g. e.g.")
+        example = f.placeholder if f.placeholder.lower().startswith("e.g.") else f"e.g. {f.placeholder}"
+        hint = f", {example}" if f.placeholder else ""
         lines.append(f"{n}. {f.label} ({how}, at most {f.max_length} characters{hint})")
     lines.append(f"Answer each in turn (/cancel to stop); the answers are then sent as “{form.submit_label}”.")
     return "\n".join(lines)

@@ -2,8 +2,9 @@
 
 Owns turning typed lines into neutral events for one console workspace and channel: a plain line is a
 question or command (MessageReceived via "console"); `/react :emoji: [N]` and `/unreact` are reactions on card
-N (default: the last card); `/reply [N] text` is a comment in card N's thread; `/click N` presses button N of
-the last card (a form it opens is asked for field by field); `/import PATH` shares a CSV file with the bot (the
+N (default: the last card); `/reply [N] text` is a comment in card N's thread; `/click N [M]` presses button N of
+card M (default: the newest card that has buttons, so a Drivers card shown since does not hide the scenario
+card's buttons; a form it opens is asked for field by field); `/import PATH` shares a CSV file with the bot (the
 import preview; `/click 1` uses it as the baseline); `/show slack|teams|off`; `/quit`.
 `ConsoleSession.handle_line` is the whole behaviour, so tests drive it without a terminal.
 """
@@ -13,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from bot.console.outbox import ConsoleOutbox
 from bot.console.render import render_form_prompt
 from bot.core.assistant import Assistant
 from bot.core.baselines.feature import sample_baseline
+from bot.core.baselines.freshness import period_of
 from bot.core.events import (
     ActionInvoked,
     Actor,
@@ -31,13 +34,14 @@ from bot.core.events import (
 )
 from bot.core.imports.flow import csv_file_problem
 
-__all__ = ["ConsoleSession", "CONSOLE_HELP", "ensure_sample_baseline"]
+__all__ = ["ConsoleSession", "CONSOLE_HELP", "ensure_sample_baseline", "loaded_baseline_text"]
 
 PLATFORM = "console"
 CONSOLE_HELP = """Type a question, e.g. "what if win rate drops to 20%", or a command: help, baseline, set win rate 30%.
 Console commands:
   /react :emoji: [N]   react to card N (default: the last card)      /unreact :emoji: [N]
-  /reply [N] text      comment in card N's thread                      /click N   press button N of the last card
+  /reply [N] text      comment in card N's thread                      /click N [M]  press button N of card M
+                       (default: the newest card with buttons)
   /import PATH         preview a CRM export (CSV) as this channel's baseline; /click 1 uses it
   /show slack|teams|off  also print each card as platform JSON         /quit"""
 
@@ -51,6 +55,24 @@ async def ensure_sample_baseline(storage, workspace_external_id: str, channel_id
         workspace.id, channel_id, sample_baseline(), created_by="console", note="sample baseline (first start)"
     )
     return True
+
+
+async def loaded_baseline_text(storage, workspace_external_id: str, channel_id: str, today: date | None = None) -> str:
+    """What the console says on start: which baseline it answers from, its period, and its age."""
+    workspace = await storage.workspaces.ensure(PLATFORM, workspace_external_id, name="Console")
+    stored = await storage.baselines.latest(workspace.id, channel_id)
+    if stored is None:
+        return "This channel has no baseline yet: type “baseline sample” or /import PATH."
+    data = stored.data
+    note = f" ({stored.note})" if stored.note else ""
+    period = period_of(data, today or date.today())
+    when = ""
+    if period is not None:
+        when = f", {period.age()}, period to {period.period_end.isoformat()}"
+        if period.stale:
+            when += "; “set as of today” rolls it forward"
+    deals = len(data.get("pipeline") or [])
+    return f"Using baseline v{stored.version}{note}: {deals} open deals{when}."
 
 
 def _read_csv(typed: str) -> tuple[str, int, bytes] | str:
@@ -195,15 +217,23 @@ class ConsoleSession:
             await self._dispatch(event)
         return True
 
+    def _card_with_buttons(self, number: str | None) -> tuple[str, object] | None:
+        """Card M, or the newest card that has buttons (a Drivers or text card shown since has none)."""
+        if number is not None:
+            return self._card(number)
+        with_buttons = [card for card in self.outbox.cards if card[1].buttons]
+        return with_buttons[-1] if with_buttons else self._card(None)
+
     async def _click(self, args: list[str], rest: str) -> bool:
-        card = self._card(None)
+        card = self._card_with_buttons(args[1] if len(args) == 2 else None)
         if card is None:
             return True
         message_id, last = card
         buttons = last.buttons
-        if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= len(buttons):
+        if len(args) not in (1, 2) or not args[0].isdigit() or not 1 <= int(args[0]) <= len(buttons):
+            n = self.outbox.card_number(message_id)
             choices = ", ".join(f"{i} {b.label}" for i, b in enumerate(buttons, start=1)) or "none"
-            self._say(f"Usage: /click N with N a button of the last card ({choices})")
+            self._say(f"Usage: /click N [card] with N a button of card {n} ({choices}), e.g. /click 1 {n}")
             return True
         button = buttons[int(args[0]) - 1]
         event = ActionInvoked(

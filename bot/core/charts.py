@@ -1,6 +1,9 @@
 """The fan chart under a scenario card: cumulative bookings week by week, baseline against scenario.
 
-Owns drawing the PNG and describing it in words (`chart_alt`, the text screen readers, notifications and
+Owns drawing the PNG (titled with the question and P(reach target); week labels through the end of the
+longer period; "target" and "scenario target" lines when they differ; labels that never overlap; Okabe-Ito
+colours and distinct dash patterns, so colour-blind readers can tell the series apart) and describing it in
+words (`chart_alt`, the text screen readers, notifications and
 Slack's fallback get). Uses matplotlib's object API (Figure + FigureCanvasAgg), never pyplot: pyplot keeps
 global figure state and is not safe in the worker threads/processes the charts are drawn in.
 """
@@ -21,12 +24,17 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from bot.core.formatting import money, pct  # noqa: E402
 
-__all__ = ["fan_chart", "chart_alt"]
+__all__ = ["fan_chart", "chart_alt", "chart_title"]
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100  # 800x450 px: readable inline in Slack and Teams
-BASELINE_COLOR = "#8a8f98"
-SCENARIO_COLOR = "#1f6fd1"
-TARGET_COLOR = "#c0392b"
+# Okabe-Ito colours: told apart with every common colour-vision deficiency, and the target lines also differ
+# by dash pattern, so nothing depends on hue alone
+BASELINE_COLOR = "#0072B2"  # blue
+SCENARIO_COLOR = "#E69F00"  # orange
+TARGET_COLOR = "#D55E00"  # vermillion, dashed
+SCENARIO_TARGET_COLOR = "#CC79A7"  # reddish purple, dotted
+BOOKED_COLOR = "#333333"
+LABEL_GAP = 0.045  # annotations closer than this share of the y-axis are spread apart
 
 
 def _as_of(forecast: dict) -> date | None:
@@ -51,61 +59,121 @@ def _path(forecast: dict) -> tuple[list[date], list[float], list[float], list[fl
     return xs, p10, p50, p90
 
 
+def chart_title(baseline: dict, scenario: dict | None, question: str = "") -> str:
+    """'What if the win rate drops to 20%?' over 'P(reach target): 10% → 1%' (one line without a question)."""
+    chance = pct(baseline["p_hit"]) if scenario is None else f"{pct(baseline['p_hit'])} → {pct(scenario['p_hit'])}"
+    line = f"P(reach target): {chance}"
+    question = " ".join(question.split())
+    if len(question) > 80:
+        question = question[:79].rstrip() + "…"
+    return f"{question}\n{line}" if question else line
+
+
+def _spread(wanted: list[float], gap: float) -> list[float]:
+    """Label positions (sorted input order kept) moved apart so no two are closer than `gap`."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed: dict[int, float] = {}
+    last = None
+    for i in order:
+        y = wanted[i] if last is None else max(wanted[i], last + gap)
+        placed[i] = last = y
+    return [placed[i] for i in range(len(wanted))]
+
+
+def _week_ticks(series: list[dict]) -> list[date]:
+    """Every week end of the longer period (a scenario may move the period end), with the start."""
+    ticks: set[date] = set()
+    for forecast in series:
+        ticks.update(_path(forecast)[0])
+    out: list[date] = []
+    for tick in sorted(ticks):
+        # a period end 3 days after a week end would print two labels on top of each other: keep the later
+        if out and (tick - out[-1]).days < 5:
+            out.pop()
+        out.append(tick)
+    return out
+
+
 def fan_chart(*, baseline: dict, scenario: dict | None, currency: str, title: str = "") -> bytes:
-    """PNG bytes (800x450) of the P10-P90 fan and P50 line of cumulative bookings, with the target line."""
+    """PNG bytes (800x450) of the P10-P90 fan and P50 line of cumulative bookings, with the target line(s),
+    titled with the question (`title`) and P(reach target)."""
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
 
-    series = [(baseline, BASELINE_COLOR, "Baseline")]
+    series = [(baseline, BASELINE_COLOR, "Baseline", "-")]
     if scenario is not None:
-        series.append((scenario, SCENARIO_COLOR, "Scenario"))
-    for forecast, color, name in series:
+        series.append((scenario, SCENARIO_COLOR, "Scenario", "--"))
+    for forecast, color, name, style in series:
         xs, p10, p50, p90 = _path(forecast)
         if not xs:
             continue
-        ax.fill_between(xs, p10, p90, color=color, alpha=0.22, linewidth=0, label=f"{name} P10–P90")
-        ax.plot(xs, p50, color=color, linewidth=2.2, label=f"{name} P50")
+        ax.fill_between(xs, p10, p90, color=color, alpha=0.2, linewidth=0, label=f"{name} P10–P90")
+        ax.plot(xs, p50, color=color, linewidth=2.2, linestyle=style, label=f"{name} P50")
 
+    # the lines are drawn first so the y-range is known; labels then sit at the right edge, spread apart
+    labels: list[tuple[float, str, str]] = []  # (y, text, colour)
+    target = baseline.get("target")
+    scenario_target = scenario.get("target") if scenario is not None else None
+    if target is not None:
+        ax.axhline(float(target), color=TARGET_COLOR, linestyle=(0, (6, 3)), linewidth=1.3)
+        labels.append((float(target), f"target {money(float(target), currency)}", TARGET_COLOR))
+    if scenario_target is not None and (target is None or float(scenario_target) != float(target)):
+        ax.axhline(float(scenario_target), color=SCENARIO_TARGET_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.6)
+        labels.append(
+            (
+                float(scenario_target),
+                f"scenario target {money(float(scenario_target), currency)}",
+                SCENARIO_TARGET_COLOR,
+            )
+        )
     start = _as_of(baseline)
     booked = float(baseline.get("booked") or 0.0)
     if start is not None:
-        ax.plot([start], [booked], marker="o", color="#333333", zorder=5)
-        ax.annotate(
-            f"booked {money(booked, currency)}",
-            (start, booked),
-            textcoords="offset points",
-            xytext=(6, 12),
-            fontsize=8,
-            color="#333333",
-        )
-    targets = {float(f["target"]) for f, _, _ in series if f.get("target") is not None}
-    for target in sorted(targets):
-        ax.axhline(target, color=TARGET_COLOR, linestyle="--", linewidth=1.2)
-        ax.annotate(
-            f"target {money(target, currency)}",
-            (0.01, target),
-            xycoords=("axes fraction", "data"),
-            textcoords="offset points",
-            xytext=(0, 4),
-            fontsize=8,
-            color=TARGET_COLOR,
-        )
+        ax.plot([start], [booked], marker="o", color=BOOKED_COLOR, zorder=5)
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: money(y, currency)))
     ax.set_ylabel("Cumulative bookings")
     ax.grid(True, axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-    xs = _path(baseline)[0]
-    if xs:
-        # one tick per week end, short month names: ISO dates crowd an 800 px chart
-        ax.set_xticks(xs)
+    ticks = _week_ticks([f for f, _, _, _ in series])
+    if ticks:
+        # one tick per week end through the end of the longer period, short month names
+        ax.set_xticks(ticks)
+        ax.set_xlim(ticks[0], ticks[-1])
         ax.xaxis.set_major_formatter(DateFormatter("%b %d"))
         ax.tick_params(axis="x", labelsize=8)
-    if title:
-        ax.set_title(title[:90], fontsize=11, loc="left")
+    low, high = ax.get_ylim()
+    if labels:
+        high = max(high, max(y for y, _, _ in labels) + (high - low) * 0.12)
+    if start is not None:
+        low = min(low, booked - (high - low) * 0.1)  # room for the booked label under its point
+    ax.set_ylim(low, high)
+    gap = (high - low) * LABEL_GAP
+    spread = _spread([y for y, _, _ in labels], gap)
+    for (_, text, color), at in zip(labels, spread, strict=True):
+        ax.annotate(
+            text,
+            (0.01, at + gap * 0.15),
+            xycoords=("axes fraction", "data"),
+            fontsize=8,
+            color=color,
+            va="bottom",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+    if start is not None:
+        # the booked label sits below its point (the fan starts there and rises to the right)
+        ax.annotate(
+            f"booked {money(booked, currency)}",
+            (start, booked),
+            textcoords="offset points",
+            xytext=(6, -14),
+            fontsize=8,
+            color=BOOKED_COLOR,
+        )
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.85, edgecolor="none")
+    ax.set_title(chart_title(baseline, scenario, title), fontsize=10, loc="left")
     fig.tight_layout()
 
     buffer = io.BytesIO()

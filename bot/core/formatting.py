@@ -55,16 +55,15 @@ def _prefix(currency: str) -> str:
 
 
 def _three_significant(x: float) -> str:
-    """1.23, 12.3, 123, with trailing zeros dropped ("2.5", "3")."""
-    decimals = 2 if x < 10 else 1 if x < 100 else 0
-    text = f"{x:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """1.23, 12.3, 123: always three significant digits ("2.50", "3.00"), so figures side by side on a card
+    ("$3.70M", "$3.00M", "$3.03M") read with the same precision and a rounded one does not look exact."""
+    decimals = 2 if round(x, 2) < 10 else 1 if round(x, 1) < 100 else 0
+    return f"{x:.{decimals}f}"
 
 
 def money(x: float, currency: str = "USD") -> str:
-    """Short money: "$2.99M", "$812k", "€300k", "$950", "CHF 1.2M", "-$40k" (three significant digits)."""
+    """Short money: "$2.99M", "$812k", "€300k", "$950", "CHF 1.20M", "-$40.0k", "$3.00M" (three significant
+    digits, one rule for every card and chart)."""
     x = float(x)
     if not math.isfinite(x):
         return f"{_prefix(currency)}{x}"

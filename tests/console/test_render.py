@@ -16,7 +16,7 @@ def test_scenario_card_as_text():
     lines = text.splitlines()
     assert lines[0] == "What if the win rate drops to 20%?"
     assert lines[1] == "=" * len(lines[0])
-    assert "P(reach target): 10% → 1%" in lines  # the headline, bold marks dropped
+    assert "The chance of reaching the $3.25M target goes from 10% to 1%" in lines  # the headline, bold marks dropped
     assert lines[-2] == "[1] Like  [2] Comment  [3] Drivers — type /click N"
     assert lines[-1] == "2 likes · 1 comment"
     assert any(line.startswith("[chart] Fan chart of cumulative bookings") for line in lines)
@@ -25,7 +25,7 @@ def test_scenario_card_as_text():
 def test_facts_are_aligned_columns():
     lines = render_text(CARDS["scenario"]).splitlines()
     facts = [line for line in lines if line.startswith("  ")]
-    assert len(facts) == 7
+    assert len(facts) == 8  # P(reach target), Period, expected, range, target, today, 50%, 80%
     value_columns = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in facts}
     assert len(value_columns) == 1, "values start in one column"
     assert "  Needed for an 80% chance: 10.5 → not reachable with new opportunities alone" in facts

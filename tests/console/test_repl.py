@@ -100,3 +100,45 @@ async def test_show_prints_platform_json_for_each_card(console):
     await session.handle_line("/show off")
     await session.handle_line("help")
     assert '"type"' not in screen.take()
+
+
+async def test_click_presses_the_scenario_cards_button_after_a_drivers_card(console):
+    session, screen, _ = console
+    await session.handle_line("what if win rate drops to 20%")
+    await session.handle_line("/click 3")  # Drivers: a card without buttons of its own
+    assert "What moves the chance" in screen.take()
+    await session.handle_line("/click 1")  # Like, on the scenario card, not "no such button" on the Drivers card
+    assert "[card 1 updated] 1 like · 0 comments" in screen.take()
+    await session.handle_line("/click 1 2")  # card 2 (Drivers) has no buttons: say so, press nothing
+    assert "Usage: /click N [card] with N a button of card 2 (none)" in screen.take()
+
+
+async def test_the_comment_form_says_e_g_once(console):
+    session, screen, _ = console
+    await session.handle_line("what if win rate drops to 20%")
+    await session.handle_line("/click 2")
+    prompt = screen.take()
+    assert "e.g. 9 new opps per rep is a stretch" in prompt and "e.g. e.g." not in prompt
+
+
+async def test_on_start_the_console_says_which_baseline_it_loaded(console):
+    from datetime import date
+
+    from bot.console.repl import loaded_baseline_text
+
+    session, _, _ = console
+    text = await loaded_baseline_text(session.assistant.storage, "local", "console", today=date(2026, 11, 29))
+    assert text.startswith("Using baseline v1 (sample baseline (first start)): 60 open deals")
+    assert "as of Nov 16 (13 days ago)" in text and "set as of today" in text
+
+
+def test_each_console_session_saves_its_charts_in_its_own_folder(tmp_path):
+    from datetime import datetime
+
+    from bot.cli.run import session_charts_dir
+
+    now = datetime(2026, 11, 29, 18, 20, 0)
+    first = session_charts_dir(tmp_path, now)
+    first.mkdir()
+    second = session_charts_dir(tmp_path, now)  # same second: the next free name, not the same folder
+    assert first.name == "20261129-182000" and second.name == "20261129-182000-2"

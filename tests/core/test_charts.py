@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import struct
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
-from bot.core.charts import chart_alt, fan_chart
+import pytest
+
+from bot.core.charts import (
+    BASELINE_COLOR,
+    SCENARIO_COLOR,
+    SCENARIO_TARGET_COLOR,
+    TARGET_COLOR,
+    _spread,
+    _week_ticks,
+    chart_alt,
+    chart_title,
+    fan_chart,
+)
 from tests.core.card_samples import BASELINE_FORECAST, SCENARIO_FORECAST
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -45,6 +59,40 @@ def test_charts_draw_concurrently_in_threads():
         assert list(pool.map(draw, range(8))) == [(800, 450)] * 8
 
 
+def test_title_names_the_question_and_the_chance():
+    assert chart_title(BASELINE_FORECAST, SCENARIO_FORECAST, "What if?") == "What if?\nP(reach target): 10% → 1%"
+    assert chart_title(BASELINE_FORECAST, None) == "P(reach target): 10%"
+
+
+def test_week_labels_run_through_the_end_of_the_longer_period():
+    longer = copy.deepcopy(SCENARIO_FORECAST)
+    longer["weekly"].append({"week_end": "2027-01-07", "p10": 2.8e6, "p50": 3.0e6, "p90": 3.2e6, "expected": 3.0e6})
+    ticks = _week_ticks([BASELINE_FORECAST, longer])
+    assert ticks[0] == date(2026, 11, 16) and ticks[-1] == date(2027, 1, 7)
+    assert date(2026, 12, 28) not in ticks and date(2026, 12, 31) in ticks  # 3 days apart: one label, not two
+
+
+def test_target_labels_never_sit_on_top_of_each_other():
+    assert _spread([3.25, 3.24, 1.0], 0.1) == pytest.approx([3.34, 3.24, 1.0])
+    assert _spread([1.0, 2.0], 0.1) == [1.0, 2.0]
+
+
+def test_palette_is_the_colour_blind_safe_one():
+    # Okabe-Ito: blue and orange for the two series, vermillion and reddish purple for the two targets
+    assert (BASELINE_COLOR, SCENARIO_COLOR, TARGET_COLOR, SCENARIO_TARGET_COLOR) == (
+        "#0072B2",
+        "#E69F00",
+        "#D55E00",
+        "#CC79A7",
+    )
+
+
+def test_a_changed_target_draws_a_second_line():
+    moved = dict(SCENARIO_FORECAST, target=3_000_000.0)
+    same = fan_chart(baseline=BASELINE_FORECAST, scenario=SCENARIO_FORECAST, currency="USD")
+    assert fan_chart(baseline=BASELINE_FORECAST, scenario=moved, currency="USD") != same
+
+
 def test_alt_text_names_the_key_numbers():
     alt = chart_alt(BASELINE_FORECAST, SCENARIO_FORECAST, "USD")
     for needle in (
@@ -53,7 +101,7 @@ def test_alt_text_names_the_key_numbers():
         "P10 $2.74M",
         "P90 $3.25M",
         "10% chance",
-        "scenario P50 $2.8M",
+        "scenario P50 $2.80M",
         "1% chance",
         "target $3.25M",
         "booked so far $1.15M",

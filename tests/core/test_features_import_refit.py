@@ -32,7 +32,10 @@ async def c(tmp_path, tmp_path_factory):
 
 
 def expected(**kwargs):
-    return prepare_import(DATA, name="pipeline.csv", base=SAMPLE, today=TODAY, fallback=SAMPLE, **kwargs)
+    label = "this channel's baseline v1"  # as the chat names the channel's baseline in the sources it stores
+    return prepare_import(
+        DATA, name="pipeline.csv", base=SAMPLE, today=TODAY, fallback=SAMPLE, base_label=label, **kwargs
+    )
 
 
 def shown(c):
@@ -61,7 +64,7 @@ async def test_each_fitted_driver_has_a_switch_whose_default_is_the_trust_rule(c
     labels = [b.label for b in card.buttons if b.action_id.startswith(DRIVER_ACTION)]
     assert labels == [
         "Keep current win rate 25%",
-        "Keep current deal size $20k",
+        "Keep current deal size $20.0k",
         "Keep current sales cycle 4 weeks",
         "Keep current new opps per rep per week 7.0",
         "Keep current reps 10",
@@ -116,7 +119,7 @@ async def test_a_new_window_refits_and_shows_the_new_samples(c):
     text = card.fallback_text()
     assert "over the last 8 weeks (since 2026-09-21)" in text
     assert "Win rate: 20% from a sample of 40 (used)" in text  # 300 closed deals over 52 weeks
-    assert "only 8 won deals with an amount in the history window" in text and "keeps $20k" in text
+    assert "only 8 won deals with an amount in the history window" in text and "keeps $20.0k" in text
     assert "Use fitted deal size $21.6k" in [b.label for b in card.buttons]
     await press(c, ACCEPT_ACTION)
     stored = (await latest(c)).data

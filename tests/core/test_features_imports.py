@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from bot.core.baselines.freshness import engine_data
 from bot.core.events import ActionInvoked, FileShared
 from bot.core.formatting import pct
 from bot.core.imports.cards import ACCEPT_ACTION, CANCEL_ACTION
@@ -60,7 +61,7 @@ async def test_a_shared_csv_gives_a_preview_and_accept_stores_one_new_version(c)
     text = card.fallback_text()
     assert f"{expected.counts.read:,} rows read: {expected.counts.open:,} open" in text
     assert "Win rate:" in text and "from a sample of" in text
-    assert "2026-11-16 → 2026-12-31 (the period of the channel's baseline)" in text
+    assert "2026-11-16 → 2026-12-31 (the channel's baseline period, to Dec 31; taken to begin Oct 1" in text
     assert (await latest(c)).version == 1  # nothing stored before the button
 
     await press(c, ACCEPT_ACTION, user="U7")
@@ -70,7 +71,7 @@ async def test_a_shared_csv_gives_a_preview_and_accept_stores_one_new_version(c)
     assert new.data["target"] == 3_250_000  # the sample team's target is kept
     reply = c.outbox.sends[-1].text
     assert reply.startswith("Baseline v2 saved from pipeline.csv by U7")
-    assert f"now {pct(forecast(parse_baseline(new.data)).p_hit)}" in reply
+    assert f"now {pct(forecast(parse_baseline(engine_data(new.data))).p_hit)}" in reply
     assert c.outbox.updates[-1].card.buttons == () and "Used as baseline v2" in c.outbox.updates[-1].card.footer
 
     await press(c, ACCEPT_ACTION, user="U8")  # a second press (or a retried delivery): no second version
@@ -139,7 +140,7 @@ async def test_a_file_that_is_not_csv_is_refused_before_parsing(c):
 async def test_without_a_baseline_the_period_is_the_quarter_and_the_sample_gives_the_target(c):
     await share(c, SMALL)
     text = c.outbox.sends[-1].text
-    assert "2026-11-16 → 2026-12-31 (no baseline yet: today to the end of the quarter)" in text
+    assert "2026-11-16 → 2026-12-31 (no baseline yet: to the end of the quarter)" in text
     assert "the sample team (this channel has no baseline yet)" in text
     await press(c, ACCEPT_ACTION)
     new = await latest(c)

@@ -30,10 +30,16 @@ def _texts(card) -> list[str]:
         (812000, "USD", "$812k"),
         (300000, "EUR", "€300k"),
         (950, "USD", "$950"),
-        (2_500_000, "GBP", "£2.5M"),
-        (999_600, "USD", "$1M"),  # not "$1000k"
-        (1_200_000, "CHF", "CHF 1.2M"),
-        (-40_000, "USD", "-$40k"),
+        (2_500_000, "GBP", "£2.50M"),
+        (999_600, "USD", "$1.00M"),  # not "$1000k"
+        (1_200_000, "CHF", "CHF 1.20M"),
+        (-40_000, "USD", "-$40.0k"),
+        # one rule, three significant digits: figures side by side read with the same precision
+        (3_700_000, "USD", "$3.70M"),
+        (3_000_000, "USD", "$3.00M"),
+        (3_030_000, "USD", "$3.03M"),
+        (250_000, "USD", "$250k"),
+        (9_996, "USD", "$10.0k"),  # rounds up across a digit without a fourth digit
     ],
 )
 def test_money_short_forms(x, currency, expected):
@@ -85,9 +91,14 @@ def test_scenario_card_compares_baseline_and_scenario():
     card = sample_cards()["scenario"]
     assert card.kind == "scenario"
     assert card.title == "What if the win rate drops to 20%?"
-    assert _texts(card)[:2] == ["Understood: win rate 25% → 20%", "*P(reach target): 10% → 1%*"]
+    assert _texts(card)[:2] == [
+        "Understood: win rate 25% → 20%",
+        "The chance of reaching the $3.25M target goes from *10%* to *1%*",
+    ]
     facts = _facts(card)
     assert facts["P(reach target)"] == "10% → 1%"
+    assert card.fallback_text().count("P(reach target)") == 1  # one line, not the headline and a fact
+    assert facts["Period"] == "6.4 weeks left"  # no dates known: the weeks left from the forecast
     assert facts["Expected bookings"] == "$2.99M → $2.81M"
     assert facts["P10–P90 range"] == "$2.74M – $3.25M → $2.58M – $3.04M"
     assert facts["New opps/rep/week today"] == "7.0"
@@ -122,7 +133,7 @@ def test_scenario_card_without_chart_and_with_a_changed_target():
         chart_png=None,
     )
     assert card.chart is None
-    assert _facts(card)["Target"] == "$3.25M → $3M"
+    assert _facts(card)["Target"] == "$3.25M → $3.00M"
 
 
 def test_long_question_is_trimmed_to_150_with_ellipsis():
@@ -138,6 +149,7 @@ def test_required_rate_card_explains_each_rate():
     card = sample_cards()["required_rate"]
     facts = _facts(card)
     assert facts == {
+        "Period": "6.4 weeks left",
         "Today": "7.0 per rep per week",
         "For a 50% chance": "9.0 per rep per week",
         "For an 80% chance": "10.5 per rep per week",
@@ -174,7 +186,7 @@ def test_baseline_card_counts_only_deals_inside_the_period():
     assert card.title == "Baseline for this channel (version 3)"
     assert facts["Target"] == "$3.25M" and facts["Booked so far"] == "$1.15M"
     assert facts["Open deals in period"] == "6 ($227k weighted)"  # the Feb 2027 renewal is outside
-    assert facts["Win rate"] == "25%" and facts["Deal size"] == "$20k average (cv 0.8)"
+    assert facts["Win rate"] == "25%" and facts["Deal size"] == "$20.0k average (cv 0.8)"
     deals = _texts(card)[0].splitlines()
     assert deals[0] == "*Five biggest deals*"
     assert len(deals) == 6 and deals[1].startswith("- Acme expansion 17: $128k at 80%")

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core.cards import Button, Card, Fact, Facts, Text
 from bot.core.formatting import driver_value, money, number, pct, user
-from bot.core.imports.choices import DRIVERS
+from bot.core.imports.choices import DRIVER_LABELS, DRIVERS
 from bot.core.scenarios.cards import trim_title
 
 __all__ = [
@@ -36,6 +36,9 @@ CANCEL_ACTION = "import.cancel"
 DRIVER_ACTION = "import.driver"
 DRIVER_ACTIONS = tuple(f"{DRIVER_ACTION}.{name}" for name in DRIVERS)
 _LINE = 240  # a rejected row's message is cut here: the card must stay readable (and under Slack's limits)
+
+
+_LABELS = {"target": "Target", "booked": "Booked so far", **DRIVER_LABELS}
 
 
 def _cur(preview: dict[str, Any]) -> str:
@@ -79,7 +82,11 @@ def _window_line(preview: dict[str, Any]) -> str:
     if not weeks:
         return ""
     covered = preview.get("weeks_covered")
-    span = f"; the file's new opportunities cover {number(covered)} of them" if covered and covered < weeks else ""
+    span = (
+        f"; the file covers {number(covered)} of them, so rates are per covered week"
+        if covered and covered < weeks
+        else ""
+    )
     return f" over the last {weeks} weeks (since {preview['window_start']}{span})"
 
 
@@ -111,7 +118,9 @@ def _notes(preview: dict[str, Any]) -> list[str]:
 def _body(preview: dict[str, Any]) -> list:
     cur = _cur(preview)
     outside = preview["outside"]
+    as_of_note = preview.get("as_of_note")
     facts = [
+        Fact("As of", f"{preview['as_of']} ({as_of_note})" if as_of_note else preview["as_of"]),
         Fact("Period", f"{preview['as_of']} → {preview['period_end']} ({preview['period_note']})"),
         Fact("Open deals in period", f"{preview['in_period']:,}"),
         Fact(
@@ -125,10 +134,22 @@ def _body(preview: dict[str, Any]) -> list:
             "left out of the forecast",
         ),
     ]
+    sources = preview.get("sources") or {}
     if preview.get("target") is not None:
-        facts.append(Fact("Target", money(preview["target"], cur)))
+        borrowed = sources.get("target")
+        how = "; set yours with “/scenario set target 2.5M”" if borrowed and "sample team" in borrowed else ""
+        facts.append(
+            Fact(
+                "Target",
+                f"{money(preview['target'], cur)} ({borrowed}{how})" if borrowed else money(preview["target"], cur),
+            )
+        )
     if preview.get("booked") is not None:
-        source = "won deals since the period began" if preview.get("booked_from_file") else "kept from the baseline"
+        if preview.get("booked_from_file"):
+            since = f" since {preview['period_start']}" if preview.get("period_start") else " since the period began"
+            source = f"won deals in the file closed{since}"
+        else:
+            source = sources.get("booked") or "kept from the baseline"
         facts.append(Fact("Booked so far", f"{money(preview['booked'], cur)} ({source})"))
     if preview.get("p_hit") is not None:
         before = preview.get("p_hit_before")
@@ -139,6 +160,9 @@ def _body(preview: dict[str, Any]) -> list:
     if drivers:
         heading = f"*Drivers fitted from history*{_window_line(preview)}"
         blocks.append(Text(heading + "\n" + "\n".join(_driver_line(d, cur) for d in drivers)))
+    borrowed = [f"- {_LABELS.get(k, k)}: {why}" for k, why in sources.items()]
+    if borrowed:
+        blocks.append(Text("*Not from this file* (stored with the baseline as its sources)\n" + "\n".join(borrowed)))
     rejected = _report_lines(preview.get("report") or {})
     if rejected:
         blocks.append(Text("*Rejected rows* (left out; the other rows import)\n" + "\n".join(rejected)))

@@ -18,6 +18,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from bot.core.baselines.freshness import engine_data, with_sources
 from bot.core.imports.csv import CrmRow, Drivers, FittedDriver, fit_drivers
 from engine.baseline import BaselineError, baseline_to_dict, parse_baseline
 from engine.forecast import forecast
@@ -33,6 +34,7 @@ __all__ = [
     "parse_window",
     "fit_state",
     "choose",
+    "driver_sources",
     "refit",
     "p_hit",
     "window_facts",
@@ -191,12 +193,18 @@ def choose(
     return data, entries
 
 
+def driver_sources(entries: list[dict[str, Any]], base_note: str) -> dict[str, str]:
+    """{driver: source} for each driver of the preview that does not come from the file's history."""
+    verb = "borrowed from" if base_note.startswith("the sample team") else "kept from"
+    return {e["name"]: f"{verb} {base_note}" for e in entries if e.get("choice") != "fitted"}
+
+
 def p_hit(data: dict[str, Any] | None) -> float | None:
     """P(reach target) of a baseline, or None when there is none or the engine refuses it."""
     if not data:
         return None
     try:
-        return forecast(parse_baseline(data), weekly=False, sensitivity=False).p_hit
+        return forecast(parse_baseline(engine_data(data)), weekly=False, sensitivity=False).p_hit
     except BaselineError:
         return None
 
@@ -229,7 +237,11 @@ def refit(
     if driver is not None:
         shown = {d["name"]: d.get("choice") for d in preview.get("drivers") or []}
         choices[driver] = use if use in ("fitted", "keep") else "keep" if shown.get(driver) == "fitted" else "fitted"
-    data, entries = choose(candidate, drivers, fit.get("base") or {}, choices)
+    data, entries = choose(engine_data(candidate), drivers, fit.get("base") or {}, choices)
     new_preview = {**preview, "drivers": entries, **window_facts(drivers, window), "p_hit": p_hit(data)}
+    if "fixed_sources" in preview:  # previews made before sources were kept have none to recompute
+        new_preview["sources"] = {**preview["fixed_sources"], **driver_sources(entries, str(preview["base_note"]))}
+        start = candidate.get("period_start")
+        data = with_sources(data, new_preview["sources"], date.fromisoformat(start) if start else None)
     new_fit = {**fit, "window_weeks": window, "choices": choices, "rev": int(fit.get("rev") or 0) + 1}
     return data, new_preview, new_fit

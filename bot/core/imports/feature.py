@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.baselines.feature import latest, sample_baseline
+from bot.core.baselines.freshness import engine_data
 from bot.core.events import ActionInvoked, FileShared
 from bot.core.formatting import mark_user, message_text, pct, user
 from bot.core.imports.cards import (
@@ -158,10 +159,10 @@ async def on_accept(turn: Turn) -> None:
         await refuse(turn, decision)
         return
     saved = decision.baseline
-    after = await turn.run(compute_answer, saved.data, [], False, False)
+    after = await turn.run(compute_answer, engine_data(saved.data), [], False, False)
     was = ""
     if before is not None:
-        previous = await turn.run(compute_answer, before.data, [], False, False)
+        previous = await turn.run(compute_answer, engine_data(before.data), [], False, False)
         if previous.baseline is not None:
             was = f" (was {pct(previous.baseline['p_hit'])} with v{before.version})"
     chance = f" P(reach target) is now {pct(after.baseline['p_hit'])}{was}." if after.baseline is not None else ""

@@ -5,10 +5,17 @@ the headline probability, baseline vs scenario facts, the fan chart, Like/Commen
 card, the drivers card, the baseline card, and the short help, first-run and error cards. Pure functions:
 no platform, no storage, no engine calls; every number shown is in a Text or Facts block so that
 `Card.fallback_text()` carries it.
+
+Every answer card states its assumptions: the period and the weeks left (`Period`), the age of a baseline
+older than today with a "Roll forward to today" button, what each what-if change acts on (a win-rate change
+acts on opportunities not created yet), and the ramp of added reps when the forecast carries one.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.core.baselines.freshness import ROLL_ACTION, Period, day_label
 from bot.core.cards import MAX_TITLE, Button, Card, Chart, Fact, Facts, Text
 from bot.core.charts import chart_alt
 from bot.core.formatting import driver_value, money, number, pct, rate, user
@@ -24,6 +31,11 @@ __all__ = [
     "error_card",
     "footer_text",
     "trim_title",
+    "period_text",
+    "stale_text",
+    "ramp_text",
+    "acts_on_text",
+    "roll_button",
     "LIKE_ACTION",
     "COMMENT_ACTION",
     "DRIVERS_ACTION",
@@ -32,6 +44,7 @@ __all__ = [
 LIKE_ACTION = "card.like"
 COMMENT_ACTION = "card.comment"
 DRIVERS_ACTION = "card.drivers"
+ROLL_LABEL = "Roll forward to today"
 UNREACHABLE = "not reachable with new opportunities alone"
 NONE_NEEDED = "none needed"  # booked plus the open pipeline already get there
 ARROW = " → "
@@ -50,6 +63,87 @@ def footer_text(likes: int, comments: int) -> str:
     like_word = "like" if likes == 1 else "likes"
     comment_word = "comment" if comments == 1 else "comments"
     return f"{likes} {like_word} · {comments} {comment_word}"
+
+
+def period_text(period: Period | None, forecast: dict | None = None) -> str | None:
+    """'Nov 16 → Dec 31, 6.4 weeks left' (+ 'as of Nov 16 (13 days ago); 4.6 weeks left today' when stale)."""
+    weeks = forecast.get("weeks_left") if forecast else None
+    if period is None:
+        return f"{number(weeks)} weeks left" if weeks is not None else None
+    weeks = period.weeks_left if weeks is None else weeks
+    text = f"{day_label(period.as_of)}{ARROW}{day_label(period.period_end)}, {number(weeks)} weeks left"
+    if period.stale:
+        text += f" {period.age()}; {number(period.weeks_left_today)} weeks left today"
+    return text
+
+
+def stale_text(period: Period | None) -> str | None:
+    """The warning an answer from an old baseline carries, with the two ways to roll it forward."""
+    if period is None or not period.stale:
+        return None
+    text = f"This answer uses the baseline {period.age()}: it overstates the time left."
+    if period.can_roll_forward:
+        text += (
+            f" Roll it forward to today ({ROLL_LABEL} below, or “/scenario set as of today”): the weeks left "
+            "shrink and open deals already past their close date move to the period end at their probability."
+        )
+    elif not period.chat and period.today is not None and period.today <= period.period_end:
+        text += " Set its as_of to today in the file to forecast the time really left."
+    else:
+        text += " Its period has ended: import a fresh CRM export for the next period (“/scenario import”)."
+    return text
+
+
+def roll_button(period: Period | None) -> tuple[Button, ...]:
+    if period is None or not period.can_roll_forward:
+        return ()
+    return (Button(ROLL_LABEL, ROLL_ACTION, {"baseline_id": period.baseline_id}),)
+
+
+# what each what-if driver acts on: the engine's model (DESIGN section 2), said where the change is read
+_ACTS_ON = {
+    "win_rate": "a win-rate change acts on opportunities not created yet; open deals keep their own probabilities",
+    "new_opps_per_rep_week": "a change of new opportunities per rep acts on opportunities not created yet",
+    "deal_size": "a deal-size change acts on deals not created yet; open deals keep their amounts",
+    "cycle_weeks": "a sales-cycle change acts on opportunities not created yet (how many close in the period)",
+    "reps": "added reps create new opportunities only; removed reps stop at once and their open deals stay",
+    "target": "a target change moves the bar, not the bookings",
+    "booked": "a booked change moves what is already won",
+    "period_end": "a period-end change gives new and open deals more or less time to close",
+    "deal": "a deal change acts on that open deal only; the rest of the pipeline is unchanged",
+}
+
+
+def acts_on_text(changes: list[dict] | None) -> str | None:
+    """'Acts on: a win-rate change acts on opportunities not created yet; ...' for the changes asked."""
+    seen: list[str] = []
+    for change in changes or []:
+        note = _ACTS_ON.get(str(change.get("driver")))
+        if note and note not in seen:
+            seen.append(note)
+    if not seen:
+        return None
+    return "What the change acts on: " + "; ".join(seen) + "."
+
+
+def ramp_text(forecast: dict | None) -> str | None:
+    """'2 new reps ramp up over 8 weeks from Nov 23: 31% of a full rep's output lands in the period', when the
+    forecast carries a `ramp` (engine: added reps ramp up linearly); None when it does not or it is incomplete."""
+    ramp = (forecast or {}).get("ramp")
+    if not isinstance(ramp, dict):
+        return None
+    reps, weeks, start, share = (ramp.get(k) for k in ("new_reps", "ramp_weeks", "start", "share_of_full_output"))
+    if not isinstance(reps, int | float) or reps <= 0 or not isinstance(weeks, int | float):
+        return None
+    try:
+        since = f" from {day_label(date.fromisoformat(str(start)))}" if start else ""
+    except ValueError:
+        since = ""
+    who = f"{number(reps)} new rep{'' if reps == 1 else 's'}"
+    text = f"{who} start at full output{since}" if weeks <= 0 else f"{who} ramp up over {number(weeks)} weeks{since}"
+    if isinstance(share, int | float) and 0 <= share <= 1:
+        text += f": {pct(share)} of a full rep's output lands in the period"
+    return text
 
 
 def _currency(forecast: dict, currency: str | None) -> str:
@@ -75,10 +169,16 @@ def _range(f: dict, cur: str) -> str:
     return f"{money(f['p10'], cur)} – {money(f['p90'], cur)}"
 
 
-def _forecast_facts(baseline: dict, scenario: dict | None, cur: str) -> Facts:
+def _forecast_facts(baseline: dict, scenario: dict | None, cur: str, period: Period | None = None) -> Facts:
+    # the one "P(reach target)" line of the card (the headline above says it in words, not as a second line)
     s = scenario
-    facts = [
-        Fact("P(reach target)", _pair(pct(baseline["p_hit"]), pct(s["p_hit"]) if s else None)),
+    facts = [Fact("P(reach target)", _pair(pct(baseline["p_hit"]), pct(s["p_hit"]) if s else None))]
+    when = period_text(period, baseline)
+    if when:
+        facts.append(Fact("Period", when))
+    if s is not None and s.get("weeks_left") is not None and s["weeks_left"] != baseline.get("weeks_left"):
+        facts.append(Fact("Weeks left", _pair(number(baseline["weeks_left"]), number(s["weeks_left"]))))
+    facts += [
         Fact("Expected bookings", _pair(money(baseline["expected"], cur), money(s["expected"], cur) if s else None)),
         Fact("P10–P90 range", _pair(_range(baseline, cur), _range(s, cur) if s else None)),
     ]
@@ -101,9 +201,10 @@ def _forecast_facts(baseline: dict, scenario: dict | None, cur: str) -> Facts:
 
 
 def _headline(baseline: dict, scenario: dict | None, cur: str) -> str:
-    if scenario is not None:
-        return f"*P(reach target): {pct(baseline['p_hit'])}{ARROW}{pct(scenario['p_hit'])}*"
     target = f" {money(baseline['target'], cur)}" if baseline.get("target") is not None else ""
+    if scenario is not None:
+        before, after = pct(baseline["p_hit"]), pct(scenario["p_hit"])
+        return f"The chance of reaching the{target} target goes from *{before}* to *{after}*"
     return f"*{pct(baseline['p_hit'])}* chance of reaching the{target} target"
 
 
@@ -118,15 +219,25 @@ def scenario_card(
     comments: int = 0,
     scenario_id: int | None = None,
     currency: str = "USD",
+    period: Period | None = None,
+    changes: list[dict] | None = None,
 ) -> Card:
-    """The answer to a what-if (or plain forecast) question, with reactions counted in the footer."""
+    """The answer to a what-if (or plain forecast) question, with reactions counted in the footer. `period`
+    (the baseline's dates and today) puts the period, the weeks left and a stale baseline's age on the card;
+    `changes` (engine change dicts) say what each change acts on."""
     cur = _currency(baseline, currency)
     blocks: list = []
     if interpretation:
         # the reading echoes the question's own words (deal names, clauses): a person's text, never markup
         blocks.append(Text("Understood: " + "; ".join(user(line) for line in interpretation)))
     blocks.append(Text(_headline(baseline, scenario, cur)))
-    blocks.append(_forecast_facts(baseline, scenario, cur))
+    blocks.append(_forecast_facts(baseline, scenario, cur, period))
+    notes = [acts_on_text(changes), ramp_text(scenario) or ramp_text(baseline)]
+    if any(notes):
+        blocks.append(Text("\n".join(n for n in notes if n)))
+    stale = stale_text(period)
+    if stale:
+        blocks.append(Text(stale))
     if chart_png:
         blocks.append(Chart(png=chart_png, alt=chart_alt(baseline, scenario, cur), name="fan-chart.png"))
     value = {"scenario_id": scenario_id}
@@ -134,6 +245,7 @@ def scenario_card(
         Button("Like", LIKE_ACTION, value),
         Button("Comment", COMMENT_ACTION, value),
         Button("Drivers", DRIVERS_ACTION, value),
+        *roll_button(period),
     )
     return Card(
         title=trim_title(question),
@@ -156,7 +268,12 @@ def _a_chance(p: float) -> str:
 
 
 def required_rate_card(
-    *, forecast: dict, confidence: float = 0.8, currency: str | None = None, question: str | None = None
+    *,
+    forecast: dict,
+    confidence: float = 0.8,
+    currency: str | None = None,
+    question: str | None = None,
+    period: Period | None = None,
 ) -> Card:
     """'How many opportunities do we need?': today vs the rate for 50% / the asked confidence / the spreadsheet."""
     cur = _currency(forecast, currency)
@@ -164,14 +281,17 @@ def required_rate_card(
     current = rates.get("current")
     target = money(forecast["target"], cur) if forecast.get("target") is not None else "the"
     weeks = forecast.get("weeks_left")
-    period = f" in the {number(weeks)} weeks left" if weeks is not None else ""
+    left = f" in the {number(weeks)} weeks left" if weeks is not None else ""
     facts: list[Fact] = []
     lines: list[str] = []
+    when = period_text(period, forecast)
+    if when:
+        facts.append(Fact("Period", when))
     if current is not None:
         facts.append(Fact("Today", f"{rate(current)} per rep per week"))
         lines.append(
             f"Today the team creates *{rate(current)}* new opportunities per rep per week: "
-            f"{_a_chance(forecast['p_hit'])} of reaching the {target} target{period}."
+            f"{_a_chance(forecast['p_hit'])} of reaching the {target} target{left}."
         )
     levels = [0.5] + ([confidence] if round(confidence * 100) != 50 else [])
     for level in levels:
@@ -183,7 +303,7 @@ def required_rate_card(
         elif value is None:
             facts.append(Fact(f"For {chance}", UNREACHABLE))
             lines.append(
-                f"No rate of new opportunities gives {chance}{period}: the open pipeline and deals "
+                f"No rate of new opportunities gives {chance}{left}: the open pipeline and deals "
                 "already in flight have to close the gap."
             )
         elif value <= 0:
@@ -200,18 +320,42 @@ def required_rate_card(
             "which is still about a coin flip, not a plan."
         )
     title = trim_title(question) if question else "New opportunities needed per rep per week"
-    return Card(title=title, blocks=(Facts(tuple(facts)), Text("\n".join(lines))), kind="info")
+    blocks: list = [Facts(tuple(facts)), Text("\n".join(lines))]
+    stale = stale_text(period)
+    if stale:
+        blocks.append(Text(stale))
+    return Card(title=title, blocks=tuple(blocks), buttons=roll_button(period), kind="info")
 
 
-def drivers_card(*, forecast: dict, currency: str | None = None) -> Card:
-    """The sensitivity table, largest swing first, and a sentence naming the biggest driver."""
+def drivers_card(
+    *,
+    forecast: dict,
+    currency: str | None = None,
+    baseline: dict | None = None,
+    period: Period | None = None,
+    question: str | None = None,
+) -> Card:
+    """The sensitivity table, largest swing first, and a sentence naming the biggest driver. `forecast` is the
+    one the table is about: a scenario's (then `baseline` is today's forecast, said beside it) or the
+    baseline's."""
     cur = _currency(forecast, currency)
     rows = sorted(forecast.get("sensitivity") or [], key=lambda r: r.get("swing", 0.0), reverse=True)
-    now = f"Today: *{pct(forecast['p_hit'])}* chance of reaching the target."
+    if baseline is not None:
+        about = f" “{trim_title(question, 80)}”" if question else ""
+        now = (
+            f"This scenario{about}: *{pct(forecast['p_hit'])}* chance of reaching the target "
+            f"(the baseline today: {pct(baseline['p_hit'])}). The table moves each driver from the scenario."
+        )
+    else:
+        now = f"Today: *{pct(forecast['p_hit'])}* chance of reaching the target."
+    when = period_text(period, forecast)
+    head = [Text(f"{now}\nPeriod: {when}." if when else now)]
+    stale = [Text(t) for t in (stale_text(period),) if t]
     if not rows:
         return Card(
             title="What moves the chance of reaching the target",
-            blocks=(Text(now), Text("No driver sensitivity was computed for this forecast.")),
+            blocks=(*head, Text("No driver sensitivity was computed for this forecast."), *stale),
+            buttons=roll_button(period),
             kind="drivers",
         )
     facts = tuple(
@@ -226,7 +370,8 @@ def drivers_card(*, forecast: dict, currency: str | None = None) -> Card:
     )
     return Card(
         title="What moves the chance of reaching the target",
-        blocks=(Text(now), Facts(facts), Text(sentence)),
+        blocks=(*head, Facts(facts), Text(sentence), *stale),
+        buttons=roll_button(period),
         kind="drivers",
     )
 
@@ -246,8 +391,9 @@ def _deal_line(deal: dict, cur: str) -> str:
     )
 
 
-def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None) -> Card:
-    """The channel's baseline: drivers, target and period, the open pipeline and its five biggest deals."""
+def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None, period: Period | None = None) -> Card:
+    """The channel's baseline: drivers, target and period, the open pipeline and its five biggest deals, where
+    each borrowed value came from (its `sources`), and its age with a roll-forward button when it is stale."""
     cur = baseline.get("currency") or "USD"
     deal_size = baseline.get("deal_size") or {}
     cycle = baseline.get("cycle_weeks") or {}
@@ -257,13 +403,20 @@ def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None)
     else:
         open_deals = len(in_window)
         weighted = sum(float(d["amount"]) * float(d["probability"]) for d in in_window)
-    period = f"{baseline.get('as_of')} → {baseline.get('period_end')}"
+    when = f"{baseline.get('as_of')} → {baseline.get('period_end')}"
     if forecast is not None and forecast.get("weeks_left") is not None:
-        period += f" ({number(forecast['weeks_left'])} weeks left)"
+        when += f" ({number(forecast['weeks_left'])} weeks left)"
+    if period is not None and period.stale:
+        when += f", {period.age()}; {number(period.weeks_left_today)} weeks left today"
+    sources = period.sources if period is not None else {}
+
+    def sourced(key: str, text: str) -> str:
+        return f"{text} ({sources[key]})" if key in sources else text
+
     facts = [
-        Fact("Target", money(baseline["target"], cur)),
-        Fact("Booked so far", money(baseline.get("booked", 0), cur)),
-        Fact("Period", period),
+        Fact("Target", sourced("target", money(baseline["target"], cur))),
+        Fact("Booked so far", sourced("booked", money(baseline.get("booked", 0), cur))),
+        Fact("Period", when),
         Fact("Reps", number(baseline["reps"])),
         Fact("New opps/rep/week", rate(baseline["new_opps_per_rep_week"])),
         Fact("Win rate", driver_value("win_rate", baseline["win_rate"], cur)),
@@ -279,8 +432,14 @@ def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None)
         blocks.append(Text("*Five biggest deals*\n" + "\n".join(_deal_line(d, cur) for d in biggest)))
     else:
         blocks.append(Text("No open deals close inside the period."))
+    borrowed = [f"- {key.replace('_', ' ')}: {why}" for key, why in sources.items() if key not in ("target", "booked")]
+    if borrowed:
+        blocks.append(Text("*Where the other values came from*\n" + "\n".join(borrowed)))
+    stale = stale_text(period)
+    if stale:
+        blocks.append(Text(stale))
     title = "Baseline for this channel" + (f" (version {version})" if version is not None else "")
-    return Card(title=title, blocks=tuple(blocks), kind="baseline")
+    return Card(title=title, blocks=tuple(blocks), buttons=roll_button(period), kind="baseline")
 
 
 def _quoted(examples: list[str]) -> str:

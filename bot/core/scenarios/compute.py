@@ -35,8 +35,10 @@ def compute_answer(
     want_chart: bool = True,
     want_sensitivity: bool = False,
     confidences: tuple[float, ...] = (0.5, 0.8),
+    title: str = "",
 ) -> Answer:
-    """Forecast the baseline and (if changes are given) the scenario, and draw the fan chart.
+    """Forecast the baseline and (if changes are given) the scenario, and draw the fan chart (titled with the
+    question `title` and P(reach target)).
 
     An impossible change (a win rate above 100%, a deal not in the pipeline) gives `problems`, not an error:
     the bot answers it as a question it could not use."""
@@ -49,7 +51,7 @@ def compute_answer(
     options = {"weekly": want_chart, "sensitivity": want_sensitivity, "confidences": tuple(confidences)}
     base_fc = forecast(base, **options).to_dict()
     scen_fc = forecast(scenario_baseline, **options).to_dict() if scenario_baseline is not None else None
-    png = fan_chart(baseline=base_fc, scenario=scen_fc, currency=base.currency) if want_chart else None
+    png = fan_chart(baseline=base_fc, scenario=scen_fc, currency=base.currency, title=title) if want_chart else None
     return Answer(baseline=base_fc, scenario=scen_fc, chart=png)
 
 

@@ -4,13 +4,17 @@ Owns reading a question against the channel's latest baseline (language.parse) a
 forecast and what-if (scenario card with the fan chart, stored as a scenario and a sent message so likes and
 comments can find it), required rate, drivers (also the card's Drivers button), baseline, set, help, and the
 not-understood answer with three examples. A channel without a baseline gets the first-run card.
+Every answer states the baseline's period as of today (`_period`): a baseline older than today says its age
+and offers to roll forward (bot.core.baselines.feature).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.core.baselines import feature as baseline_feature
+from bot.core.baselines.freshness import Period, engine_data, period_of
 from bot.core.cards import card_to_dict
 from bot.core.events import ActionInvoked
 from bot.core.language import EXAMPLES, parse
@@ -48,6 +52,14 @@ def _suggestions(parsed: Any) -> list[str]:
     return suggestions[:3]
 
 
+def _today(turn: Turn) -> date:
+    return turn.services.today or date.today()
+
+
+def _period(turn: Turn, stored: Any) -> Period | None:
+    return period_of(stored.data, _today(turn), stored.id)
+
+
 async def _not_understood(turn: Turn, problem: str, parsed: Any) -> None:
     await turn.reply(not_understood_card(problem, _suggestions(parsed)), thread_id=turn.answer_thread())
 
@@ -61,7 +73,7 @@ async def on_question(turn: Turn) -> None:
     if stored is None:
         await turn.reply(first_run_card(), thread_id=turn.answer_thread())
         return
-    parsed = parse(text, parse_baseline(stored.data), today=turn.services.today)
+    parsed = parse(text, parse_baseline(engine_data(stored.data)), today=turn.services.today)
     intent = parsed.intent
     if intent == "help":
         await send_help(turn)
@@ -74,14 +86,17 @@ async def on_question(turn: Turn) -> None:
     elif intent == "required_rate":
         await _required_rate(turn, stored, parsed)
     elif intent == "drivers":
-        await _drivers(turn, stored.data, [c.to_dict() for c in parsed.changes], turn.answer_thread())
+        changes = [c.to_dict() for c in parsed.changes]
+        await _drivers(turn, stored, changes, turn.answer_thread(), question=text if changes else None)
     else:
         await _not_understood(turn, parsed.problem or f"I could not read “{text}” as a question.", parsed)
 
 
 async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
     changes = [c.to_dict() for c in parsed.changes]
-    answer: Answer = await turn.run(compute_answer, stored.data, changes, turn.services.charts, False)
+    answer: Answer = await turn.run(
+        compute_answer, engine_data(stored.data), changes, turn.services.charts, False, (0.5, 0.8), turn.event.text
+    )
     if answer.problems:
         await _not_understood(turn, "That change is not possible: " + "; ".join(answer.problems), parsed)
         return
@@ -107,6 +122,8 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
         chart_png=answer.chart,
         scenario_id=scenario.id,
         currency=answer.baseline.get("currency") or "USD",
+        period=_period(turn, stored),
+        changes=changes,
     )
     thread_id = turn.answer_thread()
     sent = await turn.reply(card, thread_id=thread_id)
@@ -128,21 +145,32 @@ async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
     confidence = parsed.confidence if isinstance(parsed.confidence, float) and 0 < parsed.confidence < 1 else 0.8
     confidences = tuple(sorted({0.5, round(confidence, 4)}))
     changes = [c.to_dict() for c in parsed.changes]
-    answer = await turn.run(compute_answer, stored.data, changes, False, False, confidences)
+    answer = await turn.run(compute_answer, engine_data(stored.data), changes, False, False, confidences)
     if answer.problems:
         await _not_understood(turn, "That change is not possible: " + "; ".join(answer.problems), parsed)
         return
     forecast = answer.scenario or answer.baseline
-    card = required_rate_card(forecast=forecast, confidence=confidence, question=turn.event.text)
+    card = required_rate_card(
+        forecast=forecast, confidence=confidence, question=turn.event.text, period=_period(turn, stored)
+    )
     await turn.reply(card, thread_id=turn.answer_thread())
 
 
-async def _drivers(turn: Turn, data: dict[str, Any], changes: list[dict[str, Any]], thread_id: str | None) -> None:
-    answer = await turn.run(compute_answer, data, changes, False, True)
+async def _drivers(
+    turn: Turn, stored: Any, changes: list[dict[str, Any]], thread_id: str | None, question: str | None = None
+) -> None:
+    answer = await turn.run(compute_answer, engine_data(stored.data), changes, False, True)
     if answer.problems:
         await turn.reply(not_understood_card("; ".join(answer.problems), list(EXAMPLES)[:3]), thread_id=thread_id)
         return
-    await turn.reply(drivers_card(forecast=answer.scenario or answer.baseline), thread_id=thread_id)
+    # a scenario's table is about the scenario; "today" is the baseline's chance, said beside it
+    card = drivers_card(
+        forecast=answer.scenario or answer.baseline,
+        baseline=answer.baseline if answer.scenario is not None else None,
+        period=_period(turn, stored),
+        question=question,
+    )
+    await turn.reply(card, thread_id=thread_id)
 
 
 async def on_drivers_button(turn: Turn) -> None:
@@ -150,20 +178,19 @@ async def on_drivers_button(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionInvoked)
     storage, workspace_id = turn.storage, turn.workspace_id
-    data, changes = None, []
+    stored, changes, question = None, [], None
     scenario_id = event.value.get("scenario_id")
     scenario = await storage.scenarios.get(workspace_id, scenario_id) if isinstance(scenario_id, int) else None
     if scenario is not None and scenario.baseline_id is not None:
         stored = await storage.baselines.get(workspace_id, scenario.baseline_id)
         if stored is not None:
-            data, changes = stored.data, list(scenario.changes)
-    if data is None:
+            changes, question = list(scenario.changes), scenario.question
+    if stored is None:
         stored = await baseline_feature.latest(turn)
         if stored is None:
             await turn.reply(first_run_card(), thread_id=event.message_id)
             return
-        data = stored.data
-    await _drivers(turn, data, changes, event.message_id or event.place.thread_id)
+    await _drivers(turn, stored, changes, event.message_id or event.place.thread_id, question if changes else None)
 
 
 def register(router: Router) -> None:

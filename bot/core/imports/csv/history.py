@@ -106,6 +106,7 @@ def _small(count: int, minimum: int, what: str, keep: str) -> str | None:
 
 def fit_drivers(rows: Iterable[CrmRow], *, as_of: date, window_weeks: float | None = None) -> Drivers:
     """Fit the drivers from every accepted row (open ones count as created opportunities)."""
+    rows = list(rows)
     weeks = float(window_weeks or DEFAULT_WINDOW_WEEKS)
     window_start = as_of - timedelta(days=round(weeks * 7))
     won: list[CrmRow] = []
@@ -156,8 +157,19 @@ def fit_drivers(rows: Iterable[CrmRow], *, as_of: date, window_weeks: float | No
         warning=_small(len(cycles), MIN_WON, f"won deals with a created date{no_created}", "keep your own cycle"),
     )
 
-    # The rate is over the weeks the history really covers: a CRM started 10 weeks ago has 10 weeks, not 52.
+    # The rate is over the weeks the file really covers, not the window asked for: a CRM started 10 weeks ago
+    # has 10 weeks, not 52. An export filtered to deals closed in the last 17 weeks (plus the open ones) holds
+    # every opportunity created in those 17 weeks but only some created before (those still open or closed
+    # late), so its coverage starts at its oldest close date: counting older creations over 52 weeks would
+    # divide a 17-week count by 52 and give a third of the real rate. Dropping the weeks before the oldest close
+    # drops their creations too, so an unfiltered export loses nothing; a handful of closed deals (fewer than
+    # MIN_CLOSED) says too little about where the export starts to cut anything.
+    closes = [r.close_date for r in rows if r.outcome != "open"]
+    oldest_close = min(closes) if len(closes) >= MIN_CLOSED else None
     span_start = max(window_start, min((r.created_date for r in created), default=as_of))  # type: ignore[type-var]
+    if oldest_close is not None and oldest_close > span_start:
+        span_start = min(oldest_close, as_of)
+        created = [r for r in created if r.created_date >= span_start]  # type: ignore[operator]
     span_weeks = max((as_of - span_start).days / 7, 1.0)
     owners = {r.owner for r in created if r.owner}
     rate_value = round(len(created) / span_weeks / len(owners), 3) if owners else None
