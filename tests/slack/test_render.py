@@ -181,7 +181,7 @@ def test_the_bots_own_markup_stays_markup_next_to_peoples_text():
     assert "*Bold bot words*" in text and "<https://docs.example/help|the docs>" in text
     question = render_blocks(HOSTILE["question"])[0]
     assert question[0]["text"]["text"] == html_escape_title(QUESTION)
-    assert question[2]["text"]["text"] == "*P(reach target): 10% → 1%*"
+    assert question[2]["text"]["text"] == "The chance of reaching the $3.25M target goes from *10%* to *1%*"
 
 
 def html_escape_title(title: str) -> str:

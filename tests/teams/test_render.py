@@ -74,7 +74,7 @@ def test_scenario_card_parts():
         "id": "title",
         "style": "heading",
     }
-    assert body[2]["text"] == "**P(reach target): 10% → 1%**"
+    assert body[2]["text"] == "The chance of reaching the $3.25M target goes from **10%** to **1%**"
     image = next(e for e in body if e["type"] == "Image")
     assert image["url"] == IMAGE_URL and "$2.99M" in image["altText"]
     footer = body[-1]
@@ -179,6 +179,6 @@ def test_the_bots_own_markup_stays_markdown_next_to_peoples_text():
     assert card["body"][-1]["text"] == r"Used as baseline v3 by \<!here\> \*Dana\* \[x\](https://evil.example)"
     question = render_adaptive(HOSTILE["question"])["body"]
     assert question[0]["text"] == r"what if we hire \<!channel\> \*bold\* \<https://evil.example|click\> reps"
-    assert question[2]["text"] == "**P(reach target): 10% → 1%**"
+    assert question[2]["text"] == "The chance of reaching the $3.25M target goes from **10%** to **1%**"
     # the notification text is plain: the question as typed, no marks
     assert render_adaptive(HOSTILE["question"])["fallbackText"].startswith(QUESTION + "\n")
