@@ -77,7 +77,7 @@ def test_peoples_text_is_shown_as_typed_and_the_bots_markup_as_plain_words():
     question = render_text(cards["question"]).splitlines()
     assert question[0] == QUESTION and question[1] == "=" * len(QUESTION)
     assert "Understood: <!channel> <https://evil.example|Acme> (OPP-1001) lost: 40% → 0%" in question
-    assert "P(reach target): 10% → 1%" in question  # the bot's bold, as plain words
+    assert "The chance of reaching the $3.25M target goes from 10% to 1%" in question  # bold, as plain words
     mixed = render_text(cards["mixed"]).splitlines()
     assert mixed[2] == f"Bold bot words and the docs (https://docs.example/help) next to {COMMENT}"
     assert mixed[3:5] == ["  Owner: <@U123> _it_", "  Deal:  <!channel> *x*"]

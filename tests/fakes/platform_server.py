@@ -146,6 +146,7 @@ class FakePlatform:
         self.requests: list[Recorded] = []
         self._overrides: dict[tuple[str, str], deque[Override]] = defaultdict(deque)
         self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._files = itertools.count(1)
         self._changed = asyncio.Condition()
         self.slack_delay: dict[str, float] = {}  # per Slack method: seconds to wait before answering
@@ -439,8 +440,12 @@ class FakePlatform:
     # ---------------------------------------------------------------- Slack method bodies
 
     def _next_ts(self) -> str:
-        # Slack ts values are "seconds.microseconds"; a counter keeps them unique and ordered.
-        return f"{1_700_000_000 + next(self._ts)}.000100"
+        # Slack ts values are the posting time as "seconds.microseconds", unique and increasing per workspace:
+        # the real clock (so `oldest`/`latest` in history look-ups mean what they mean on Slack), nudged forward
+        # by a microsecond when two posts share one.
+        now = max(time.time(), self._last_ts + 1e-6)
+        self._last_ts = now
+        return f"{now:.6f}"
 
     def _auth_test(self, r: Recorded) -> dict[str, Any]:
         return {

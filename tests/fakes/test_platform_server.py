@@ -45,7 +45,8 @@ async def test_posting_needs_membership_except_in_dms(fake):
 async def test_a_method_outside_the_manifest_scopes_is_refused_as_slack_does(fake):
     client = _client(fake)
     assert (await client.users_info(user="U_DANA"))["ok"]  # users:read is declared
-    error, data = await _error(client.conversations_open(users="U_DANA"))  # im:write is not
+    fake.scopes.discard("im:write")
+    error, data = await _error(client.conversations_open(users="U_DANA"))  # without im:write
     assert error == "missing_scope" and data["needed"] == "im:write,mpim:write"
     assert "chat:write" in data["provided"].split(",")
     error, data = await _error(client.conversations_history(channel="G_PRIVATE"))
