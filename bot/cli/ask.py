@@ -24,9 +24,8 @@ from bot.core.baselines.freshness import engine_data, period_of
 from bot.core.cards import Card
 from bot.core.language import EXAMPLES, parse
 from bot.core.scenarios.cards import (
-    at_risk_text,
+    at_risk_block,
     baseline_card,
-    deals_by_id,
     drivers_card,
     help_card,
     not_understood_card,
@@ -77,10 +76,7 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
         "at_risk_deals": list(parsed.at_risk_deals),
         "suggestions": [],
     }
-    at_risk = None
-    if parsed.at_risk_deals:
-        deals = deals_by_id(data, parsed.at_risk_deals)
-        at_risk = at_risk_text(list(parsed.at_risk_owners), deals, data.get("currency") or "USD")
+    at_risk = at_risk_block(parsed.at_risk_owners, parsed.at_risk_deals, data, changes)
     card: Card
     if intent == "required_value" and parsed.solve_for:
         card = _required_value(result, parsed, data, question, period, at_risk)

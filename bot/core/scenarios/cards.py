@@ -36,6 +36,7 @@ __all__ = [
     "ramp_text",
     "acts_on_text",
     "at_risk_text",
+    "at_risk_block",
     "deals_by_id",
     "roll_button",
     "LIKE_ACTION",
@@ -190,6 +191,16 @@ def at_risk_text(owners: list[str] | tuple[str, ...], deals: list[dict], currenc
     if len(deals) > MAX_AT_RISK_LISTED:
         lines.append(f"- and {len(deals) - MAX_AT_RISK_LISTED} more")
     return "\n".join(lines)
+
+
+def at_risk_block(
+    owners: list[str] | tuple[str, ...], deal_ids: list[str] | tuple[str, ...], baseline: dict, changes: list[dict]
+) -> str | None:
+    """`at_risk_text` for the deals of leaving `owners` (ids from language.Parsed.at_risk_deals) in `baseline`
+    (its JSON), leaving out a deal the question already decides ("Luis leaves and we lose Soylent")."""
+    decided = {str(c.get("deal")) for c in changes if c.get("driver") == "deal"}
+    deals = [d for d in deals_by_id(baseline, deal_ids) if str(d.get("id")) not in decided]
+    return at_risk_text(owners, deals, baseline.get("currency") or "USD")
 
 
 def _currency(forecast: dict, currency: str | None) -> str:

@@ -24,8 +24,7 @@ from bot.core.language import EXAMPLES, parse
 from bot.core.router import Router
 from bot.core.scenarios.cards import (
     DRIVERS_ACTION,
-    at_risk_text,
-    deals_by_id,
+    at_risk_block,
     drivers_card,
     first_run_card,
     not_understood_card,
@@ -62,8 +61,8 @@ def _at_risk(parsed: Any, data: dict[str, Any]) -> str | None:
     """The at-risk block of a rep who leaves ("what if Luis leaves"), from the deals of the baseline asked on."""
     if not parsed.at_risk_deals:
         return None
-    deals = deals_by_id(data, parsed.at_risk_deals)
-    return at_risk_text(list(parsed.at_risk_owners), deals, data.get("currency") or "USD")
+    changes = [c.to_dict() for c in parsed.changes]
+    return at_risk_block(parsed.at_risk_owners, parsed.at_risk_deals, data, changes)
 
 
 def _today(turn: Turn) -> date:

@@ -55,6 +55,15 @@ def clarify_card(problem: str, suggestions: list[str], *, buttons: bool = True) 
 _WHAT = {"reps": "reps", "win_rate": "a win rate of", "deal_size": "an average deal size of"}
 _LABEL = {"reps": "Reps", "win_rate": "Win rate", "deal_size": "Average deal size"}
 _ON = {"reps": "", "win_rate": " on new opportunities", "deal_size": " on new deals"}
+_NONE = {"reps": "number of reps", "win_rate": "win rate", "deal_size": "average deal size"}
+_AT = {"reps": "with {}", "win_rate": "at a {} win rate", "deal_size": "at a {} average deal size"}
+
+
+def _with_unit(driver: str, shown: str) -> str:
+    """'54 reps', '1 rep'; a win rate or deal size is shown as it is ("31.3%", "$27.5k")."""
+    if driver != "reps":
+        return shown
+    return f"{shown} rep" if shown == "1" else f"{shown} reps"
 
 
 def _a_chance(p: float) -> str:
@@ -92,7 +101,7 @@ def _needed_phrase(driver: str, value: float, currency: str) -> str:
     """'14 reps', 'a win rate of 31.3% on new opportunities', 'an average deal size of $27.5k on new deals'."""
     shown = shown_value(driver, value, currency)
     if driver == "reps":
-        return f"*{shown} rep{'' if shown == '1' else 's'}*"
+        return f"*{_with_unit(driver, shown)}*"
     return f"{_WHAT[driver]} *{shown}*{_ON[driver]}"
 
 
@@ -119,12 +128,12 @@ def required_value_card(
     value, p_value = requirement.get("value"), requirement.get("p_hit_at_value")
     goal = f"the {money(target, currency)} target" if target is not None else "the target"
     left = f" in the {number(weeks_left)} weeks left" if weeks_left is not None else ""
-    now_value = _today_value(driver, current, currency)
-    if driver == "reps":
-        now_value += " rep" if now_value == "1" else " reps"
+    now_value = _with_unit(driver, _today_value(driver, current, currency))
     condition = bool(interpretation)
     # with a condition the solve ran on the scenario: "today's value" is judged with the change applied
-    today = f"at today's {now_value}: {pct(p_now)}" if condition else f"today {now_value}: {pct(p_now)}"
+    # "(today's 25% gives a 20% chance)": two bare percentages side by side would read as one figure
+    verb = "give" if driver == "reps" and now_value != "1 rep" else "gives"
+    today = f"today's {now_value} {verb} {_a_chance(p_now)}" + (" with that change" if condition else "")
     lead = "With that change, " if condition else ""
 
     lines: list[str] = []
@@ -134,13 +143,12 @@ def required_value_card(
     if value is None:
         bound = requirement.get("bound")
         lines.append(
-            f"{lead}{'no' if lead else 'No'} {_LABEL[driver].lower()} reaches {goal} with {_a_chance(c)}{left}: "
+            f"{lead}{'no' if lead else 'No'} {_NONE[driver]} reaches {goal} with {_a_chance(c)}{left}: "
             f"{requirement.get('reason') or 'the search found none'}."
         )
         facts.append(Fact(f"For {_a_chance(c)}", "not reachable"))
         if bound is not None:
-            shown_bound = _today_value(driver, float(bound), currency) + (" reps" if driver == "reps" else "")
-            facts.append(Fact("Searched up to", shown_bound))
+            facts.append(Fact("Searched up to", _with_unit(driver, _today_value(driver, float(bound), currency))))
         if p_value is not None:
             # one decimal: "99%" beside "for a 99% chance: not reachable" would read as a contradiction
             facts.append(Fact("Best chance found", f"{float(p_value) * 100:.1f}%"))
@@ -153,7 +161,7 @@ def required_value_card(
         facts.append(Fact(f"For {_a_chance(c)}", "none needed"))
     else:
         need = _needed_phrase(driver, float(value), currency)
-        shown = shown_value(driver, float(value), currency) + (" reps" if driver == "reps" else "")
+        shown = _with_unit(driver, shown_value(driver, float(value), currency))
         if driver == "reps" and round(float(value)) == round(current):
             lines.append(f"{lead}{'today' if lead else 'Today'}'s {need} are just enough to reach {goal} with "
                          f"{_a_chance(c)}{left} ({pct(p_now)}).")  # fmt: skip
@@ -161,11 +169,14 @@ def required_value_card(
             sentence = f"{need} would already reach {goal} with {_a_chance(c)} ({today})."
             lines.append(lead + sentence if lead else sentence[0].upper() + sentence[1:])
         else:
-            lines.append(f"{lead}{'to' if lead else 'To'} reach {goal} with {_a_chance(c)}{left} you need {need} "
-                         f"({today}).")  # fmt: skip
+            # "how many more reps": the hires are the number a manager acts on, said beside the total
+            more = f", {number(math.ceil(float(value) - current - 1e-9))} more" if driver == "reps" else ""
+            lines.append(f"{lead}{'to' if lead else 'To'} reach {goal} with {_a_chance(c)}{left} you need {need}"
+                         f"{more} ({today}).")  # fmt: skip
         facts.append(Fact(f"For {_a_chance(c)}", shown))
         if p_value is not None:
-            facts.append(Fact(f"P(reach target) at {shown}", pct(float(p_value))))
+            at = _AT[driver].format(_with_unit(driver, shown_value(driver, float(value), currency)))
+            facts.append(Fact(f"P(reach target) {at}", pct(float(p_value))))
     facts.append(Fact(f"Today's {_LABEL[driver].lower()}", _today_value(driver, current, currency)))
     if condition:
         without = f" (without it: {pct(baseline_p_hit)})" if baseline_p_hit is not None else ""
