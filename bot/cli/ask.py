@@ -97,7 +97,9 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
             result["baseline"], result["scenario"] = computed.baseline, computed.scenario
             focus = computed.scenario or computed.baseline
             if intent == "required_rate":
-                card = required_rate_card(forecast=focus, confidence=confidence, question=question, period=period)
+                card = required_rate_card(
+                    forecast=focus, confidence=confidence, question=question, period=period, at_risk=at_risk
+                )
             elif intent == "drivers":
                 scenario = computed.scenario is not None
                 card = drivers_card(

@@ -189,3 +189,9 @@ async def test_set_reps_reports_the_chance_of_the_baseline_it_saved(c):
     saved = parse_baseline(dict(engine_data(sample_baseline()), reps=12))  # 12 reps, all fully productive
     assert f"P(reach target) is now {pct(forecast(saved).p_hit)}" in reply
     assert f"(was {pct(forecast(_base()).p_hit)})" in reply
+
+
+async def test_the_required_rate_with_a_leaving_rep_lists_their_deals_too(c):
+    await c.say("how many opportunities do we need if Luis leaves")
+    text = c.outbox.sends[0].card.fallback_text()
+    assert "per rep per week" in text and "Luis's open deals stay in the forecast" in text

@@ -335,8 +335,10 @@ def required_rate_card(
     currency: str | None = None,
     question: str | None = None,
     period: Period | None = None,
+    at_risk: str | None = None,
 ) -> Card:
-    """'How many opportunities do we need?': today vs the rate for 50% / the asked confidence / the spreadsheet."""
+    """'How many opportunities do we need?': today vs the rate for 50% / the asked confidence / the spreadsheet;
+    `at_risk` (`at_risk_text`) lists the open deals of a rep who leaves when that is the condition."""
     cur = _currency(forecast, currency)
     rates = forecast.get("required_rate") or {}
     current = rates.get("current")
@@ -382,6 +384,8 @@ def required_rate_card(
         )
     title = trim_title(question) if question else "New opportunities needed per rep per week"
     blocks: list = [Facts(tuple(facts)), Text("\n".join(lines))]
+    if at_risk:
+        blocks.append(Text(at_risk))
     stale = stale_text(period)
     if stale:
         blocks.append(Text(stale))

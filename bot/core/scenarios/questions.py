@@ -170,7 +170,11 @@ async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
         return
     forecast = answer.scenario or answer.baseline
     card = required_rate_card(
-        forecast=forecast, confidence=confidence, question=turn.event.text, period=_period(turn, stored)
+        forecast=forecast,
+        confidence=confidence,
+        question=turn.event.text,
+        period=_period(turn, stored),
+        at_risk=_at_risk(parsed, stored.data),
     )
     await turn.reply(card, thread_id=turn.answer_thread())
 
