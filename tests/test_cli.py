@@ -56,6 +56,50 @@ def test_ask_an_unreadable_question_still_answers_with_examples(capsys):
     assert answer["text"].count("“") >= 3  # three example questions
 
 
+def test_ask_a_vague_question_prints_did_you_mean_and_the_questions(capsys):
+    code, out, err = run(capsys, "ask", "--json", "what if things get worse")
+    assert code == 0, err  # like an unreadable question: an answer, not an error
+    answer = json.loads(out)
+    assert answer["intent"] == "clarify" and answer["changes"] == [] and answer["scenario"] is None
+    assert 1 <= len(answer["suggestions"]) <= 3
+    assert "Did you mean" in answer["text"] and all(q in answer["text"] for q in answer["suggestions"])
+    assert "Tap" not in answer["text"]  # a terminal has no buttons
+    code, out, _ = run(capsys, "ask", "what if 3 reps")
+    assert code == 0 and "what if we hire 3 reps" in out
+
+
+def test_ask_json_back_solves_reps_like_the_engine(capsys):
+    from engine import required_value
+
+    code, out, err = run(capsys, "ask", "--json", "how many reps do we need to be 90% sure?")
+    assert code == 0, err
+    answer = json.loads(out)
+    need = required_value(parse_baseline(sample_baseline()), "reps", 0.9)
+    assert answer["intent"] == "required_value" and answer["solve_for"] == "reps"
+    assert answer["requirement"] == pytest.approx(need.to_dict())
+    assert answer["baseline"]["p_hit"] == pytest.approx(forecast(parse_baseline(sample_baseline())).p_hit)
+    assert answer["at_risk_owners"] == [] and answer["at_risk_deals"] == []
+    assert f"you need {need.value} reps" in answer["text"] and "*" not in answer["text"]
+
+
+def test_ask_json_names_a_leaving_reps_deals_at_risk(capsys):
+    code, out, err = run(capsys, "ask", "--json", "what if Luis leaves")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["intent"] == "whatif" and answer["changes"] == [{"driver": "reps", "from": 10, "to": 9}]
+    assert answer["at_risk_owners"] == ["Luis"] and "OPP-1004" in answer["at_risk_deals"]
+    assert answer["solve_for"] is None and answer["requirement"] is None
+    assert "Soylent platform deal: $245k at 60%, closes Dec 27" in answer["text"]
+
+
+def test_ask_json_keeps_reporting_a_hire_as_reps_10_to_12(capsys):
+    code, out, _ = run(capsys, "ask", "--json", "what if we hire 2 reps")
+    answer = json.loads(out)
+    assert code == 0 and answer["changes"] == [{"driver": "reps", "from": 10, "to": 12}]
+    assert {"intent", "changes", "baseline", "scenario", "text"} <= set(answer)
+    assert answer["scenario"]["ramp"]["new_reps"] == 2
+
+
 def test_ask_with_a_bad_baseline_file_names_every_problem(tmp_path, capsys):
     bad = dict(sample_baseline(), win_rate=1.4)
     del bad["target"]

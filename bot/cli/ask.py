@@ -2,7 +2,9 @@
 
 Owns answering a question outside any chat: the same parser, engine and card builders as the bot, printed
 as the console would show the card, or as JSON (`intent`, `changes`, `baseline` and `scenario` forecasts,
-`text`). A question it cannot read is still an answer (exit 0, empty changes, the text says what to try).
+`text`, and `solve_for`, `requirement` (engine.solve.Requirement as a dict, for "how many reps do we need"),
+`at_risk_owners`, `at_risk_deals`, `suggestions`). A question it cannot read is still an answer (exit 0, empty
+changes, the text says what to try); so is a "Did you mean …?" (the problem and the suggested questions).
 A terminal is not a chat: the answer is plain text (no card markup, no buttons to press, no likes footer),
 in the printed answer and in the JSON `text` alike.
 """
@@ -22,6 +24,7 @@ from bot.core.baselines.freshness import engine_data, period_of
 from bot.core.cards import Card
 from bot.core.language import EXAMPLES, parse
 from bot.core.scenarios.cards import (
+    at_risk_block,
     baseline_card,
     drivers_card,
     help_card,
@@ -29,7 +32,8 @@ from bot.core.scenarios.cards import (
     required_rate_card,
     scenario_card,
 )
-from bot.core.scenarios.compute import compute_answer
+from bot.core.scenarios.compute import compute_answer, compute_requirement, confidence_of
+from bot.core.scenarios.solve_cards import clarify_card, required_value_card
 from engine.baseline import parse_baseline
 
 __all__ = ["ask", "answer"]
@@ -61,10 +65,27 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
     parsed = parse(question, parse_baseline(data))
     intent = parsed.intent
     changes = [c.to_dict() for c in parsed.changes]
-    result: dict[str, Any] = {"intent": intent, "changes": changes, "baseline": None, "scenario": None}
+    result: dict[str, Any] = {
+        "intent": intent,
+        "changes": changes,
+        "baseline": None,
+        "scenario": None,
+        "solve_for": parsed.solve_for,
+        "requirement": None,
+        "at_risk_owners": list(parsed.at_risk_owners),
+        "at_risk_deals": list(parsed.at_risk_deals),
+        "suggestions": [],
+    }
+    at_risk = at_risk_block(parsed.at_risk_owners, parsed.at_risk_deals, data, changes)
     card: Card
-    if intent in COMPUTED:
-        confidence = parsed.confidence if isinstance(parsed.confidence, float) and 0 < parsed.confidence < 1 else 0.8
+    if intent == "required_value" and parsed.solve_for:
+        card = _required_value(result, parsed, data, question, period, at_risk)
+    elif intent == "clarify" and parsed.suggestions:
+        result["suggestions"] = list(parsed.suggestions)
+        # a terminal has no buttons to tap: the questions are listed to be asked again
+        card = clarify_card(parsed.problem or "Did you mean one of these?", list(parsed.suggestions), buttons=False)
+    elif intent in COMPUTED:
+        confidence = confidence_of(parsed)
         confidences = tuple(sorted({0.5, round(confidence, 4)}))
         computed = compute_answer(data, changes, True, intent == "drivers", confidences)
         if computed.problems:
@@ -76,7 +97,9 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
             result["baseline"], result["scenario"] = computed.baseline, computed.scenario
             focus = computed.scenario or computed.baseline
             if intent == "required_rate":
-                card = required_rate_card(forecast=focus, confidence=confidence, question=question, period=period)
+                card = required_rate_card(
+                    forecast=focus, confidence=confidence, question=question, period=period, at_risk=at_risk
+                )
             elif intent == "drivers":
                 scenario = computed.scenario is not None
                 card = drivers_card(
@@ -97,6 +120,7 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
                     currency=computed.baseline.get("currency") or "USD",
                     period=period,
                     changes=changes,
+                    at_risk=at_risk,
                 )
     elif intent == "help":
         card = help_card(list(EXAMPLES))
@@ -111,6 +135,34 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
     result["text"] = plain_text(card)
     result["card"] = card
     return result
+
+
+def _required_value(
+    result: dict[str, Any], parsed: Any, data: dict[str, Any], question: str, period: Any, at_risk: str | None
+) -> Card:
+    """ "How many reps do we need?": the requirement (solved on the scenario when a condition is given) and the
+    baseline and scenario forecasts, as for a what-if."""
+    changes = result["changes"]
+    needed = compute_requirement(data, changes, parsed.solve_for, confidence_of(parsed))
+    if needed.problems or needed.requirement is None:
+        result["changes"] = []
+        return not_understood_card("That change is not possible: " + "; ".join(needed.problems), list(EXAMPLES)[:3])
+    computed = compute_answer(data, changes, False, False, tuple(sorted({0.5, confidence_of(parsed)})))
+    result["baseline"], result["scenario"] = computed.baseline, computed.scenario
+    result["requirement"] = needed.requirement
+    return required_value_card(
+        requirement=needed.requirement,
+        question=question,
+        currency=needed.currency,
+        target=needed.target,
+        weeks_left=needed.weeks_left,
+        baseline_p_hit=needed.baseline_p_hit,
+        ramp=needed.ramp,
+        interpretation=list(parsed.interpretation),
+        changes=changes,
+        at_risk=at_risk,
+        period=period,
+    )
 
 
 def ask(

@@ -27,7 +27,7 @@ from bot.core.baselines.freshness import (
     sources_of,
     with_sources,
 )
-from bot.core.formatting import money, number, pct
+from bot.core.formatting import message_text, money, number, pct, user
 from bot.core.language import SET_EXAMPLES, parse_set
 from bot.core.router import Router
 from bot.core.scenarios.cards import baseline_card, first_run_card, not_understood_card
@@ -125,17 +125,17 @@ async def set_driver(turn: Turn, stored: Any = None) -> None:
     # a value set by hand is no longer borrowed: its source goes, the others stay with the baseline
     sources = {k: v for k, v in sources_of(stored.data).items() if k not in {c.driver for c in parsed.changes}}
     new_data = with_sources(new_data, sources, _period_start(stored.data))
-    changes = [c.to_dict() for c in parsed.changes]
-    answer = await turn.run(compute_answer, engine_data(stored.data), changes, False, False)
+    # "now" is the forecast of the baseline as saved, not of the what-if: "set reps 12" saves 12 fully ramped
+    # reps, while the what-if "reps 10 -> 12" would have the 2 new ones ramp up (a different, lower chance)
+    was = await turn.run(compute_answer, engine_data(stored.data), [], False, False)
+    now = await turn.run(compute_answer, engine_data(new_data), [], False, False)
     saved = await turn.storage.baselines.save(
         turn.workspace_id, turn.place.channel_id, new_data, created_by=turn.event.actor.user_id, note=turn.event.text
     )
-    understood = "; ".join(parsed.interpretation) or ", ".join(c.driver for c in parsed.changes)
-    before, after = pct(answer.baseline["p_hit"]), pct(answer.scenario["p_hit"])
-    await turn.reply(
-        f"Baseline v{saved.version} saved: {understood}. P(reach target) is now {after} (was {before}).",
-        thread_id=thread_id,
-    )
+    understood = "; ".join(user(line) for line in parsed.interpretation) or ", ".join(c.driver for c in parsed.changes)
+    before, after = pct(was.baseline["p_hit"]), pct(now.baseline["p_hit"])
+    text = f"Baseline v{saved.version} saved: {understood}. P(reach target) is now {after} (was {before})."
+    await turn.reply(message_text(turn.place.platform, text), thread_id=thread_id)
 
 
 _AS_OF = re.compile(r"^set\s+(?:the\s+)?as[\s_-]*of(?:\s+(?:to|=)(?=\s))?\s*(.*)$", re.IGNORECASE)

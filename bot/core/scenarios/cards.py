@@ -35,6 +35,9 @@ __all__ = [
     "stale_text",
     "ramp_text",
     "acts_on_text",
+    "at_risk_text",
+    "at_risk_block",
+    "deals_by_id",
     "roll_button",
     "LIKE_ACTION",
     "COMMENT_ACTION",
@@ -146,6 +149,60 @@ def ramp_text(forecast: dict | None) -> str | None:
     return text
 
 
+MAX_AT_RISK_LISTED = 8  # a longer list hides the card's numbers; the rest is counted
+
+
+def deals_by_id(baseline: dict, ids: list[str] | tuple[str, ...]) -> list[dict]:
+    """The pipeline deals (baseline JSON dicts) with these ids, biggest first; unknown ids are skipped."""
+    wanted = set(ids)
+    found = [d for d in baseline.get("pipeline") or [] if str(d.get("id")) in wanted]
+    return sorted(found, key=lambda d: -float(d.get("amount") or 0))
+
+
+def _possessive(names: list[str]) -> str:
+    """'Luis's', 'Luis's and Mei's': the owners' names are people's text (from the CRM), marked as such."""
+    owned = [f"{user(n)}'s" for n in names if n]
+    if not owned:
+        return "Their"
+    return owned[0] if len(owned) == 1 else ", ".join(owned[:-1]) + " and " + owned[-1]
+
+
+def at_risk_text(owners: list[str] | tuple[str, ...], deals: list[dict], currency: str = "USD") -> str | None:
+    """'*At risk*: Luis's open deals stay in the forecast at their probabilities; ...' and one line per deal
+    (name, amount, close date): the deals of a rep who leaves are not lost, but someone must take them over."""
+    if not deals:
+        return None
+    example = trim_title(str(deals[0].get("name") or deals[0].get("id") or "the deal"), 60)
+    lines = [
+        f"*At risk* ({len(deals)} open deal{'' if len(deals) == 1 else 's'}, "
+        f"{money(sum(float(d.get('amount') or 0) for d in deals), currency)}): {_possessive(list(owners))} open deals "
+        f"stay in the forecast at their probabilities; reassign them or ask “what if we lose {user(example)}”."
+    ]
+    for deal in deals[:MAX_AT_RISK_LISTED]:
+        name = trim_title(str(deal.get("name") or deal.get("id") or "deal"), 60)
+        try:
+            closes = day_label(date.fromisoformat(str(deal.get("close_date"))))
+        except ValueError:
+            closes = str(deal.get("close_date"))
+        lines.append(
+            f"- {user(name)}: {money(float(deal.get('amount') or 0), currency)} at "
+            f"{pct(float(deal.get('probability') or 0))}, closes {user(closes)}"
+        )
+    if len(deals) > MAX_AT_RISK_LISTED:
+        lines.append(f"- and {len(deals) - MAX_AT_RISK_LISTED} more")
+    return "\n".join(lines)
+
+
+def at_risk_block(
+    owners: list[str] | tuple[str, ...], deal_ids: list[str] | tuple[str, ...], baseline: dict, changes: list[dict]
+) -> str | None:
+    """`at_risk_text` for the deals of leaving `owners` (ids from language.Parsed.at_risk_deals) in `baseline`
+    (its JSON), leaving out a deal the question already decides ("Luis leaves and we lose Soylent")."""
+    decided = {str(c.get("deal")) for c in changes if c.get("driver") == "deal"}
+    deals = [d for d in deals_by_id(baseline, deal_ids) if str(d.get("id")) not in decided]
+    return at_risk_text(owners, deals, baseline.get("currency") or "USD")
+
+
 def _currency(forecast: dict, currency: str | None) -> str:
     return currency or forecast.get("currency") or "USD"
 
@@ -221,10 +278,12 @@ def scenario_card(
     currency: str = "USD",
     period: Period | None = None,
     changes: list[dict] | None = None,
+    at_risk: str | None = None,
 ) -> Card:
     """The answer to a what-if (or plain forecast) question, with reactions counted in the footer. `period`
     (the baseline's dates and today) puts the period, the weeks left and a stale baseline's age on the card;
-    `changes` (engine change dicts) say what each change acts on."""
+    `changes` (engine change dicts) say what each change acts on; `at_risk` (`at_risk_text`) lists the open
+    deals of a rep who leaves."""
     cur = _currency(baseline, currency)
     blocks: list = []
     if interpretation:
@@ -235,6 +294,8 @@ def scenario_card(
     notes = [acts_on_text(changes), ramp_text(scenario) or ramp_text(baseline)]
     if any(notes):
         blocks.append(Text("\n".join(n for n in notes if n)))
+    if at_risk:
+        blocks.append(Text(at_risk))
     stale = stale_text(period)
     if stale:
         blocks.append(Text(stale))
@@ -274,8 +335,10 @@ def required_rate_card(
     currency: str | None = None,
     question: str | None = None,
     period: Period | None = None,
+    at_risk: str | None = None,
 ) -> Card:
-    """'How many opportunities do we need?': today vs the rate for 50% / the asked confidence / the spreadsheet."""
+    """'How many opportunities do we need?': today vs the rate for 50% / the asked confidence / the spreadsheet;
+    `at_risk` (`at_risk_text`) lists the open deals of a rep who leaves when that is the condition."""
     cur = _currency(forecast, currency)
     rates = forecast.get("required_rate") or {}
     current = rates.get("current")
@@ -321,6 +384,8 @@ def required_rate_card(
         )
     title = trim_title(question) if question else "New opportunities needed per rep per week"
     blocks: list = [Facts(tuple(facts)), Text("\n".join(lines))]
+    if at_risk:
+        blocks.append(Text(at_risk))
     stale = stale_text(period)
     if stale:
         blocks.append(Text(stale))

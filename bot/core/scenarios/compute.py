@@ -1,8 +1,9 @@
 """The compute step of an answer: forecasts and the fan chart, as ONE picklable call.
 
-Owns `compute_answer`, the only function the Assistant runs in its executor for a question. It takes plain
-data (the baseline JSON and change dicts) and returns plain data, so it works in a thread pool or a process
-pool alike, and the event loop never waits on numpy or matplotlib.
+Owns `compute_answer`, the function the Assistant runs in its executor for a question, and
+`compute_requirement`, its twin for back-solving a driver ("how many reps do we need?"). Both take plain data
+(the baseline JSON and change dicts) and return plain data, so they work in a thread pool or a process pool
+alike, and the event loop never waits on numpy or matplotlib.
 """
 
 from __future__ import annotations
@@ -12,10 +13,17 @@ from typing import Any
 
 from bot.core.charts import fan_chart
 from engine.baseline import BaselineError, parse_baseline
-from engine.changes import apply_changes, change_from_dict
+from engine.changes import Change, apply_changes, change_from_dict
 from engine.forecast import forecast
+from engine.solve import required_value
 
-__all__ = ["Answer", "compute_answer"]
+__all__ = ["Answer", "Needed", "compute_answer", "compute_requirement", "confidence_of"]
+
+
+def confidence_of(parsed: Any) -> float:
+    """The certainty a question asked for ("80% sure": 0.8; language.Parsed.confidence), 0.8 when none was."""
+    c = getattr(parsed, "confidence", None)
+    return c if isinstance(c, float) and 0 < c < 1 else 0.8
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,51 @@ def compute_answer(
     scen_fc = forecast(scenario_baseline, **options).to_dict() if scenario_baseline is not None else None
     png = fan_chart(baseline=base_fc, scenario=scen_fc, currency=base.currency, title=title) if want_chart else None
     return Answer(baseline=base_fc, scenario=scen_fc, chart=png)
+
+
+@dataclass(frozen=True)
+class Needed:
+    """A back-solved driver, as plain data: `requirement` is engine.solve.Requirement.to_dict() (solved on the
+    scenario when changes were given), `baseline_p_hit` the chance today without those changes, `ramp` the
+    forecast's ramp dict at the required number of reps when that adds reps (None otherwise), and the
+    figures a card states beside it; or the `problems` of an impossible condition."""
+
+    requirement: dict[str, Any] | None = None
+    baseline_p_hit: float | None = None
+    ramp: dict[str, Any] | None = None
+    target: float | None = None
+    weeks_left: float | None = None
+    currency: str = "USD"
+    problems: list[str] = field(default_factory=list)
+
+
+def compute_requirement(
+    baseline_data: dict[str, Any], change_dicts: list[dict[str, Any]], driver: str, confidence: float
+) -> Needed:
+    """The smallest value of `driver` ("reps", "win_rate", "deal_size") that reaches the target with
+    `confidence`, on the baseline with `change_dicts` applied (the condition: "if we lose Globex")."""
+    try:
+        base = parse_baseline(baseline_data)
+        changes = [change_from_dict(d) for d in change_dicts]
+        scenario = apply_changes(base, changes) if changes else base
+        requirement = required_value(scenario, driver, confidence)
+    except BaselineError as exc:
+        return Needed(problems=list(exc.problems))
+    options: dict[str, Any] = {"weekly": False, "sensitivity": False, "confidences": ()}
+    base_p = requirement.p_hit_at_current if not changes else forecast(base, **options).p_hit
+    ramp = None
+    if driver == "reps" and requirement.value is not None and requirement.value > requirement.current:
+        # the ramp of the hires the answer asks for, in the words a what-if card uses ("2 new reps ramp up ...")
+        hired = apply_changes(scenario, [Change("reps", requirement.current, requirement.value)])
+        ramp = forecast(hired, **options).ramp
+    return Needed(
+        requirement=requirement.to_dict(),
+        baseline_p_hit=base_p,
+        ramp=dict(ramp) if ramp else None,
+        target=scenario.target,
+        weeks_left=scenario.weeks_left,
+        currency=scenario.currency,
+    )
 
 
 _WARM_BASELINE: dict[str, Any] = {

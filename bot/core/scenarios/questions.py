@@ -2,8 +2,11 @@
 
 Owns reading a question against the channel's latest baseline (language.parse) and answering each intent:
 forecast and what-if (scenario card with the fan chart, stored as a scenario and a sent message so likes and
-comments can find it), required rate, drivers (also the card's Drivers button), baseline, set, help, and the
-not-understood answer with three examples. A channel without a baseline gets the first-run card.
+comments can find it; a rep who leaves lists their open deals as at risk), required rate, required value
+(reps, win rate or deal size back-solved by engine.required_value), drivers (also the card's Drivers button),
+baseline, set, help, "Did you mean …?" (clarify: a card whose buttons ask a suggested question as if it had
+been typed, `on_ask_button`), and the not-understood answer with three examples. A channel without a baseline
+gets the first-run card.
 Every answer states the baseline's period as of today (`_period`): a baseline older than today says its age
 and offers to roll forward (bot.core.baselines.feature).
 """
@@ -16,23 +19,25 @@ from typing import Any
 from bot.core.baselines import feature as baseline_feature
 from bot.core.baselines.freshness import Period, engine_data, period_of
 from bot.core.cards import card_to_dict
-from bot.core.events import ActionInvoked
+from bot.core.events import ActionInvoked, MessageReceived
 from bot.core.language import EXAMPLES, parse
 from bot.core.router import Router
 from bot.core.scenarios.cards import (
     DRIVERS_ACTION,
+    at_risk_block,
     drivers_card,
     first_run_card,
     not_understood_card,
     required_rate_card,
     scenario_card,
 )
-from bot.core.scenarios.compute import Answer, compute_answer
+from bot.core.scenarios.compute import Answer, Needed, compute_answer, compute_requirement, confidence_of
 from bot.core.scenarios.help import send_help
+from bot.core.scenarios.solve_cards import ASK_ACTIONS, clarify_card, required_value_card
 from bot.core.turn import Turn
 from engine.baseline import parse_baseline
 
-__all__ = ["register", "on_question"]
+__all__ = ["register", "on_question", "on_ask_button"]
 
 SUMMARY_KEYS = ("p_hit", "expected", "p10", "p50", "p90", "weeks_left", "target", "required_rate")
 
@@ -43,13 +48,21 @@ def _summary(forecast: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _suggestions(parsed: Any) -> list[str]:
-    suggestions = list(parsed.suggestions or [])
+    suggestions = list(getattr(parsed, "suggestions", None) or [])
     for example in EXAMPLES:  # always three, even when the parser had fewer close matches
         if len(suggestions) >= 3:
             break
         if example not in suggestions:
             suggestions.append(example)
     return suggestions[:3]
+
+
+def _at_risk(parsed: Any, data: dict[str, Any]) -> str | None:
+    """The at-risk block of a rep who leaves ("what if Luis leaves"), from the deals of the baseline asked on."""
+    if not parsed.at_risk_deals:
+        return None
+    changes = [c.to_dict() for c in parsed.changes]
+    return at_risk_block(parsed.at_risk_owners, parsed.at_risk_deals, data, changes)
 
 
 def _today(turn: Turn) -> date:
@@ -85,6 +98,11 @@ async def on_question(turn: Turn) -> None:
         await _scenario(turn, stored, parsed)
     elif intent == "required_rate":
         await _required_rate(turn, stored, parsed)
+    elif intent == "required_value" and parsed.solve_for:
+        await _required_value(turn, stored, parsed)
+    elif intent == "clarify" and parsed.suggestions:
+        problem = parsed.problem or "Did you mean one of these?"
+        await turn.reply(clarify_card(problem, list(parsed.suggestions)), thread_id=turn.answer_thread())
     elif intent == "drivers":
         changes = [c.to_dict() for c in parsed.changes]
         await _drivers(turn, stored, changes, turn.answer_thread(), question=text if changes else None)
@@ -124,6 +142,7 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
         currency=answer.baseline.get("currency") or "USD",
         period=_period(turn, stored),
         changes=changes,
+        at_risk=_at_risk(parsed, stored.data),
     )
     thread_id = turn.answer_thread()
     sent = await turn.reply(card, thread_id=thread_id)
@@ -142,7 +161,7 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
 
 
 async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
-    confidence = parsed.confidence if isinstance(parsed.confidence, float) and 0 < parsed.confidence < 1 else 0.8
+    confidence = confidence_of(parsed)
     confidences = tuple(sorted({0.5, round(confidence, 4)}))
     changes = [c.to_dict() for c in parsed.changes]
     answer = await turn.run(compute_answer, engine_data(stored.data), changes, False, False, confidences)
@@ -151,7 +170,36 @@ async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
         return
     forecast = answer.scenario or answer.baseline
     card = required_rate_card(
-        forecast=forecast, confidence=confidence, question=turn.event.text, period=_period(turn, stored)
+        forecast=forecast,
+        confidence=confidence,
+        question=turn.event.text,
+        period=_period(turn, stored),
+        at_risk=_at_risk(parsed, stored.data),
+    )
+    await turn.reply(card, thread_id=turn.answer_thread())
+
+
+async def _required_value(turn: Turn, stored: Any, parsed: Any) -> None:
+    """ "How many reps do we need (to be 80% sure) (if we lose Globex)?": engine.required_value on the scenario."""
+    changes = [c.to_dict() for c in parsed.changes]
+    needed: Needed = await turn.run(
+        compute_requirement, engine_data(stored.data), changes, parsed.solve_for, confidence_of(parsed)
+    )
+    if needed.problems or needed.requirement is None:
+        await _not_understood(turn, "That change is not possible: " + "; ".join(needed.problems), parsed)
+        return
+    card = required_value_card(
+        requirement=needed.requirement,
+        question=turn.event.text,
+        currency=needed.currency,
+        target=needed.target,
+        weeks_left=needed.weeks_left,
+        baseline_p_hit=needed.baseline_p_hit,
+        ramp=needed.ramp,
+        interpretation=list(parsed.interpretation),
+        changes=changes,
+        at_risk=_at_risk(parsed, stored.data),
+        period=_period(turn, stored),
     )
     await turn.reply(card, thread_id=turn.answer_thread())
 
@@ -193,6 +241,21 @@ async def on_drivers_button(turn: Turn) -> None:
     await _drivers(turn, stored, changes, event.message_id or event.place.thread_id, question if changes else None)
 
 
+async def on_ask_button(turn: Turn) -> None:
+    """A "Did you mean" button: its question answered exactly as if the person who tapped had typed it, where
+    the card is (the card's thread, or top level)."""
+    event = turn.event
+    assert isinstance(event, ActionInvoked)
+    question = event.value.get("question")
+    if not isinstance(question, str) or not question.strip():
+        await _not_understood(turn, "That button carried no question; please ask again in your own words.", None)
+        return
+    typed = MessageReceived(event.actor, event.place, question, via="command", delivery_id=event.delivery_id)
+    await on_question(Turn(typed, turn.outbox, turn.workspace_id, turn.services))
+
+
 def register(router: Router) -> None:
     router.fallback(on_question)
     router.action(DRIVERS_ACTION, on_drivers_button)
+    for action in ASK_ACTIONS:
+        router.action(action, on_ask_button)
