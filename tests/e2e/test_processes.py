@@ -239,15 +239,19 @@ async def test_a_teams_card_footer_is_updated_by_a_worker_process_after_the_turn
                     return response.status
 
             assert await post(ta.mention("baseline sample", service_url=url)) == 201
-            question = ta.mention("what if win rate drops to 20%", service_url=url)
-            assert await post(question) == 201
+            await asyncio.sleep(1.0)
             assert fake.connector_calls("POST") == []  # the web process answers nothing itself
             bots.append(await Bot(["worker"], env, tmp_path / "worker.log").start())
+            await _until(lambda: len(fake.connector_calls("POST")) >= 2, 90)  # the baseline's answer
+            question = ta.mention("what if win rate drops to 20%", service_url=url)
+            assert await post(question) == 201
 
             def what_if_cards() -> list:
                 return [r for r in fake.connector_calls("POST") if (r.json.get("summary") or "").startswith("what if")]
 
             await _until(lambda: bool(what_if_cards()), 90)
+            posted = [(r.json.get("summary") or r.json.get("text") or "")[:80] for r in fake.connector_calls("POST")]
+            assert len(what_if_cards()) == 1, (posted, bots[-1].output())
             [card] = what_if_cards()
             card_id = card.reply["id"]
             assert await post(ta.reaction(reply_to=card_id, root=question["id"], service_url=url)) == 201
