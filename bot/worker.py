@@ -216,7 +216,7 @@ class Worker:
         """Run everything due at `now` (default: the clock), including what schedules make due, then return the
         number of jobs run. Jobs retried for later than `now` are left for a later run."""
         if now is not None:
-            fixed = now
+            fixed = now.astimezone(UTC)  # SQLite stores times without an offset: always UTC
             self.clock = lambda: fixed
             self.assistant.clock = self.clock
         total = 0

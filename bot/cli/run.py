@@ -162,7 +162,7 @@ def _parse_now(text: str | None) -> Any:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise CommandError(f"--now: expected an ISO-8601 time like 2026-11-30T09:00:00+01:00, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def worker(*, once: bool = False, now: str | None = None) -> int:

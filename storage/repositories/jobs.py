@@ -82,6 +82,7 @@ class NewJob:
         self.run_at, self.workspace_id, self.max_attempts = run_at, workspace_id, max_attempts
 
     def values(self, now: datetime) -> dict[str, Any]:
+        # every time is stored in UTC: SQLite keeps the wall-clock digits and drops the offset
         return {
             "kind": self.kind,
             "key": self.key,
@@ -89,8 +90,8 @@ class NewJob:
             "workspace_id": self.workspace_id,
             "max_attempts": self.max_attempts,
             "status": "queued",
-            "run_at": self.run_at or now,
-            "created_at": now,
+            "run_at": as_utc(self.run_at or now),
+            "created_at": as_utc(now),
         }
 
 
@@ -128,6 +129,7 @@ class JobRepository:
 
     async def claim(self, worker_id: str, *, now: datetime, limit: int, lease_seconds: float) -> list[Job]:
         """Take up to `limit` due jobs (queued and due, or running with an expired lease) for `worker_id`."""
+        now = as_utc(now)
         due = or_(
             (JobRow.status == "queued") & (JobRow.run_at <= now),
             (JobRow.status == "running") & (JobRow.lease_until < now),
@@ -158,6 +160,7 @@ class JobRepository:
 
     async def extend(self, job_ids: list[int], worker_id: str, *, until: datetime) -> None:
         """Renew the leases of jobs this worker is still running (so a slow job is not taken over)."""
+        until = as_utc(until)
         if not job_ids:
             return
         async with self._db.write() as session:
@@ -169,7 +172,8 @@ class JobRepository:
 
     async def finish(self, job: Job, *, now: datetime, again_at: datetime | None = None) -> None:
         """Done; a coalesced job asked for again while it ran is queued once more (at `again_at`)."""
-        again_at = again_at or now
+        now = as_utc(now)
+        again_at = as_utc(again_at) or now
         async with self._db.write() as session:
             await session.execute(
                 update(JobRow)
@@ -187,6 +191,7 @@ class JobRepository:
 
     async def retry(self, job: Job, *, run_at: datetime, error: str) -> None:
         """Queue again for `run_at` (a backoff or the platform's Retry-After)."""
+        run_at = as_utc(run_at)
         async with self._db.write() as session:
             await session.execute(
                 update(JobRow)
@@ -205,6 +210,7 @@ class JobRepository:
 
     async def bury(self, job: Job, *, now: datetime, error: str) -> None:
         """The dead state: no more attempts; kept for operators (`python -m bot jobs`)."""
+        now = as_utc(now)
         async with self._db.write() as session:
             await session.execute(
                 update(JobRow)
@@ -284,7 +290,7 @@ class ScheduleRepository:
             "payload": payload,
             "workspace_id": workspace_id,
             "active": True,
-            "next_run_at": next_run_at,
+            "next_run_at": as_utc(next_run_at),
         }
         stmt = self._db.insert(ScheduleRow).values(**values)
         stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={k: v for k, v in values.items() if k != "key"})
@@ -309,6 +315,7 @@ class ScheduleRepository:
     async def fire_due(self, *, now: datetime, next_run: NextRun, limit: int = 100) -> int:
         """Turn every due schedule into one job keyed `<schedule key>@<due time>` and move it to its next run
         after `now`: missed runs collapse into this one. Returns how many jobs were added."""
+        now = as_utc(now)
         query = (
             select(ScheduleRow)
             .where(ScheduleRow.active.is_(True), ScheduleRow.next_run_at <= now)
@@ -330,6 +337,6 @@ class ScheduleRepository:
                 )
                 result = await session.execute(self._jobs.insert_statement(job, now))
                 added += int(result.rowcount or 0)
-                row.next_run_at = next_run(row.cron, row.timezone, now)
-                row.last_run_at = now
+                row.next_run_at = as_utc(next_run(row.cron, row.timezone, now))
+                row.last_run_at = as_utc(now)
         return added

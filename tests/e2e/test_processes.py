@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -268,3 +269,43 @@ async def test_a_teams_card_footer_is_updated_by_a_worker_process_after_the_turn
     finally:
         for bot in bots:
             await bot.stop()
+
+
+async def test_worker_once_at_an_instant_runs_what_is_due_then_and_each_due_time_once(
+    fake, database_url, tmp_path, aiohttp_client
+):
+    """`python -m bot worker --once --now T` (cron deployments): a scheduled question fires at its local time,
+    a second run at the same instant posts nothing, and after three missed weeks one run catches up."""
+    from bot.app import build_services, create_web_app
+    from bot.core.events import Actor, MessageReceived, Place
+    from bot.core.jobs import event_to_dict
+    from tests.e2e.conftest import TODAY
+    from tests.e2e.slack_helpers import SlackSender, slack_settings
+
+    services = build_services(slack_settings(fake, database_url), today=TODAY)
+    client = await aiohttp_client(create_web_app(services, run_worker=False))
+    assert (await SlackSender(client).post(sp.slash_command("baseline sample"))).status == 200  # queued only
+    question = MessageReceived(
+        Actor("slack", sp.USER), Place("slack", sp.TEAM, sp.CHANNEL), "what if win rate drops to 20%", via="command"
+    )
+    await services.storage.schedules.put(
+        "check:C_SALES", kind="event", cron="0 9 * * 1", timezone="Europe/Berlin",
+        payload={"event": event_to_dict(question)}, next_run_at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
+    )  # fmt: skip
+    env = _env(fake, database_url, _free_port())
+
+    async def once(now: str) -> None:
+        run = await Bot(["worker", "--once", "--now", now], env, tmp_path / "once.log").start()
+        assert await asyncio.wait_for(run.proc.wait(), 120) == 0, run.output()
+
+    await once("2026-11-30T08:59:00+01:00")  # before the check: only the queued command is answered
+    assert _cards(fake, [sp.CHANNEL]) == {} and len(fake.posted(sp.CHANNEL)) >= 1
+    await once("2026-11-30T09:00:00+01:00")  # Monday 09:00 in Berlin
+    assert _cards(fake, [sp.CHANNEL]) == {"what if win rate drops to 20%": 1}
+    await once("2026-11-30T09:00:00+01:00")  # the same instant again (a retried cron run): nothing new
+    assert _cards(fake, [sp.CHANNEL]) == {"what if win rate drops to 20%": 1}
+    await once("2026-12-21T10:00:00+01:00")  # three Mondays missed: one catch-up, not three
+    assert _cards(fake, [sp.CHANNEL]) == {"what if win rate drops to 20%": 2}
+    schedule = await services.storage.schedules.get("check:C_SALES")
+    assert schedule.next_run_at == datetime(2026, 12, 28, 8, 0, tzinfo=UTC)
+    await services.engine.dispose()
