@@ -81,23 +81,21 @@ class DurableOutbox:
     ) -> Sent | None:
         key = self._key(key)
         thread = thread_id or place.thread_id
-        entry = await self._open(key, "post", place, thread)
+        entry = await self._begin(key, "post", place, thread)
         if entry.status == "sent":
             if isinstance(message, Card) and entry.chart_token:
                 message = _with_token(message, entry.chart_token)
-            sent = Sent(
-                entry.remote_id,
-                Place(
-                    place.platform, place.workspace_id, entry.remote_channel or place.channel_id, thread, place.is_dm
-                ),
+            where = Place(
+                place.platform, place.workspace_id, entry.remote_channel or place.channel_id, thread, place.is_dm
             )
+            sent: Sent | None = Sent(entry.remote_id, where)
         elif entry.status == "failed":
             return None
         else:
             if isinstance(message, Card):
-                message = await self._store_chart(message)
-            if isinstance(message, Card) and entry.chart_token:
-                message = _with_token(message, entry.chart_token)  # stored by an earlier attempt
+                message = (
+                    _with_token(message, entry.chart_token) if entry.chart_token else await self._store_chart(message)
+                )
             sent = await self._deliver_post(key, entry, place, message, thread)
             if sent is None:
                 return None
@@ -110,6 +108,8 @@ class DurableOutbox:
     async def _deliver_post(
         self, key: str, entry: Any, place: Place, message: Card | str, thread: str | None
     ) -> Sent | None:
+        chart = message.chart if isinstance(message, Card) else None
+        token = chart.token if chart else None
         if entry.status in ("sending", "unknown"):
             # a previous attempt handed this message over and never heard back: it may be in the channel
             if not self.sender.can_reconcile:
@@ -118,27 +118,25 @@ class DurableOutbox:
                 return None
             found = await self._call(key, self.sender.find_sent(place, key, thread_id=thread, since=entry.attempted_at))
             if found is not None:
-                await self._mark_sent(key, found)
+                await self._mark_sent(key, found, token)
                 return found
-        chart = message.chart if isinstance(message, Card) else None
-        await self.storage.outbox.sending(key, now=self.clock(), chart_token=chart.token if chart else None)
+            await self.storage.outbox.sending(key, now=self.clock(), chart_token=token)  # not there: send it now
         sent = await self._call(
             key, self.sender.post(place, message, thread_id=thread, key=key, chart_url=self.chart_url(chart)), post=True
         )
         if sent is None:
             return None
-        await self._mark_sent(key, sent)
+        await self._mark_sent(key, sent, token)
         return sent
 
     async def _chart(self, key: str, card_sent: Sent, chart: Chart, thread: str | None) -> None:
-        entry = await self._open(key, "chart", card_sent.place, thread)
+        entry = await self._begin(key, "chart", card_sent.place, thread)
         if entry.status in ("sent", "failed"):
             return
         if entry.status in ("sending", "unknown"):
             # a chart upload is not looked up: a lost one is better than the same chart twice
             await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
             return
-        await self.storage.outbox.sending(key, now=self.clock())
         ok = await self._call(
             key,
             self.sender.upload_chart(card_sent.place, chart, thread_id=thread or card_sent.message_id),
@@ -150,12 +148,11 @@ class DurableOutbox:
 
     async def update(self, place: Place, message_id: str, card: Card, *, key: str | None = None) -> None:
         key = self._key(key)
-        entry = await self._open(key, "update", place, place.thread_id)
+        entry = await self._begin(key, "update", place, place.thread_id)
         if entry.status in ("sent", "failed"):
             return
-        card = await self._store_chart(card)
-        await self.storage.outbox.sending(key, now=self.clock())
         # an update replaces the message: sending it twice shows the same thing, so a lost outcome is retried
+        card = await self._store_chart(card)
         ok = await self._call(
             key,
             self.sender.update(place, message_id, card, chart_url=self.chart_url(card.chart)),
@@ -167,13 +164,12 @@ class DurableOutbox:
 
     async def notify(self, place: Place, text: str, *, user_id: str | None = None, key: str | None = None) -> None:
         key = self._key(key)
-        entry = await self._open(key, "notify", place, place.thread_id)
+        entry = await self._begin(key, "notify", place, place.thread_id)
         if entry.status in ("sent", "failed"):
             return
         if entry.status in ("sending", "unknown"):
             await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
             return
-        await self.storage.outbox.sending(key, now=self.clock())
         ok = await self._call(key, self.sender.notify(place, text, user_id=user_id), post=True, result=True)
         if ok is not None:
             await self.storage.outbox.sent(key, remote_id="-", remote_channel=place.channel_id, now=self.clock())
@@ -185,18 +181,18 @@ class DurableOutbox:
             await self.forms.open_form(place, form, trigger)
             return
         key = self._key(key)
-        entry = await self._open(key, "form", place, place.thread_id)
+        entry = await self._begin(key, "form", place, place.thread_id)
         if entry.status in ("sent", "failed", "sending", "unknown"):
             return
-        await self.storage.outbox.sending(key, now=self.clock())
         sent = await self._call(key, self.sender.post_form(place, form, trigger))
         if sent is not None:
             await self._mark_sent(key, sent)
 
     # ------------------------------------------------------------------ helpers
 
-    async def _open(self, key: str, operation: str, place: Place, thread: str | None) -> Any:
-        return await self.storage.outbox.open(
+    async def _begin(self, key: str, operation: str, place: Place, thread: str | None) -> Any:
+        """The row for `key` as it was; a `pending` one is marked `sending` in the same write."""
+        return await self.storage.outbox.begin(
             key,
             workspace_id=self.workspace_id,
             platform=place.platform,
@@ -206,9 +202,13 @@ class DurableOutbox:
             now=self.clock(),
         )
 
-    async def _mark_sent(self, key: str, sent: Sent) -> None:
+    async def _mark_sent(self, key: str, sent: Sent, chart_token: str | None = None) -> None:
         await self.storage.outbox.sent(
-            key, remote_id=sent.message_id, remote_channel=sent.place.channel_id, now=self.clock()
+            key,
+            remote_id=sent.message_id,
+            remote_channel=sent.place.channel_id,
+            now=self.clock(),
+            chart_token=chart_token,
         )
 
     async def _call(self, key: str, call: Any, *, post: bool = True, result: bool = False) -> Any:

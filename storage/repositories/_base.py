@@ -8,6 +8,7 @@ is handed out (baseline versions) by a transaction advisory lock (`Database.seri
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -36,6 +37,11 @@ class Database:
         self._read = make_sessionmaker(engine)
         self._write_engine = write_engine(engine)
         self._write = make_sessionmaker(self._write_engine)
+        # SQLite has one write lock, and a connection that finds it taken polls for it with sleeps of up to 100 ms
+        # (its busy handler): with a dozen writers in one process (acknowledgements, the worker's jobs), writes wait
+        # in those sleeps, not for each other. Taking turns here instead hands the lock over the moment it is free,
+        # in arrival order. Other processes (the CLI) still meet SQLite's own lock and busy timeout.
+        self._turns: asyncio.Lock | None = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -45,13 +51,21 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._write.begin() as session:
+        async with self._turn(), self._write.begin() as session:
             yield session
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self._turns is None:
+            yield
+            return
+        async with self._turns:
+            yield
 
     @asynccontextmanager
     async def write_connection(self) -> AsyncIterator[AsyncConnection]:
         """Like write(), on a bare connection: for one hot statement the ORM session would only slow down."""
-        async with self._write_engine.begin() as conn:
+        async with self._turn(), self._write_engine.begin() as conn:
             yield conn
 
     async def serialize(self, session: AsyncSession, workspace_id: int, name: str) -> None:

@@ -78,6 +78,47 @@ class OutboxRepository:
             assert row is not None
             return _entry(row)
 
+    async def begin(
+        self,
+        key: str,
+        *,
+        workspace_id: int | None,
+        platform: str,
+        operation: str,
+        channel_id: str,
+        thread_id: str | None,
+        now: datetime,
+        chart_token: str | None = None,
+    ) -> OutboxEntry:
+        """`open` and, when the row is `pending`, mark it `sending` in the same transaction (one write, not two,
+        before a send). Returns the row as it was before: `pending` means the caller may send now."""
+        stmt = (
+            self._db.insert(OutboxRow)
+            .values(
+                key=key,
+                workspace_id=workspace_id,
+                platform=platform,
+                operation=operation,
+                channel_id=channel_id,
+                thread_id=thread_id,
+                status="pending",
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        async with self._db.write() as session:
+            await session.execute(stmt)
+            row = await session.scalar(select(OutboxRow).where(OutboxRow.key == key))
+            assert row is not None
+            before = _entry(row)
+            if row.status == "pending":
+                row.status = "sending"
+                row.attempted_at = now
+                row.attempts = row.attempts + 1
+                if chart_token:
+                    row.chart_token = chart_token
+            return before
+
     async def _set(self, key: str, **values: object) -> None:
         async with self._db.write() as session:
             await session.execute(update(OutboxRow).where(OutboxRow.key == key).values(**values))
@@ -88,10 +129,14 @@ class OutboxRepository:
             values["chart_token"] = chart_token
         await self._set(key, **values)
 
-    async def sent(self, key: str, *, remote_id: str, remote_channel: str | None, now: datetime) -> None:
-        await self._set(
-            key, status="sent", remote_id=remote_id, remote_channel=remote_channel, sent_at=now, last_error=None
-        )
+    async def sent(
+        self, key: str, *, remote_id: str, remote_channel: str | None, now: datetime, chart_token: str | None = None
+    ) -> None:
+        values: dict[str, object] = {"status": "sent", "remote_id": remote_id, "remote_channel": remote_channel}
+        values.update(sent_at=now, last_error=None)
+        if chart_token:
+            values["chart_token"] = chart_token
+        await self._set(key, **values)
 
     async def not_sent(self, key: str, *, error: str) -> None:
         """Surely not delivered (429, connection refused): may be sent again."""

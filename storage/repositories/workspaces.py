@@ -35,6 +35,11 @@ class WorkspaceRepository:
             raise ValueError(f"platform: expected one of {', '.join(PLATFORMS)}, got {platform!r}")
         if not external_id:
             raise ValueError("external_id: expected the Slack team/enterprise id or the Teams tenant id")
+        if name is None:
+            # the common case (every event names its workspace): a read, not a write transaction
+            found = await self.get(platform, external_id)
+            if found is not None:
+                return found
         stmt = self._db.insert(WorkspaceRow).values(
             platform=platform, external_id=external_id, name=name, created_at=utcnow()
         )
