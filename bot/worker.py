@@ -144,7 +144,7 @@ class Worker:
         assistant.on_queued = self.wake
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
-        self._held: dict[asyncio.Task[None], int] = {}  # running task -> job id, for lease renewal
+        self._held: dict[asyncio.Task[None], Job] = {}  # running task -> its job: lease renewal, release at stop
         self.ran = 0  # jobs finished (done, retried or buried) by this worker: tests and benchmarks read it
 
     def wake(self) -> None:
@@ -249,12 +249,13 @@ class Worker:
                 for job in jobs:
                     task = asyncio.create_task(self.run_job(job))
                     self._running.add(task)
-                    self._held[task] = job.id
+                    self._held[task] = job
                     task.add_done_callback(self._finished)
                 if now - last_renewal >= timedelta(seconds=self.lease_seconds / 3):
                     last_renewal = now
                     until = now + timedelta(seconds=self.lease_seconds)
-                    await self.storage.jobs.extend(list(self._held.values()), self.worker_id, until=until)
+                    held = [job.id for job in self._held.values()]
+                    await self.storage.jobs.extend(held, self.worker_id, until=until)
                 if now - last_beat >= timedelta(seconds=BEAT_SECONDS):
                     last_beat = now
                     await self.storage.jobs.beat(self.worker_id, now=now)
@@ -287,11 +288,17 @@ class Worker:
         if self._running:
             log.info("worker stopping: finishing %d jobs (at most %.0fs)", len(self._running), SHUTDOWN_GRACE_SECONDS)
             _, pending = await asyncio.wait(list(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
+            interrupted = [self._held[task] for task in pending if task in self._held]
             for task in pending:
                 task.cancel()
-            if pending:
-                # the cancelled jobs' leases expire and another worker (or the next start) runs them again
-                log.warning("worker stopping: %d jobs were interrupted and will run again", len(pending))
+            await asyncio.gather(*pending, return_exceptions=True)
+            for job in interrupted:
+                # given back at once: another worker (or the next start) runs it again; sends already made are
+                # skipped by their keys
+                with contextlib.suppress(Exception):
+                    await self.storage.jobs.release(job)
+            if interrupted:
+                log.warning("worker stopping: %d jobs were interrupted and released", len(interrupted))
         log.info("worker %s stopped", self.worker_id)
 
     async def _housekeeping(self, now: datetime) -> None:
