@@ -174,7 +174,9 @@ def fan_chart(*, baseline: dict, scenario: dict | None, currency: str, title: st
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.85, edgecolor="none")
     ax.set_title(chart_title(baseline, scenario, title), fontsize=10, loc="left")
-    fig.tight_layout()
+    # fixed margins for the fixed 800x450 size (room for "$3.25M" tick labels and a two-line title): measuring
+    # them with tight_layout costs a third of the chart's time, and the layout does not change between charts
+    fig.subplots_adjust(left=0.115, right=0.96, top=0.88, bottom=0.085)
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
