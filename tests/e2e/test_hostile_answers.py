@@ -62,3 +62,32 @@ async def test_absurd_numbers_get_a_plain_refusal_never_inf(slack_env, question)
     assert "is not a number I can plan with" in shown  # says which number, and what would work
     assert "P(reach target)" not in shown and "%" not in shown.split("Try one of these")[0]  # nothing computed
     assert "11 reps" not in shown  # 1e300 is not read as 11
+
+
+async def test_a_drivers_button_from_another_channel_does_not_load_that_channels_scenario(tmp_path, tmp_path_factory):
+    """A button's value names a scenario id; pressed (or forged) in another channel of the same workspace, it must
+    not show that channel's question or its numbers."""
+    from bot.core.baselines.feature import sample_baseline
+    from bot.core.events import ActionInvoked, Place
+    from bot.core.formatting import pct
+    from bot.core.scenarios.cards import DRIVERS_ACTION
+    from engine.baseline import parse_baseline
+    from engine.changes import apply_changes, change_from_dict
+    from engine.forecast import forecast
+    from tests.core.harness import chat, migrated_copy
+
+    async with chat(migrated_copy(tmp_path, tmp_path_factory.getbasetemp())) as c:
+        other = Place(c.place.platform, c.place.workspace_id, "C_OTHER")
+        await c.load_sample()
+        await c.load_sample(other)
+        await c.say("what if we add 2 reps")
+        card_sent = c.outbox.sends[0]
+        button = next(b for b in card_sent.card.buttons if b.action_id == DRIVERS_ACTION)
+        await c.send(ActionInvoked(c.actor("U2"), other, DRIVERS_ACTION, dict(button.value), message_id="m-other"))
+        shown = c.outbox.sends[-1]
+        assert shown.place.channel_id == "C_OTHER"
+        text = " ".join(getattr(block, "text", "") or "" for block in shown.card.blocks)
+        base = parse_baseline(sample_baseline())
+        scenario = apply_changes(base, [change_from_dict({"driver": "reps", "from": 10, "to": 12})])
+        assert "add 2 reps" not in text
+        assert pct(forecast(base).p_hit) in text and pct(forecast(scenario).p_hit) not in text
