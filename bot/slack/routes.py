@@ -136,7 +136,8 @@ _SHAPE: dict[str, tuple[type, ...]] = {
 }
 for _inner in ("event.message", "event.previous_message"):
     _SHAPE.update({f"{_inner}.{name}": _STR for name in ("user", "text", "ts", "thread_ts", "bot_id", "subtype")})
-_NOT_NULL = {"event"}  # Bolt reads `payload.get("event", {})`: null is not "absent" there
+# Bolt reads `payload.get("event", {})` and `len(body["response_urls"])`: null is not "absent" there
+_NOT_NULL = {"event", "response_urls"}
 _TYPE_NAMES = {str: "a string", dict: "an object", list: "a list"}
 
 
@@ -190,6 +191,41 @@ def _split(path: str) -> list[str]:
 _PATHS = [_split(path) for path in _SHAPE]
 
 
+# Bolt's context extraction (slack_bolt.request.internals.build_context) reads these fields of the body and, the
+# same way, of the objects it descends into: it assumes a string, or an object with an "id", for each.
+_BOLT_FIELDS: dict[str, tuple[type, ...]] = {
+    "enterprise": _STR_OR_DICT,
+    "team": _STR_OR_DICT,
+    "user": _STR_OR_DICT,
+    "channel": _STR_OR_DICT,
+    "authorizations": _LIST,
+    "response_urls": _LIST,
+}
+_BOLT_DESCENDS = ("event", "message", "previous_message", "item", "assistant_thread", "view", "function_data")
+
+
+def _bolt_reason(value: Any, path: str, depth: int = 0) -> str | None:
+    if not isinstance(value, dict) or depth > 6:
+        return None
+    for key, expected in _BOLT_FIELDS.items():
+        field = value.get(key)
+        where = f"{path}{key}"
+        if field is not None and not isinstance(field, expected):
+            return f"field {where} must be {' or '.join(_TYPE_NAMES[t] for t in expected)}, got {type(field).__name__}"
+        if isinstance(field, list) and not all(isinstance(item, dict) for item in field):
+            return f"field {where} must be a list of objects"
+        if isinstance(field, dict) and "id" in field and not isinstance(field["id"], str | None):
+            return f"field {where}.id must be a string, got {type(field['id']).__name__}"
+    for key in _BOLT_DESCENDS:
+        reason = _bolt_reason(value.get(key), f"{path}{key}.", depth + 1)
+        if reason:
+            return reason
+    authorizations = value.get("authorizations")
+    if isinstance(authorizations, list) and authorizations:
+        return _bolt_reason(authorizations[0], f"{path}authorizations[0].", depth + 1)
+    return None
+
+
 def malformed(body: Any) -> str | None:
     """Why a parsed Slack body cannot be read (a sentence naming the field), or None when it can."""
     if not isinstance(body, dict):
@@ -198,6 +234,9 @@ def malformed(body: Any) -> str | None:
         reason = _walk(body, "", parts)
         if reason:
             return reason
+    reason = _bolt_reason(body, "")
+    if reason:
+        return reason
     try:
         # Both run again behind Bolt; here a payload they cannot read becomes a 400, not a middleware traceback.
         translate.delivery_id(body)

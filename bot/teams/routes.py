@@ -32,9 +32,9 @@ from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkA
 from bot import metrics
 from bot.config import Settings
 from bot.teams.adapter import build_adapter
-from bot.teams.handler import CLAIMED, ScenarioTeamsBot
+from bot.teams.handler import CLAIMED, ScenarioTeamsBot, events_of
 
-__all__ = ["mount", "MESSAGES_PATH", "TEAMS_BOT", "AUTH_TIMEOUT_SECONDS", "ACK_SECONDS"]
+__all__ = ["mount", "read_activity", "MESSAGES_PATH", "TEAMS_BOT", "AUTH_TIMEOUT_SECONDS", "ACK_SECONDS"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,26 @@ def _outcome(status: int) -> str:
     if status in (400, 413, 415):
         return "malformed"
     return "unavailable" if status >= 500 else "acked"
+
+
+def read_activity(body: Any) -> tuple[Activity | None, str | None]:
+    """(activity, None) for a body the translator can read, else (None, a reason for the 400). An activity that
+    fails in the translator (e.g. an `entities` list holding null) would otherwise fail inside accept(), be
+    answered 503, and be delivered again and again."""
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        return None, 'the activity has no "type": expected e.g. {"type": "message", ...}'
+    try:
+        activity = Activity().deserialize(body)
+    except Exception as error:  # noqa: BLE001 - msrest raises its own DeserializationError, and others
+        log.warning("teams request rejected: activity did not deserialize (%s)", type(error).__name__)
+        return None, "the activity could not be read as a Bot Framework activity"
+    if activity.type in CLAIMED:
+        try:
+            events_of(activity)
+        except Exception as error:  # noqa: BLE001 - whatever breaks the reading, the activity is unreadable
+            log.warning("teams activity %s unreadable: %s", activity.id, type(error).__name__)
+            return None, "the activity could not be read (a field has an unexpected shape)"
+    return activity, None
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -107,13 +127,9 @@ def mount(
         except (ValueError, RecursionError):
             # ValueError includes a body that is not UTF-8/16/32; RecursionError is JSON nested thousands deep
             return _error(400, "the body is not JSON: expected a Bot Framework activity object")
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
-            return _error(400, 'the activity has no "type": expected e.g. {"type": "message", ...}')
-        try:
-            activity = Activity().deserialize(body)
-        except Exception as error:  # msrest raises its own DeserializationError
-            log.warning("teams request rejected: activity did not deserialize (%s)", type(error).__name__)
-            return _error(400, "the activity could not be read as a Bot Framework activity")
+        activity, reason = read_activity(body)
+        if activity is None:
+            return _error(400, reason or "the activity could not be read")
         try:
             result = await authenticate(activity, header)
         except TimeoutError:
