@@ -2,6 +2,7 @@
 
 Owns wiring the parts together: the database engine and Storage facade, the compute executor, the Assistant,
 the worker with one sender per configured platform (bot.slack.sender, bot.teams.sender), `GET /healthz`,
+`GET /metrics` (Prometheus, bot.metrics),
 `GET /charts/{token}.png` (charts are stored in the database, so any web process serves them), and mounting each
 platform adapter whose credentials are configured (a platform that is not configured is left out and
 `platform_status` says why). On an SQLite file the web app also runs the worker in-process (one process owns
@@ -24,6 +25,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import metrics
 from bot.config import Settings
 from bot.core.assistant import Assistant
 from bot.core.scenarios.compute import lower_priority, warm_up
@@ -79,10 +81,16 @@ def build_services(
     """The engine, Storage, executor, Assistant and worker for `settings` (nothing connects until first use)."""
     engine = make_engine(settings.database_url)
     storage = Storage(engine)
-    executor = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario-compute")
+    # timed for /metrics (bot_engine_seconds); it otherwise hands every call to the pool unchanged
+    executor = metrics.TimedExecutor(
+        executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario-compute")
+    )
     assistant = Assistant(storage, executor=executor, **assistant_options)
     services = Services(settings=settings, engine=engine, storage=storage, assistant=assistant, executor=executor)
     services.worker = build_worker(services, **(worker_options or {}))
+    services.worker.handlers = {  # bot_job_seconds by kind, for the jobs this process runs
+        kind: metrics.timed_handler(kind, handler) for kind, handler in services.worker.handlers.items()
+    }
     return services
 
 
@@ -171,6 +179,14 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+async def metrics_page(request: web.Request) -> web.Response:
+    """GET /metrics: Prometheus text format. This process's request, ack, job and engine timings, and gauges read
+    from the database now (jobs by status and dead ones, outbox rows and retries; bot_database_up 0 when the
+    database does not answer within a few seconds: the scrape itself still answers)."""
+    body, _ = await metrics.render(request.app[SERVICES].engine)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
 async def chart(request: web.Request) -> web.Response:
     """GET /charts/{token}.png: the stored PNG, or 404 for an unknown token (the token is the only key)."""
     png = await request.app[SERVICES].storage.charts.get(request.match_info["token"])
@@ -238,6 +254,7 @@ def create_web_app(services: Services, *, run_worker: bool | None = None) -> web
     app = web.Application()
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
     app.router.add_get("/charts/{token}.png", chart)
     services.mounted.clear()
     services.status.clear()

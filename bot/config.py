@@ -72,6 +72,7 @@ class Settings:
     public_url: str = ""
     environment: str = "development"
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMAT: text (control characters escaped) or json (one object per line)
     # how long a worker may hold a job before another worker takes it over (it renews the lease while it works)
     worker_lease_seconds: float = 120.0
     slack: SlackSettings = field(default_factory=SlackSettings)
@@ -161,6 +162,13 @@ def default_database_url(cwd: Path | None = None) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    value = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if value not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT: expected text or json, got {value!r}")
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read Settings from the environment (os.environ by default)."""
     env = os.environ if environ is None else environ
@@ -181,6 +189,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=env.get("PUBLIC_URL", "").strip().rstrip("/"),
         environment=env.get("SCENARIO_ENV", "development").strip().lower() or "development",
         log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        log_format=_log_format(env),
         worker_lease_seconds=_seconds(env, "WORKER_LEASE_SECONDS", 120.0),
         slack=SlackSettings(
             bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),

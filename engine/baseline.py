@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 __all__ = [
+    "MAX_MONEY",
     "Baseline",
     "BaselineError",
     "Deal",
@@ -42,6 +43,12 @@ REQUIRED_KEYS = TOP_LEVEL_KEYS - {"currency", "pipeline", "booked", "ramp_weeks"
 # Weeks a newly hired rep takes to create opportunities at the full rate (DESIGN section 2). Older baselines
 # have no such field; they get this default, which is also why baseline_to_dict writes only other values.
 DEFAULT_RAMP_WEEKS = 8.0
+# Magnitudes the engine answers correctly. Money: the lattice resolves amounts relative to the target, and past
+# about 1e11 next to a target of millions its grid stops being accurate (1e26 gave "negative dimensions"); no
+# sales deal, target or quarter's bookings comes near ten billion. Counts and weeks: far above any real team.
+MAX_MONEY = 10_000_000_000.0
+MAX_WEEKS = 520.0
+LIMITS = {"target": MAX_MONEY, "reps": 100_000.0, "new_opps_per_rep_week": 1_000.0}
 DEAL_KEYS = {"id", "name", "amount", "probability", "close_date", "stage", "owner"}
 DEAL_REQUIRED = {"id", "amount", "probability", "close_date"}
 DIST_KEYS = {"mean", "cv"}
@@ -161,16 +168,25 @@ def week_ends(as_of: date, period_end: date) -> list[date]:
     return [min(as_of + timedelta(days=7 * (k + 1)), period_end) for k in range(n)]
 
 
-def _number(data: Mapping[str, Any], key: str, where: str, problems: list[str]) -> float | None:
+def _number(
+    data: Mapping[str, Any], key: str, where: str, problems: list[str], *, limit: float | None = None
+) -> float | None:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         shown = "missing" if value is None else f"{value!r}"
         problems.append(f"{where}{key}: expected a number, got {shown}")
         return None
-    if not math.isfinite(value):
-        problems.append(f"{where}{key}: expected a finite number, got {value!r}")
+    try:
+        number = float(value)  # an int of 400 digits overflows here
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        problems.append(f"{where}{key}: expected a finite number, got {str(value)[:40]}")
         return None
-    return float(value)
+    if limit is not None and abs(number) > limit:
+        problems.append(f"{where}{key}: {number:.4g} is too large; at most {limit:,.0f} is supported")
+        return None
+    return number
 
 
 def _date(data: Mapping[str, Any], key: str, where: str, problems: list[str]) -> date | None:
@@ -202,7 +218,7 @@ def _distribution(data: Mapping[str, Any], key: str, problems: list[str]) -> Dis
         problems.append(f'{key}: expected an object like {{"mean": 20000, "cv": 0.8}}, got {raw!r}')
         return None
     _unknown(raw, DIST_KEYS, key, problems)
-    mean = _number(raw, "mean", f"{key}.", problems)
+    mean = _number(raw, "mean", f"{key}.", problems, limit=MAX_MONEY if key == "deal_size" else MAX_WEEKS)
     cv = _number(raw, "cv", f"{key}.", problems)
     if mean is not None and mean <= 0:
         problems.append(f"{key}.mean: must be greater than 0, got {mean:g}")
@@ -229,7 +245,7 @@ def _deal(raw: Any, index: int, seen: set[str], problems: list[str]) -> Deal | N
         if deal_id in seen:
             problems.append(f"{where}id: duplicate id {deal_id!r}")
         seen.add(deal_id)
-    amount = _number(raw, "amount", where, problems)
+    amount = _number(raw, "amount", where, problems, limit=MAX_MONEY)
     if amount is not None and amount < 0:
         problems.append(f"{where}amount: must not be negative, got {amount:g}")
     prob = _number(raw, "probability", where, problems)
@@ -269,8 +285,8 @@ def parse_baseline(data: Any) -> Baseline:
         problems.append(f"period_end: must not be before as_of ({period_end.isoformat()} < {as_of.isoformat()})")
     numbers: dict[str, float | None] = {}
     for key in ("target", "reps", "new_opps_per_rep_week", "win_rate"):
-        numbers[key] = _number(data, key, "", problems) if key in present else None
-    numbers["booked"] = _number(data, "booked", "", problems) if "booked" in present else 0.0
+        numbers[key] = _number(data, key, "", problems, limit=LIMITS.get(key)) if key in present else None
+    numbers["booked"] = _number(data, "booked", "", problems, limit=MAX_MONEY) if "booked" in present else 0.0
     for key in ("target", "booked", "reps", "new_opps_per_rep_week"):
         value = numbers[key]
         if value is not None and value < 0:

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot import logs
 from bot.cli import CommandError
 from bot.config import ConfigError, load_settings
 
@@ -72,7 +73,7 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         settings.check()
     except ConfigError as exc:
         raise CommandError(f"Configuration problem: {exc}") from None
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     require_current(settings.database_url)
     from bot.worker import WorkerBusy, sqlite_lock
 
@@ -181,7 +182,7 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
         settings.check()
     except ConfigError as exc:
         raise CommandError(f"Configuration problem: {exc}") from None
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     require_current(settings.database_url)
     lock = sqlite_lock(settings.database_url)
     if lock is not None:

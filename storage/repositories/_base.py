@@ -4,6 +4,10 @@ Each repository method is one transaction. Writes run on the write sessions, whi
 write lock at BEGIN (BEGIN IMMEDIATE), so read-then-write steps never fail halfway with "database is
 locked"; on PostgreSQL, races are settled by unique keys and INSERT ... ON CONFLICT, and where a number
 is handed out (baseline versions) by a transaction advisory lock (`Database.serialize`).
+
+Text from people and platforms can hold NUL bytes (a question, a reply, a delivery id), which PostgreSQL
+refuses in text columns ("invalid byte sequence ... 0x00"). `without_nul` strips them from every statement's
+parameters, once for all repositories (a hook on the engine), so SQLite and PostgreSQL store the same text.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, exists, select, text
+from sqlalchemy import Table, event, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import make_sessionmaker, write_engine
 from storage.models import AuditRow, SentMessageRow, utcnow
 
-__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message"]
+__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message", "without_nul"]
 
 
 class NotFound(LookupError):
@@ -33,6 +37,8 @@ class Database:
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
+        if not event.contains(engine.sync_engine, "before_cursor_execute", _strip_nul_parameters):
+            event.listen(engine.sync_engine, "before_cursor_execute", _strip_nul_parameters, retval=True)
         self.dialect = engine.dialect.name
         self._read = make_sessionmaker(engine)
         self._write_engine = write_engine(engine)
@@ -84,6 +90,23 @@ class Database:
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         return sqlite.insert(table)
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with NUL characters removed from every string in it (dicts, lists and tuples are walked)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(without_nul(item) for item in value)
+    return value
+
+
+def _strip_nul_parameters(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    # JSON values arrive here already serialised (a NUL is then the six characters \u0000, which both databases
+    # accept in JSON), so only plain text parameters ever carry the byte.
+    return statement, without_nul(parameters)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

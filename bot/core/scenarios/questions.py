@@ -229,6 +229,9 @@ async def on_drivers_button(turn: Turn) -> None:
     stored, changes, question = None, [], None
     scenario_id = event.value.get("scenario_id")
     scenario = await storage.scenarios.get(workspace_id, scenario_id) if isinstance(scenario_id, int) else None
+    if scenario is not None and scenario.channel_id != turn.place.channel_id:
+        # a button value names a scenario of another channel (forged, or a card forwarded): not shown here
+        scenario = None
     if scenario is not None and scenario.baseline_id is not None:
         stored = await storage.baselines.get(workspace_id, scenario.baseline_id)
         if stored is not None:

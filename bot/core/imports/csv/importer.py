@@ -16,7 +16,16 @@ from datetime import date
 from .formats import FIELDS, REQUIRED, Mapping, column_title, detect_format, find_header
 from .formats import suggest_mapping as _suggest
 from .history import CrmRow, fit_drivers
-from .reader import DELIMITER_NAMES, MAX_BYTES, CsvFileError, decode, read_rows, sniff_delimiter
+from .reader import (
+    DELIMITER_NAMES,
+    MAX_BYTES,
+    TIME_BUDGET_SECONDS,
+    CsvFileError,
+    Deadline,
+    decode,
+    read_rows,
+    sniff_delimiter,
+)
 from .result import Counts, ImportResult
 from .rows import RowReader
 from .validate import DEFAULT_CAP, ImportReport
@@ -89,16 +98,24 @@ def parse_crm_csv(
     period_start: date | None = None,
     cap: int = DEFAULT_CAP,
     max_bytes: int = MAX_BYTES,
+    time_budget: float = TIME_BUDGET_SECONDS,
 ) -> ImportResult:
-    """Read a Salesforce, HubSpot or mapped CSV export; never raises for bad input, the report says what is wrong."""
+    """Read a Salesforce, HubSpot or mapped CSV export; never raises for bad input, the report says what is wrong.
+    Reading and checking the rows stops with a file error after `time_budget` seconds."""
     report = ImportReport(cap=cap)
     period = {"as_of": as_of, "period_end": period_end, "period_start": period_start}
+    deadline = Deadline(time_budget)
     try:
-        text, encoding = decode(data, max_bytes=max_bytes)
-        delimiter = sniff_delimiter(text)
-        rows = list(read_rows(text, delimiter))
+        return _parse(data, report, period, mapping, window_weeks, max_bytes, deadline)
     except CsvFileError as exc:
-        return _blocked(report, str(exc), **period)
+        return _blocked(ImportReport(cap=cap), str(exc), **period)
+
+
+def _parse(data, report, period, mapping, window_weeks, max_bytes, deadline: Deadline) -> ImportResult:
+    as_of = period["as_of"]
+    text, encoding = decode(data, max_bytes=max_bytes)
+    delimiter = sniff_delimiter(text)
+    rows = list(read_rows(text, delimiter, deadline))
     head = find_header(rows[:20])
     if not rows or not any(cell.strip() for cell in rows[head][1]):
         return _blocked(report, "the file has no header row: the first line should name the columns", **period)
@@ -166,7 +183,9 @@ def parse_crm_csv(
 
     reader = RowReader(mapping, index, width, order, decimal_comma, scale)
     accepted: list[tuple[CrmRow, str | None]] = []
-    for line, cells in body:
+    for count, (line, cells) in enumerate(body, 1):
+        if count % 1024 == 0:
+            deadline.check(f"checking line {line}")
         row, currency, errors = reader.read(line, cells)
         for name, message in errors:
             report.row_error(line, mapping.columns.get(name, _LABELS.get(name, name)), message)

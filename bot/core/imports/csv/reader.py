@@ -2,24 +2,62 @@
 
 Owns the file-level decisions: the text encoding (UTF-8 with or without BOM, UTF-16 with BOM as Excel's
 "Unicode text" writes it, else Windows-1252), the delimiter (comma, semicolon, tab, pipe) and the size
-limit. Anything that makes the whole file unreadable raises `CsvFileError` with a message a person can act on.
+limits that keep a hostile file cheap to reject: the file size, a bounded sample for csv.Sniffer (quadratic
+on a long quoted line: a 32 KB header took 7 s), the length of a field and of a record, the number of columns,
+and a time budget (`Deadline`) the importer checks as it goes. Anything that makes the whole file unreadable
+raises `CsvFileError` with a message a person can act on.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 
-__all__ = ["CsvFileError", "MAX_BYTES", "decode", "sniff_delimiter", "read_rows"]
+__all__ = [
+    "CsvFileError",
+    "Deadline",
+    "MAX_BYTES",
+    "MAX_COLUMNS",
+    "MAX_FIELD_CHARS",
+    "MAX_RECORD_CHARS",
+    "SNIFF_CHARS",
+    "TIME_BUDGET_SECONDS",
+    "decode",
+    "sniff_delimiter",
+    "read_rows",
+]
 
 MAX_BYTES = 50 * 1024 * 1024
+SNIFF_CHARS = 4096  # csv.Sniffer sees at most this much of the header line (its regexes are quadratic)
+MAX_FIELD_CHARS = 32_768  # a CRM cell (even a long description) is far shorter
+MAX_RECORD_CHARS = 262_144  # one row, all its cells together
+MAX_COLUMNS = 1_000
+TIME_BUDGET_SECONDS = 60.0  # one import's reading and checking; a 50 MB export of plain rows takes far less
+_CHECK_EVERY = 1024  # rows between looks at the clock
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 class CsvFileError(ValueError):
     """The file as a whole cannot be imported (encoding, size, format, a missing column): nothing is imported."""
+
+
+class Deadline:
+    """A time budget for one import: `check()` raises CsvFileError once `seconds` have passed since creation."""
+
+    def __init__(self, seconds: float = TIME_BUDGET_SECONDS, *, clock=time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.at = clock() + seconds
+
+    def check(self, doing: str = "reading the file") -> None:
+        if self.clock() > self.at:
+            raise CsvFileError(
+                f"the file took longer than {self.seconds:g} s to import (stopped while {doing}): "
+                "split it, or filter the report (e.g. to the last two years) and export again"
+            )
 
 
 def decode(data: bytes, *, max_bytes: int = MAX_BYTES) -> tuple[str, str]:
@@ -72,7 +110,7 @@ def sniff_delimiter(text: str) -> str:
     if not lines:
         return ","
     try:
-        found = csv.Sniffer().sniff(lines[0], delimiters=DELIMITERS).delimiter
+        found = csv.Sniffer().sniff(lines[0][:SNIFF_CHARS], delimiters=DELIMITERS).delimiter
         if found in DELIMITERS and _count_outside_quotes(lines[0], found) > 0:
             return found
     except csv.Error:
@@ -87,15 +125,46 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Each record with the 1-based physical line it starts on (a quoted field may span several lines)."""
+def read_rows(text: str, delimiter: str, deadline: Deadline | None = None) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the 1-based physical line it starts on (a quoted field may span several lines).
+    Raises CsvFileError for a record over the size limits or when `deadline` passes."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     start = 1
     try:
-        for row in reader:
+        for count, row in enumerate(reader, 1):
+            _check_record(start, row)
+            if deadline is not None and count % _CHECK_EVERY == 0:
+                deadline.check(f"reading line {start}")
             yield start, row
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise CsvFileError(_too_long(start)) from None
         raise CsvFileError(
             f"line {start}: the CSV structure is broken ({exc}); check the quotes on that line"
         ) from None
+
+
+def _too_long(line: int) -> str:
+    return (
+        f"line {line}: a field is longer than {MAX_FIELD_CHARS:,} characters, which no CRM export has; "
+        'a quote is probably left open on that line (a field that starts with " must end with ")'
+    )
+
+
+def _check_record(line: int, row: list[str]) -> None:
+    if len(row) > MAX_COLUMNS:
+        raise CsvFileError(
+            f"line {line} has {len(row):,} columns; at most {MAX_COLUMNS:,} are supported: "
+            "export only the report's columns (Opportunity ID, Stage, Amount, Probability, Close Date, ...)"
+        )
+    total = 0
+    for cell in row:
+        if len(cell) > MAX_FIELD_CHARS:
+            raise CsvFileError(_too_long(line))
+        total += len(cell)
+    if total > MAX_RECORD_CHARS:
+        raise CsvFileError(
+            f"line {line} holds {total:,} characters; a row may hold at most {MAX_RECORD_CHARS:,}: "
+            "export only the report's columns"
+        )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.baseline import MAX_MONEY
+
 from .formats import Mapping, classify_stage, stage_probability
 from .history import CrmRow
 from .values import DATE_EXAMPLES, parse_amount, parse_bool, parse_date, parse_percent, unescape_formula
@@ -117,6 +119,11 @@ class RowReader:
             return None, None
         if amount < 0:
             errors.append(("amount", f"must not be negative, got {raw!r}"))
+        elif not amount <= MAX_MONEY:  # also catches inf: 400 digits parse as inf
+            errors.append(
+                ("amount", f"{raw[:40]!r} is too large: amounts up to {MAX_MONEY:,.0f} are supported (e.g. 12500)")
+            )
+            return None, code
         return amount, code
 
     def _probability(self, raw: str, stage: str, errors: list[tuple[str, str]]) -> float | None:
