@@ -32,7 +32,7 @@ from bot.core.events import Place
 from bot.core.jobs import RetryLater, SendError
 from bot.core.ports import PlatformSender, Sent
 
-__all__ = ["DurableOutbox", "Fallback"]
+__all__ = ["DurableOutbox", "Fallback", "display_name"]
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +266,24 @@ class DurableOutbox:
                 await self.storage.outbox.not_sent(key, error=error.code)
             raise RetryLater(error.code, error.retry_after) from None
         return True if result and value is None else value
+
+
+async def display_name(outbox: Any, actor: Any, workspace_external_id: str) -> str:
+    """The name to show for `actor` on a card or relay: the platform's own (Teams gives it with each activity),
+    else the sender's look-up (Slack users.info, cached), else the user id."""
+    if actor.name:
+        return actor.name
+    sender = getattr(outbox, "sender", None)
+    lookup = getattr(sender, "display_name", None)
+    if lookup is not None:
+        try:
+            name = await lookup(workspace_external_id, actor.user_id)
+        except Exception as error:  # a name is decoration: the id will do
+            log.warning("display name look-up failed: %s", type(error).__name__)
+            name = None
+        if name:
+            return name
+    return actor.user_id
 
 
 def _with_token(card: Card, token: str) -> Card:
