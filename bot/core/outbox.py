@@ -12,7 +12,9 @@ idempotency key however often the job runs (retries, a second worker after a cra
   message's metadata and is looked up in the channel's history) the message is found or, if absent, sent; where
   it cannot (Teams), the row stays `unknown`, nothing is posted twice, and operators see it (`python -m bot jobs`);
 - a refusal for good (channel gone, access revoked) marks the row `failed`; the send returns None as a failed
-  post always has, and the feature goes on.
+  post always has, and the feature goes on. A job may give the outbox a `fallback` (Slack: a slash command's
+  response_url, for a channel the bot is not in): it is offered each refused post or notice once, after the row
+  is marked failed, so a rerun of the job never delivers it twice.
 Charts are stored (storage.charts) before the card is sent, so the card and every later re-render of it (footer
 updates) point at the same image; Slack also gets the PNG uploaded under the card, as its own keyed send.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +32,13 @@ from bot.core.events import Place
 from bot.core.jobs import RetryLater, SendError
 from bot.core.ports import PlatformSender, Sent
 
-__all__ = ["DurableOutbox"]
+__all__ = ["DurableOutbox", "Fallback", "display_name"]
 
 log = logging.getLogger(__name__)
+
+# `fallback(code, place, message, user_id)`: deliver a post (or a notice for `user_id`) the platform refused with
+# error `code` some other way; True when it did. Called at most once per outbox key.
+Fallback = Callable[[str, Place, Card | str, str | None], Awaitable[bool]]
 
 
 class DurableOutbox:
@@ -48,6 +54,7 @@ class DurableOutbox:
         clock: Callable[[], datetime],
         public_url: str = "",
         forms: Any = None,
+        fallback: Fallback | None = None,
     ) -> None:
         self.storage = storage
         self.sender = sender
@@ -56,6 +63,7 @@ class DurableOutbox:
         self.clock = clock
         self.public_url = public_url.rstrip("/")
         self.forms = forms  # a live outbox that can still open a form (never in a job: a trigger expires in 3 s)
+        self.fallback = fallback  # set by a job that has another way to answer (bot.slack.jobs: response_url)
         self._n = 0
 
     def _key(self, key: str | None) -> str:
@@ -122,7 +130,10 @@ class DurableOutbox:
                 return found
             await self.storage.outbox.sending(key, now=self.clock(), chart_token=token)  # not there: send it now
         sent = await self._call(
-            key, self.sender.post(place, message, thread_id=thread, key=key, chart_url=self.chart_url(chart)), post=True
+            key,
+            self.sender.post(place, message, thread_id=thread, key=key, chart_url=self.chart_url(chart)),
+            post=True,
+            refused=lambda code: self._fall_back(key, code, place, message, None),
         )
         if sent is None:
             return None
@@ -170,7 +181,13 @@ class DurableOutbox:
         if entry.status in ("sending", "unknown"):
             await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
             return
-        ok = await self._call(key, self.sender.notify(place, text, user_id=user_id), post=True, result=True)
+        ok = await self._call(
+            key,
+            self.sender.notify(place, text, user_id=user_id),
+            post=True,
+            result=True,
+            refused=lambda code: self._fall_back(key, code, place, text, user_id),
+        )
         if ok is not None:
             await self.storage.outbox.sent(key, remote_id="-", remote_channel=place.channel_id, now=self.clock())
 
@@ -211,14 +228,37 @@ class DurableOutbox:
             chart_token=chart_token,
         )
 
-    async def _call(self, key: str, call: Any, *, post: bool = True, result: bool = False) -> Any:
-        """Await a platform call; classify its failure. `result=True` returns True for calls that return None."""
+    async def _fall_back(self, key: str, code: str, place: Place, message: Card | str, user_id: str | None) -> None:
+        if self.fallback is None:
+            return
+        try:
+            delivered = await self.fallback(code, place, message, user_id)
+        except Exception as error:  # the fallback is best effort: the send has already failed for good
+            log.error("outbox %s: fallback failed: %s", key, type(error).__name__)
+            return
+        if delivered:
+            await self.storage.outbox.failed(key, error=f"{code}; delivered by the fallback")
+            log.info("outbox %s: refused (%s), delivered by the fallback instead", key, code)
+
+    async def _call(
+        self,
+        key: str,
+        call: Any,
+        *,
+        post: bool = True,
+        result: bool = False,
+        refused: Callable[[str], Awaitable[None]] | None = None,
+    ) -> Any:
+        """Await a platform call; classify its failure. `result=True` returns True for calls that return None.
+        `refused(code)` runs after a refusal has been recorded (the row is `failed` first: at most once)."""
         try:
             value = await call
         except SendError as error:
             if error.outcome == "refused":
                 await self.storage.outbox.failed(key, error=error.code)
                 log.error("outbox %s: refused by the platform (%s); not retried", key, error.code)
+                if refused is not None:
+                    await refused(error.code)
                 return None
             if error.outcome == "unknown" and post:
                 await self.storage.outbox.unknown(key, error=error.code)
@@ -226,6 +266,24 @@ class DurableOutbox:
                 await self.storage.outbox.not_sent(key, error=error.code)
             raise RetryLater(error.code, error.retry_after) from None
         return True if result and value is None else value
+
+
+async def display_name(outbox: Any, actor: Any, workspace_external_id: str) -> str:
+    """The name to show for `actor` on a card or relay: the platform's own (Teams gives it with each activity),
+    else the sender's look-up (Slack users.info, cached), else the user id."""
+    if actor.name:
+        return actor.name
+    sender = getattr(outbox, "sender", None)
+    lookup = getattr(sender, "display_name", None)
+    if lookup is not None:
+        try:
+            name = await lookup(workspace_external_id, actor.user_id)
+        except Exception as error:  # a name is decoration: the id will do
+            log.warning("display name look-up failed: %s", type(error).__name__)
+            name = None
+        if name:
+            return name
+    return actor.user_id
 
 
 def _with_token(card: Card, token: str) -> Card:

@@ -6,13 +6,16 @@ and the inbox row and its job are written in one transaction (Assistant.accept).
 acknowledged and dropped; a database failure answers 500 so Slack delivers again. The worker (bot.worker)
 answers later through bot.slack.sender. The one exception is a button that opens a form: Slack honours a
 trigger_id for 3 seconds only, so that handler runs right here, in the request, with a live outbox
-(bot.slack.outbox) that can call views.open; it never waits behind queued answers.
+(bot.slack.outbox) that can call views.open; it never waits behind queued answers. A slash command is a
+`slack.command` job that carries the command's response_url with its event, so the worker can still answer where
+the bot is not a member (bot.slack.respond).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncApp
@@ -25,11 +28,13 @@ from bot.core.events import Actor, Event, Place
 from bot.slack import translate
 from bot.slack.outbox import SlackOutbox
 
-__all__ = ["build_slack_app", "AssistantLike", "FILES_JOB", "translate_body", "file_from_dict"]
+__all__ = ["build_slack_app", "AssistantLike", "FILES_JOB", "COMMAND_JOB", "translate_body", "file_from_dict"]
 
 log = logging.getLogger(__name__)
 
 FILES_JOB = "slack.files"  # payload {"files": [SlackFile as dict]}: downloaded by the worker, then imported
+# payload {"event": ..., "response_url": ..., "issued_at": iso}: a slash command, answerable through its response_url
+COMMAND_JOB = "slack.command"
 
 
 class AssistantLike(Protocol):
@@ -135,6 +140,10 @@ def _inbox_middleware(assistant: AssistantLike):
             elif files:
                 payload = {"files": [file_to_dict(f) for f in files]}
                 first = await assistant.accept("slack", delivery, tenant, kind=FILES_JOB, payload=payload)
+            elif body.get("command") and body.get("response_url"):
+                clock = getattr(assistant, "clock", None) or (lambda: datetime.now(UTC))
+                payload = {"response_url": body["response_url"], "issued_at": clock().isoformat()}
+                first = await assistant.accept("slack", delivery, tenant, event, kind=COMMAND_JOB, payload=payload)
             else:
                 first = await assistant.accept("slack", delivery, tenant, event)
         except Exception as error:

@@ -1,18 +1,27 @@
-"""The Slack jobs the worker runs besides neutral events: files shared with the bot.
+"""The Slack jobs the worker runs besides neutral events: files shared with the bot, and slash commands.
 
 Owns the `slack.files` job: each file someone gave the bot (a CSV in the DM or attached to an @mention) is
 downloaded with the bot token (bot.slack.files: Slack's file host only, size-capped) and handed to the core as a
 FileShared event; a file that cannot be downloaded gets a message saying why. The bytes live only in the job's
 run, never in a database row.
+
+Owns the `slack.command` job too: the command's event runs like any other, but its outbox gets the command's
+response_url as a fallback (bot.slack.respond), so an answer refused because the bot is not in the channel still
+reaches the person, with a hint to invite the bot.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import urlsplit
+
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.events import FileShared
-from bot.slack.app import FILES_JOB, file_from_dict
+from bot.core.jobs import event_from_dict
+from bot.slack.app import COMMAND_JOB, FILES_JOB, file_from_dict
 from bot.slack.files import download
+from bot.slack.respond import ResponseUrl
 from bot.worker import JobContext, JobHandler
 from storage import Job
 
@@ -35,4 +44,16 @@ def handlers(client: AsyncWebClient, api_url: str) -> dict[str, JobHandler]:
             )
             await ctx.handle(event)
 
-    return {FILES_JOB: run_files}
+    # the fake Web API serves response_urls too; on Slack (slack.com) only hooks.slack.com is ever posted to
+    api = urlsplit(api_url)
+    test_origin = None if api.netloc.endswith("slack.com") else f"{api.scheme}://{api.netloc}"
+
+    async def run_command(job: Job, ctx: JobContext) -> None:
+        outbox = ctx.outbox("slack")
+        issued = datetime.fromisoformat(job.payload["issued_at"])
+        outbox.fallback = ResponseUrl(
+            job.payload["response_url"], issued, clock=ctx.worker.clock, allowed_origin=test_origin
+        )
+        await ctx.handle(event_from_dict(job.payload["event"]))
+
+    return {FILES_JOB: run_files, COMMAND_JOB: run_command}

@@ -8,11 +8,19 @@ dropped connection is "unknown" (Slack may have posted it); an error code that n
 access revoked) is "refused". The client has no retry handlers of its own: retries are the worker's, with
 backoff, so a Retry-After never blocks anything but the job that got it. Errors are logged by the outbox with
 the error code only, never the response text (it can echo what was sent) or the token.
+
+Also owns display names: Slack payloads carry a user id and no trustworthy name, so `display_name` asks
+users.info (profile display_name, else real_name) and keeps the answer in a small LRU cache with a TTL (names
+change rarely; a relay of ten comments must not make ten calls).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +64,10 @@ REFUSED = frozenset(
     }
 )
 _LOOKBACK_SECONDS = 300.0
+NAME_TTL_SECONDS = 3600.0  # a renamed person shows the new name within the hour
+NAME_CACHE_SIZE = 2048
+
+log = logging.getLogger(__name__)
 
 
 def worker_client(token: str, api_url: str, *, timeout: int = 15) -> AsyncWebClient:
@@ -94,8 +106,35 @@ class SlackSender:
     platform = "slack"
     can_reconcile = True
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
+        self.clock = clock
+        self._names: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
+        self.name_lookups = 0  # users.info calls made (tests and benchmarks read it)
+
+    async def display_name(self, workspace_external_id: str, user_id: str) -> str | None:
+        """The name Slack shows for `user_id` (profile display_name, else real_name), or None if unknown."""
+        key = (workspace_external_id, user_id)
+        cached = self._names.get(key)
+        if cached is not None and cached[1] > self.clock():
+            self._names.move_to_end(key)
+            return cached[0]
+        self.name_lookups += 1
+        try:
+            response = await self._call(self.client.users_info, user=user_id)
+        except SendError as error:
+            log.warning("slack users.info failed: %s (user=%s)", error.code, user_id)
+            return None
+        found = response.get("user") or {}
+        profile = found.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or found.get("real_name") or ""
+        if not name:
+            return None
+        self._names[key] = (name, self.clock() + NAME_TTL_SECONDS)
+        self._names.move_to_end(key)
+        while len(self._names) > NAME_CACHE_SIZE:
+            self._names.popitem(last=False)
+        return name
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}

@@ -11,19 +11,27 @@ Buttons are `Action.Submit`, not `Action.Execute`: Submit works in every Teams c
 and in the Bot Framework Emulator, and arrives as an ordinary message activity whose `value` holds the data
 ({"action_id": ..., **button.value}); bot/teams translates that into the same ActionInvoked event a Slack
 button produces. Execute would need an invoke response within seconds and a refresh model we do not use.
+
+Teams shows at most 6 top-level actions (maxActions in its host config) and silently drops the rest. A card with
+more buttons keeps them all: the largest family of buttons (action ids sharing a prefix, e.g. the import
+preview's "import.driver.<name>" switches) folds into one Action.ShowCard ("Change drivers…") that opens them
+inline, until 6 remain; without such a family the last ones fold into "More…".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.core.cards import Card, Chart, Divider, Facts, Form, Text
+from bot.core.cards import Button, Card, Chart, Divider, Facts, Form, Text
 from bot.core.formatting import TEAMS_MARKDOWN, clean, render, teams_user, unmark
 
-__all__ = ["render_adaptive", "render_form", "markdown", "SCHEMA", "VERSION"]
+__all__ = ["render_adaptive", "render_form", "markdown", "SCHEMA", "VERSION", "MAX_ACTIONS"]
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
+MAX_ACTIONS = 6  # maxActions in the Teams host config (microsoft-teams-light.json)
+# the title of a folded family of buttons, by the action id prefix they share; others fold under "More…"
+GROUP_TITLES = {"import.driver": "Change drivers…"}
 
 
 def _line_breaks(text: str) -> str:
@@ -86,16 +94,43 @@ def render_adaptive(card: Card, *, image_url: str | None = None) -> dict[str, An
         "fallbackText": card.fallback_text(),
     }
     if card.buttons:
-        result["actions"] = [
-            {
-                "type": "Action.Submit",
-                "title": unmark(b.label),
-                "data": {"action_id": b.action_id, **b.value},
-                **({"style": "positive" if b.style == "primary" else "destructive"} if b.style else {}),
-            }
-            for b in card.buttons
-        ]
+        result["actions"] = _actions(list(card.buttons))
     return result
+
+
+def _submit(b: Button) -> dict[str, Any]:
+    return {
+        "type": "Action.Submit",
+        "title": unmark(b.label),
+        "data": {"action_id": b.action_id, **b.value},
+        **({"style": "positive" if b.style == "primary" else "destructive"} if b.style else {}),
+    }
+
+
+def _show_card(title: str, buttons: list[Button]) -> dict[str, Any]:
+    inner = {"type": "AdaptiveCard", "body": [], "actions": [_submit(b) for b in buttons[:MAX_ACTIONS]]}
+    return {"type": "Action.ShowCard", "title": title, "card": inner}
+
+
+def _actions(buttons: list[Button]) -> list[dict[str, Any]]:
+    """Top-level actions, never more than MAX_ACTIONS: families of buttons fold into Action.ShowCards."""
+    items: list[Button | tuple[str, list[Button]]] = list(buttons)
+    while len(items) > MAX_ACTIONS:
+        families: dict[str, list[Button]] = {}
+        for item in items:
+            if isinstance(item, Button) and "." in item.action_id:
+                families.setdefault(item.action_id.rsplit(".", 1)[0], []).append(item)
+        prefix, members = max(families.items(), key=lambda kv: len(kv[1]), default=("", []))
+        if len(members) < 2:
+            # no family to fold: the last buttons go under "More…"
+            keep = items[: MAX_ACTIONS - 1]
+            rest = [b for b in items[MAX_ACTIONS - 1 :] if isinstance(b, Button)]
+            items = [*keep, ("More…", rest)]
+            break
+        first = items.index(members[0])
+        group = (GROUP_TITLES.get(prefix, "More…"), members)
+        items = [group if i == first else item for i, item in enumerate(items) if item not in members or i == first]
+    return [_submit(item) if isinstance(item, Button) else _show_card(*item) for item in items]
 
 
 def render_form(form: Form) -> dict[str, Any]:

@@ -12,11 +12,17 @@ Failures are classified for the durable outbox as Microsoft documents them: 429,
 sent" (retry with backoff); 500, 503, timeouts and dropped connections "unknown" (the Bot Connector may have
 created the activity, and creation is not idempotent, so it is never blindly re-posted); other 4xx "refused".
 Charts are image URLs under PUBLIC_URL/charts/<token>.png, stored in the database (any web process serves them).
+
+A post the Connector accepts without an activity id (202 for an activity it split, or the open bug where channel
+sends return no id) is visible but cannot be updated or matched to reactions: it is given up as refused
+(`no_activity_id`, so it is never posted again), and for a card the bot says so in the same place (NO_ID_NOTICE),
+so nobody waits for likes or footers that cannot come.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -39,12 +45,16 @@ from bot.core.ports import Sent
 from bot.teams.render import render_adaptive, render_form
 from bot.teams.translate import PLATFORM, conversation_id_for
 
-__all__ = ["TeamsSender", "classify"]
+__all__ = ["TeamsSender", "classify", "NO_ID_NOTICE"]
 
 log = logging.getLogger(__name__)
 
 _NOT_SENT = {429, 412, 502, 504}
 _UNKNOWN = {408, 500, 503}
+NO_ID_NOTICE = (
+    "Teams did not tell me the id of the card above, so I cannot count its likes or comments or update it. "
+    "Ask again (or mention me in a new post) for a card that can."
+)
 
 
 def classify(error: BaseException) -> SendError:
@@ -122,7 +132,7 @@ class TeamsSender:
             context, attachments=[CardFactory.adaptive_card(content)], summary=card.fallback_text()[:1000]
         )
 
-    async def _post(self, place: Place, thread_id: str | None, build: Any) -> Sent:
+    async def _post(self, place: Place, thread_id: str | None, build: Any, *, card: bool = False) -> Sent:
         conversation_id, reply_to = conversation_id_for(place, thread_id)
 
         async def work(context: TurnContext) -> Any:
@@ -136,8 +146,22 @@ class TeamsSender:
         message_id = getattr(response, "id", None)
         if not message_id:
             # the threaded-reply endpoint may answer without an id: the message is there, but cannot be updated
+            log.warning("teams post accepted without an activity id (conversation %s): not tracked", conversation_id)
+            if card:
+                with contextlib.suppress(SendError):
+                    await self._in_conversation(
+                        place, lambda ctx: self._send(ctx, self._activity(ctx, text=NO_ID_NOTICE), place, thread_id)
+                    )
             raise SendError("refused", "no_activity_id")
         return Sent(message_id, place.in_thread(thread_id if reply_to else None))
+
+    @staticmethod
+    async def _send(context: TurnContext, activity: Activity, place: Place, thread_id: str | None) -> Any:
+        conversation_id, reply_to = conversation_id_for(place, thread_id)
+        activity.conversation = ConversationAccount(id=conversation_id, tenant_id=place.workspace_id or None)
+        activity.reply_to_id = reply_to
+        [response] = await context.adapter.send_activities(context, [activity])
+        return response
 
     # ------------------------------------------------------------------ PlatformSender
 
@@ -145,7 +169,7 @@ class TeamsSender:
         self, place: Place, message: Card | str, *, thread_id: str | None, key: str, chart_url: str | None
     ) -> Sent:
         if isinstance(message, Card):
-            return await self._post(place, thread_id, lambda ctx: self._card(ctx, message, chart_url))
+            return await self._post(place, thread_id, lambda ctx: self._card(ctx, message, chart_url), card=True)
         return await self._post(place, thread_id, lambda ctx: self._activity(ctx, text=message))
 
     async def upload_chart(self, place: Place, chart: Chart, *, thread_id: str) -> None:

@@ -32,6 +32,11 @@ tests realistic):
 - conversations.open gives a stable D... channel per user; users.info answers `fake.users` (profile
   display_name/real_name, tz, tz_offset, team_id), `user_not_found` otherwise.
 
+Slash commands' response_url: `fake.response_url()` is a URL on this server (as hooks.slack.com/commands/...
+is on Slack) to put in a slash command payload. POSTs to it are recorded and answered as Slack does: valid for
+`response_url_ttl` (30 minutes) from its issue time and for `response_url_uses` (5) posts, then HTTP 404
+`expired_url` / `used_url`; `response_type` must be in_channel or ephemeral. `fake.responses()` lists them.
+
 Files shared with the bot: `fake.add_file("pipeline.csv", data)` returns Slack's file object (id, name, size,
 url_private_download on this server); `files.info` answers it, and GET of that URL serves the bytes only with
 `Authorization: Bearer xoxb-...` (without it, a sign-in page, as Slack does).
@@ -185,6 +190,11 @@ class FakePlatform:
         self.strict_cards = True
         self.connector_returns_ids = True
         self.card_violations: list[str] = []
+        # --- slash commands' response_urls
+        self.response_url_ttl = 30 * 60.0
+        self.response_url_uses = 5
+        self._response_urls = itertools.count(1)
+        self._response_uses: dict[str, int] = defaultdict(int)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -257,6 +267,15 @@ class FakePlatform:
         """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest)."""
         self.users[user_id] = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
         return self.users[user_id]
+
+    def response_url(self, *, issued_at: float | None = None) -> str:
+        """A slash command's response_url on this server, issued at `issued_at` (default: now)."""
+        issued = time.time() if issued_at is None else issued_at
+        return f"{self.url}/commands/{TEAM_ID}/{next(self._response_urls)}/{issued:.3f}"
+
+    def responses(self) -> list[Recorded]:
+        """The posts to response_urls that were answered ok, in arrival order."""
+        return [r for r in self.requests if r.path.startswith("/commands/") and r.reply == "ok"]
 
     def posted(self, channel: str) -> list[dict[str, Any]]:
         """The messages the fake stored in `channel` (posted with an ok answer), oldest first."""
@@ -343,6 +362,8 @@ class FakePlatform:
             return await self._slack_method(request.path.removeprefix("/api/"), recorded)
         if request.path.startswith("/v3/conversations/"):
             return self._connector(request.method, request.path, recorded)
+        if request.path.startswith("/commands/") and request.method == "POST":
+            return self._respond(request.path, recorded)
         if request.path == "/openid/.well-known/openidconfiguration":
             return web.json_response({"issuer": "https://api.botframework.com", "jwks_uri": self.url + "/openid/keys"})
         if request.path == "/openid/keys":
@@ -369,6 +390,29 @@ class FakePlatform:
             return web.json_response(recorded.reply, status=429, headers={"Retry-After": str(wait)})
         recorded.reply = handler(recorded)
         return web.json_response(recorded.reply)
+
+    def _respond(self, path: str, recorded: Recorded) -> web.Response:
+        # /commands/T_TEAM/<n>/<issued epoch seconds>: Slack answers plain text, 200 "ok" or 404 with the reason
+        try:
+            issued = float(path.rsplit("/", 1)[-1])
+        except ValueError:
+            return web.Response(status=404, text="invalid_url")
+        body = recorded.json
+        if time.time() - issued > self.response_url_ttl:
+            recorded.reply = "expired_url"
+        elif self._response_uses[path] >= self.response_url_uses:
+            recorded.reply = "used_url"
+        elif body.get("response_type", "ephemeral") not in ("in_channel", "ephemeral"):
+            recorded.reply = "invalid_response_type"
+            return web.Response(status=400, text=recorded.reply)
+        elif not body.get("text") and not body.get("blocks"):
+            recorded.reply = "no_text"
+            return web.Response(status=400, text=recorded.reply)
+        else:
+            self._response_uses[path] += 1
+            recorded.reply = "ok"
+            return web.Response(text="ok")
+        return web.Response(status=404, text=recorded.reply)
 
     # ---------------------------------------------------------------- what Slack enforces
 
@@ -599,16 +643,26 @@ def teams_card_problem(activity: dict[str, Any]) -> str | None:
         if attachment.get("contentType") != "application/vnd.microsoft.card.adaptive":
             continue
         card = attachment.get("content") or {}
-        actions = card.get("actions") or []
-        if len(actions) > TEAMS_MAX_ACTIONS:
-            titles = ", ".join(repr(a.get("title")) for a in actions[TEAMS_MAX_ACTIONS:])
-            return (
-                f"{len(actions)} top-level actions, Teams shows at most {TEAMS_MAX_ACTIONS} "
-                f"(maxActions); not shown: {titles}"
-            )
+        if problem := _actions_problem(card.get("actions") or [], "top-level"):
+            return problem
         version = tuple(int(x) for x in str(card.get("version") or "1.0").split(".")[:2] if x.isdigit())
         if version > TEAMS_MAX_CARD_VERSION:
             return f"Adaptive Card version {card.get('version')}, Teams renders up to 1.5"
+    return None
+
+
+def _actions_problem(actions: list[dict[str, Any]], where: str) -> str | None:
+    """maxActions holds for every card, the ones an Action.ShowCard opens too."""
+    if len(actions) > TEAMS_MAX_ACTIONS:
+        titles = ", ".join(repr(a.get("title")) for a in actions[TEAMS_MAX_ACTIONS:])
+        return (
+            f"{len(actions)} {where} actions, Teams shows at most {TEAMS_MAX_ACTIONS} (maxActions); not shown: {titles}"
+        )
+    for action in actions:
+        if action.get("type") == "Action.ShowCard":
+            inner = (action.get("card") or {}).get("actions") or []
+            if problem := _actions_problem(inner, f"{action.get('title')!r} show-card"):
+                return problem
     return None
 
 

@@ -182,3 +182,61 @@ def test_the_bots_own_markup_stays_markdown_next_to_peoples_text():
     assert question[2]["text"] == "The chance of reaching the $3.25M target goes from **10%** to **1%**"
     # the notification text is plain: the question as typed, no marks
     assert render_adaptive(HOSTILE["question"])["fallbackText"].startswith(QUESTION + "\n")
+
+
+# ------------------------------------------------------------------ Teams host config limits (issue 15)
+
+
+def _import_cards() -> dict[str, Card]:
+    from datetime import date
+
+    from bot.core.baselines.feature import sample_baseline
+    from bot.core.imports import cards as ic
+    from bot.core.imports.csv.sample import salesforce_export
+    from bot.core.imports.flow import prepare_import
+
+    prepared = prepare_import(
+        salesforce_export(300), name="pipeline.csv", base=None, today=date(2026, 11, 16), fallback=sample_baseline()
+    )
+    preview = prepared.preview
+    return {
+        "import_preview": ic.import_preview_card(preview, 1, rev=0),
+        "import_decided": ic.import_preview_card(preview, 1, decided="Used as baseline v2 by Dana"),
+        "import_error": ic.import_error_card(preview, "no amount column; no close date column"),
+        "import_mapping": ic.import_mapping_card(preview, "unknown layout"),
+        "import_help": ic.import_help_card(),
+    }
+
+
+def _every_card() -> dict[str, Card]:
+    return {**CARDS, **{f"hostile_{k}": v for k, v in HOSTILE.items()}, **_import_cards()}
+
+
+@pytest.mark.parametrize("name", sorted(_every_card()))
+def test_every_card_the_bot_builds_fits_the_teams_host_config(name):
+    from tests.fakes.platform_server import teams_card_problem
+
+    card = _every_card()[name]
+    rendered = render_adaptive(card)
+    activity = {"attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": rendered}]}
+    assert teams_card_problem(activity) is None
+    # and no button is lost on the way: every one is a top-level Submit or one inside a ShowCard
+    shown = []
+    for action in rendered.get("actions", []):
+        inner = action["card"]["actions"] if action["type"] == "Action.ShowCard" else [action]
+        shown += [a["data"]["action_id"] for a in inner]
+    assert shown == [b.action_id for b in card.buttons]
+
+
+def test_the_import_preview_golden():
+    card = render_adaptive(_import_cards()["import_preview"])
+    _golden("import_preview", card)
+
+
+def test_eight_unrelated_buttons_keep_five_and_fold_the_rest_under_more():
+    from bot.core.cards import Button
+
+    buttons = tuple(Button(f"B{n}", f"x{n}") for n in range(8))
+    actions = render_adaptive(Card(title="t", blocks=(Text("b"),), buttons=buttons))["actions"]
+    assert [a["title"] for a in actions] == ["B0", "B1", "B2", "B3", "B4", "More…"]
+    assert [a["title"] for a in actions[-1]["card"]["actions"]] == ["B5", "B6", "B7"]

@@ -184,7 +184,12 @@ def import_preview_card(
     buttons: tuple[Button, ...] = ()
     if decided is None:
         toggles = [d for d in preview.get("drivers") or [] if d.get("toggle") and import_id is not None]
-        switch = " The driver buttons switch each driver between its fitted and its current value." if toggles else ""
+        switch = (
+            " The driver buttons (in Teams, under *Change drivers…*) switch each driver between its fitted and its "
+            "current value."
+            if toggles
+            else ""
+        )
         window = " “/scenario import window 26” fits the drivers over another window (4 to 260 weeks)."
         blocks.append(
             Text(

@@ -29,6 +29,7 @@ from bot.core.imports.cards import (
     import_preview_card,
 )
 from bot.core.imports.flow import csv_file_problem, prepare_import
+from bot.core.outbox import display_name
 from bot.core.scenarios.compute import compute_answer
 from bot.core.turn import Turn
 
@@ -43,9 +44,9 @@ STALE = (
 )
 
 
-def _who(turn: Turn) -> str:
-    actor = turn.event.actor
-    return actor.name or actor.user_id
+async def _who(turn: Turn) -> str:
+    # Slack events carry an id and no name: the sender looks it up (users.info, cached)
+    return await display_name(turn.outbox, turn.event.actor, turn.place.workspace_id)
 
 
 def _say(turn: Turn, text: str) -> str:
@@ -166,11 +167,11 @@ async def on_accept(turn: Turn) -> None:
         if previous.baseline is not None:
             was = f" (was {pct(previous.baseline['p_hit'])} with v{before.version})"
     chance = f" P(reach target) is now {pct(after.baseline['p_hit'])}{was}." if after.baseline is not None else ""
-    await _mark(turn, decision.pending, f"Used as baseline v{saved.version} by {_who(turn)}")
+    await _mark(turn, decision.pending, f"Used as baseline v{saved.version} by {await _who(turn)}")
     await turn.reply(
         _say(
             turn,
-            f"Baseline v{saved.version} saved from {user(pending.source_name)} by {user(_who(turn))}: "
+            f"Baseline v{saved.version} saved from {user(pending.source_name)} by {user(await _who(turn))}: "
             f"{saved.deal_count:,} open deals.{chance}",
         ),
         thread_id=turn.answer_thread(),
@@ -186,6 +187,6 @@ async def on_cancel(turn: Turn) -> None:
     if not decision.done:
         await refuse(turn, decision)
         return
-    await _mark(turn, decision.pending, f"Cancelled by {_who(turn)}: nothing was stored")
+    await _mark(turn, decision.pending, f"Cancelled by {await _who(turn)}: nothing was stored")
     cancelled = _say(turn, f"Import of {user(pending.source_name)} cancelled; nothing was stored.")
     await turn.outbox.notify(turn.place, cancelled, user_id=turn.event.actor.user_id)

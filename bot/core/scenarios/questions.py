@@ -236,12 +236,16 @@ async def on_drivers_button(turn: Turn) -> None:
         stored = await storage.baselines.get(workspace_id, scenario.baseline_id)
         if stored is not None:
             changes, question = list(scenario.changes), scenario.question
+    # Under the thread's root: a card that is itself a thread reply (an @mention's answer) is no thread parent
+    # (Slack wants the root's thread_ts; Teams would start a thread under the reply). The stored card knows its root.
+    card = await storage.messages.find(workspace_id, event.place.channel_id, event.message_id or "")
+    thread = (card.thread_id if card is not None else None) or event.place.thread_id or event.message_id
     if stored is None:
         stored = await baseline_feature.latest(turn)
         if stored is None:
-            await turn.reply(first_run_card(), thread_id=event.message_id)
+            await turn.reply(first_run_card(), thread_id=thread)
             return
-    await _drivers(turn, stored, changes, event.message_id or event.place.thread_id, question if changes else None)
+    await _drivers(turn, stored, changes, thread, question if changes else None)
 
 
 async def on_ask_button(turn: Turn) -> None:

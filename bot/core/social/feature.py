@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.cards import Form, FormField
 from bot.core.events import ActionInvoked, FormSubmitted, Place, ReactionChanged, ThreadReply
 from bot.core.formatting import message_text, user
+from bot.core.outbox import display_name
 from bot.core.router import Router
 from bot.core.scenarios.cards import COMMENT_ACTION, LIKE_ACTION
 from bot.core.turn import Turn
@@ -96,7 +97,8 @@ async def on_comment_form(turn: Turn) -> None:
     card_place = Place(
         event.place.platform, event.place.workspace_id, sent.channel_id, sent.message_id, event.place.is_dm
     )
-    name = event.actor.name or event.actor.user_id
+    # Slack events carry an id and no name: the sender looks it up (users.info, cached)
+    name = await display_name(turn.outbox, event.actor, turn.place.workspace_id)
     # A card that itself sits in a thread (an @mention's answer) takes its comments in that same thread.
     thread = sent.thread_id or sent.message_id
     # relayed under the bot's name: the comment and the name are shown as typed, never as mentions or links
