@@ -30,7 +30,8 @@ async def test_a_forecast_is_recorded_once_per_key_and_read_back_in_time_order(s
     assert again is None  # a retried job does not publish twice
     later = T0 + timedelta(days=7)
     await store.forecasts.record(ws, "C1", kind="forecast", p_hit=0.14, published_at=later, **common)
-    await store.forecasts.record(ws, "C1", kind="forecast", p_hit=0.15, published_at=later + timedelta(hours=1), **common)
+    an_hour_later = later + timedelta(hours=1)
+    await store.forecasts.record(ws, "C1", kind="forecast", p_hit=0.15, published_at=an_hour_later, **common)
     assert [f.p_hit for f in await store.forecasts.list(ws, "C1")] == [0.2, 0.14, 0.15]
     assert (await store.forecasts.last(ws, "C1")).p_hit == 0.15
     assert (await store.forecasts.last(ws, "C1", kind="nudge")).p_hit == 0.2
