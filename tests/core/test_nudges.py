@@ -314,3 +314,22 @@ async def test_a_berlin_0900_nudge_stays_at_0900_local_across_the_switch_to_wint
     assert (await env.schedule()).next_run_at == datetime(2026, 10, 26, 8, tzinfo=UTC)
     assert await env.run(datetime(2026, 10, 26, 7, tzinfo=UTC)) == []
     assert len(await env.run(datetime(2026, 10, 26, 8, tzinfo=UTC))) == 1
+
+
+async def test_ask_a_what_if_opens_a_form_and_answers_in_the_nudges_thread(env):
+    from bot.core.events import ActionInvoked, FormSubmitted
+    from bot.core.nudges.cards import WHATIF_ACTION
+
+    await env.save(sample_baseline())
+    await env.say("nudge every Monday 09:00 Europe/Berlin")
+    [card] = await env.run(MON)
+    [button] = [b for b in card.buttons if b.action_id == WHATIF_ACTION]
+    actor = env.worker_actor("U2")
+    env.outbox.clear()
+    await env.assistant.handle(ActionInvoked(actor, PLACE, WHATIF_ACTION, button.value, message_id="ts1"), env.outbox)
+    [form] = env.outbox.forms
+    opened = form.message
+    submitted = FormSubmitted(actor, PLACE, opened.form_id, {"question": "what if we add 2 reps"}, opened.metadata)
+    await env.assistant.handle(submitted, env.outbox)
+    answer = env.outbox.sends[-1]
+    assert answer.thread_id == "ts1" and "P(reach target)" in answer.card.fallback_text()
