@@ -160,7 +160,8 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
         thread_id=thread_id,
     )
     # the track record keeps every published P(reach target) of the channel's baseline (bot.core.nudges)
-    await record_published(turn, stored, answer.baseline, intent, f"message:{turn.place.platform}:{sent.message_id}")
+    published_key = f"message:{turn.place.platform}:{channel_id}:{sent.message_id}"
+    await record_published(turn, stored, answer.baseline, intent, published_key)
 
 
 async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
