@@ -52,9 +52,9 @@ def points(before: float, after: float) -> str:
 
 
 def since_text(then: datetime, now: datetime) -> str:
-    """'since Monday' within a week, else 'since Nov 23' (both local times)."""
+    """'since Monday' up to a week back (a weekly nudge's own rhythm), else 'since Nov 23' (both local times)."""
     days = (now.date() - then.date()).days
-    if 0 < days < 7:
+    if 0 < days <= 7:
         return f"since {then:%A}"
     return f"since {day_label(then.date())}"
 
@@ -151,6 +151,8 @@ def reasons(
     out: list[tuple[float, str]] = []
     time_effect = (previous_now if previous_now is not None else p_now) - previous_p
     days = (day - previous_day).days
+    # only the deals that passed their close date since the last check are news
+    overdue = [d for d in overdue if str(d.get("close_date", "")) >= previous_day.isoformat()]
     if days > 0:
         text = f"{_weeks(days)} less to create new business"
         if overdue:
