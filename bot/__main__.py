@@ -1,4 +1,5 @@
-"""The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show` (also
+"""The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show |
+track-record` (also
 `scenario-bot`),
 and `teams-manifest` (the Teams app package).
 
@@ -18,6 +19,7 @@ from bot.cli import ask as ask_command
 from bot.cli import baselines as baseline_commands
 from bot.cli import csv_import as csv_commands
 from bot.cli import run as run_commands
+from bot.cli import track_record as track_commands
 
 __all__ = ["main", "build_parser"]
 
@@ -95,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
         p.add_argument("--channel", required=True, metavar="ID", help="channel id")
         p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    track = sub.add_parser("track-record", help="a channel's published forecasts against the periods' outcomes")
+    track.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+    track.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+    track.add_argument("--channel", required=True, metavar="ID", help="channel id")
+    track.add_argument("--json", action="store_true", help="print forecasts by week, periods, Brier score, reliability")
+    track.add_argument("--chart", metavar="FILE.png", help="also write the chart of P(reach target) by week")
+    track.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     return parser
 
 
@@ -114,6 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise CommandError("--as-of applies to a CSV export (--csv FILE.csv) only")
             return ask_command.ask(
                 args.question, baseline_file=args.baseline, csv_file=args.csv, as_json=args.json, as_of=args.as_of
+            )
+        if args.command == "track-record":
+            return track_commands.track_record(
+                platform=args.platform,
+                workspace=args.workspace,
+                channel=args.channel,
+                db_url=args.db,
+                as_json=args.json,
+                chart=args.chart,
             )
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)

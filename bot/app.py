@@ -116,6 +116,9 @@ def build_worker(services: Services, **options: Any) -> Worker:
         from bot.teams.sender import TeamsSender
 
         senders["teams"] = TeamsSender(build_adapter(settings.teams), services.storage, app_id=settings.teams.APP_ID)
+    from bot.core.nudges import job as nudge_jobs
+
+    handlers.update(nudge_jobs.handlers())
     options.setdefault("public_url", settings.public_url)
     options.setdefault("lease_seconds", settings.worker_lease_seconds)
     return Worker(services.storage, services.assistant, senders, handlers=handlers, **options)

@@ -15,6 +15,7 @@ from storage.repositories import (
     CommentRepository,
     ConversationRepository,
     Database,
+    ForecastRepository,
     ImportRepository,
     InboxRepository,
     JobRepository,
@@ -31,7 +32,7 @@ __all__ = ["Storage"]
 
 class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
-    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`;
+    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record);
     `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
@@ -51,6 +52,7 @@ class Storage:
         self.charts = ChartRepository(db)
         self.audit = AuditRepository(db)
         self.imports = ImportRepository(db)
+        self.forecasts = ForecastRepository(db)
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:

@@ -50,6 +50,8 @@ __all__ = [
     "ScheduleRow",
     "ChartRow",
     "WorkerBeatRow",
+    "ForecastRow",
+    "PeriodOutcomeRow",
     "JOB_STATUSES",
     "OUTBOX_STATUSES",
     "IMPORT_STATUSES",
@@ -410,3 +412,51 @@ class WorkerBeatRow(Base):
 
     worker_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ForecastRow(Base):
+    """A P(reach target) the bot published (a card, a nudge, an answer): with the baseline version it came from,
+    when, and the period it is about, so the track record can compare it with the period's outcome. `key` (the
+    message's idempotency key) makes recording the same publication twice a no-op."""
+
+    __tablename__ = "forecasts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key"),
+        ForeignKeyConstraint(["workspace_id", "baseline_id"], ["baselines.workspace_id", "baselines.id"]),
+        Index("ix_forecasts_channel", "workspace_id", "channel_id", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    key: Mapped[str | None] = mapped_column(String(512))
+    p_hit: Mapped[float] = mapped_column(Double, nullable=False)
+    baseline_id: Mapped[int | None] = mapped_column(Integer)
+    baseline_version: Mapped[int | None] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    target: Mapped[float | None] = mapped_column(Double)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class PeriodOutcomeRow(Base):
+    """What a channel booked in a period that has ended, and whether that reached the target (from a baseline
+    or import whose as_of is on or after the period end)."""
+
+    __tablename__ = "period_outcomes"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "period_end"),
+        ForeignKeyConstraint(["workspace_id", "baseline_id"], ["baselines.workspace_id", "baselines.id"]),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
+    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    target: Mapped[float] = mapped_column(Double, nullable=False)
+    booked: Mapped[float] = mapped_column(Double, nullable=False)
+    hit: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    baseline_id: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -6,7 +6,7 @@ Times are timezone-aware UTC datetimes on every database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "Job",
     "OutboxEntry",
     "Schedule",
+    "Forecast",
+    "PeriodOutcome",
 ]
 
 
@@ -237,3 +239,38 @@ class Schedule:
     active: bool
     next_run_at: datetime
     last_run_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """A published P(reach target): `kind` is what published it ('nudge', 'forecast', 'whatif', ...), `as_of`
+    the day the forecast was computed for and `period_end` the end of the period it is about."""
+
+    id: int
+    workspace_id: int
+    channel_id: str
+    kind: str
+    key: str | None
+    p_hit: float
+    baseline_id: int | None
+    baseline_version: int | None
+    as_of: date
+    period_end: date
+    target: float | None
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodOutcome:
+    """An ended period's result: `booked` against `target`, `hit` when booked reached it."""
+
+    id: int
+    workspace_id: int
+    channel_id: str
+    period_end: date
+    target: float
+    booked: float
+    hit: bool
+    baseline_id: int | None
+    source: str
+    recorded_at: datetime

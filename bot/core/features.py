@@ -12,9 +12,9 @@ __all__ = ["register_all"]
 
 def register_all(router: Router) -> None:
     # imported here so that importing one feature package does not load them all
-    from bot.core import imports, scenarios
+    from bot.core import imports, nudges, scenarios
     from bot.core.baselines import feature as baselines
     from bot.core.social import feature as social
 
-    for feature in (baselines, imports, social, scenarios):
+    for feature in (baselines, imports, social, nudges, scenarios):
         feature.register(router)

@@ -226,6 +226,12 @@ class SlackSender:
                 )
         return None
 
+    async def user_timezone(self, workspace_external_id: str, user_id: str) -> str | None:
+        """The person's IANA time zone (users.info `tz`, needs users:read), or None when Slack does not say."""
+        response = await self._call(self.client.users_info, user=user_id)
+        tz = (response.get("user") or {}).get("tz")
+        return str(tz) if tz else None
+
     async def open_dm(self, workspace_external_id: str, user_id: str) -> Place:
         response = await self._call(self.client.conversations_open, users=user_id)
         channel = (response.get("channel") or {}).get("id", "")

@@ -20,6 +20,8 @@ TABLES = (
     "inbox",
     "audit_log",
     "pending_imports",
+    "forecasts",
+    "period_outcomes",
 )
 
 

@@ -4,6 +4,7 @@ changes nothing of that tenant's data."""
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -29,6 +30,7 @@ REPOSITORIES = (
     "comments",
     "inbox",
     "audit",
+    "forecasts",
 )
 
 
@@ -63,6 +65,14 @@ async def _tenant_a(store: Storage) -> dict:
     await store.likes.add(ws, sent.id, "UA", "button")
     await store.comments.upsert(ws, sent.id, author_id="UA", message_id="111.333", text="mine")
     await store.audit.record(ws, actor="UA", action="decision.recorded", object_type="scenario", object_id=scenario.id)
+    await store.forecasts.record(
+        ws, "C-A", kind="nudge", p_hit=0.4, as_of=date(2026, 11, 16), period_end=date(2026, 12, 31),
+        published_at=datetime(2026, 11, 16, 9, tzinfo=UTC), baseline_id=base.id, key="nudge:C-A:1",
+    )  # fmt: skip
+    await store.forecasts.record_outcome(
+        ws, "C-A", period_end=date(2026, 9, 30), target=100.0, booked=120.0,
+        recorded_at=datetime(2026, 10, 1, tzinfo=UTC), source="baseline", baseline_id=base.id,
+    )  # fmt: skip
     return {"ws": ws, "baseline": base.id, "scenario": scenario.id, "sent": sent.id}
 
 
@@ -93,6 +103,9 @@ async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storag
     assert await call("comments", "count", b, a["sent"]) == 0
     assert await call("comments", "list", b, a["sent"], include_deleted=True) == []
     assert await call("audit", "list", b) == []
+    assert await call("forecasts", "last", b, "C-A") is None
+    assert await call("forecasts", "list", b, "C-A") == []
+    assert await call("forecasts", "outcomes", b, "C-A") == []
 
     # Writes aimed at tenant A's objects: refused or no-ops.
     assert await call("messages", "update_payload", b, a["sent"], {"hacked": True}) is None
@@ -126,6 +139,16 @@ async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storag
             payload={},
             scenario_id=a["scenario"],
         )
+    with pytest.raises(NotFound):
+        await call(
+            "forecasts", "record", b, "C-A", kind="nudge", p_hit=0.1, as_of=date(2026, 11, 16),
+            period_end=date(2026, 12, 31), published_at=datetime(2026, 11, 17, tzinfo=UTC), baseline_id=a["baseline"],
+        )  # fmt: skip
+    with pytest.raises(NotFound):
+        await call(
+            "forecasts", "record_outcome", b, "C-A", period_end=date(2026, 9, 30), target=1.0, booked=0.0,
+            recorded_at=datetime(2026, 10, 2, tzinfo=UTC), source="x", baseline_id=a["baseline"],
+        )  # fmt: skip
     assert await call("workspaces", "update_settings", a["ws"] + b + 1000, currency="EUR") is None
     assert await snapshot(store) == before
 

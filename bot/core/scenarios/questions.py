@@ -21,6 +21,7 @@ from bot.core.baselines.freshness import Period, engine_data, period_of
 from bot.core.cards import card_to_dict
 from bot.core.events import ActionInvoked, MessageReceived
 from bot.core.language import EXAMPLES, parse
+from bot.core.nudges.published import record_published
 from bot.core.router import Router
 from bot.core.scenarios.cards import (
     DRIVERS_ACTION,
@@ -158,6 +159,9 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
         scenario_id=scenario.id,
         thread_id=thread_id,
     )
+    # the track record keeps every published P(reach target) of the channel's baseline (bot.core.nudges)
+    published_key = f"message:{turn.place.platform}:{channel_id}:{sent.message_id}"
+    await record_published(turn, stored, answer.baseline, intent, published_key)
 
 
 async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
