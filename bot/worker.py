@@ -220,7 +220,8 @@ class Worker:
             self.clock = lambda: fixed
             self.assistant.clock = self.clock
         total = 0
-        await self.fire_schedules(self.clock())
+        while await self.fire_schedules(self.clock()):  # in batches, until every schedule due now has its job
+            pass
         while True:
             jobs = await self.storage.jobs.claim(
                 self.worker_id, now=self.clock(), limit=self.concurrency, lease_seconds=self.lease_seconds

@@ -68,7 +68,10 @@ def _sdk_methods(name: str, seen: set[str] | None = None) -> set[str]:
 
 def web_api_methods(source: str) -> set[str]:
     """Every Web API method a piece of bot source calls: `client.<sdk method>(...)` and method-name strings."""
-    methods = set(_METHOD_STRING.findall(source))
+    # a quoted "team.id" is a payload field path, not a method: keep the strings slack_sdk knows as Web API methods
+    methods = {
+        m for m in _METHOD_STRING.findall(source) if callable(getattr(AsyncWebClient, m.replace(".", "_"), None))
+    }
     for name in _CLIENT_CALL.findall(source):
         if callable(getattr(AsyncWebClient, name, None)):  # other clients' attributes (aiohttp, ...) are not ours
             methods |= _sdk_methods(name)

@@ -85,9 +85,14 @@ def test_log_format_setting():
 def test_configure_installs_the_chosen_formatter():
     root = logging.getLogger()
     saved = root.handlers[:], root.level
+    # basicConfig(force=True) closes the handlers it replaces: take pytest's out of reach first, or later tests
+    # would log into closed streams ("--- Logging error ---")
+    root.handlers[:] = []
     try:
         configure("WARNING", "json")
         assert isinstance(root.handlers[0].formatter, JsonFormatter) and root.level == logging.WARNING
     finally:
-        root.handlers[:], _ = saved
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = saved[0]
         root.setLevel(saved[1])
