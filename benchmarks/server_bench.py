@@ -44,7 +44,9 @@ CARD_TIMEOUT = 180.0  # seconds to wait for the last card of a burst
 QUESTION = "what if win rate drops to 20%"
 TODAY = date(2026, 11, 16)
 EXECUTOR = os.environ.get("BENCH_EXECUTOR", "process")  # as `serve` runs; "thread": in the server process
-EXECUTOR_WORKERS = 2  # the sample baseline's as_of
+EXECUTOR_WORKERS = 2
+# diagnostic: BENCH_WORKER=off measures the acknowledgements alone (no answers are made)
+WORKER = os.environ.get("BENCH_WORKER", "on") != "off"  # the sample baseline's as_of
 
 
 def channel(i: int) -> str:
@@ -76,7 +78,7 @@ async def serve_ours(fake_url: str, channels: int) -> None:
     workspace = await services.storage.workspaces.ensure("slack", sp.TEAM)
     for i in range(channels):  # setup, not measured: every command's channel has the sample baseline
         await services.storage.baselines.save(workspace.id, channel(i), sample_baseline(), created_by="bench")
-    await _run(create_web_app(services, run_worker=True))  # as `serve` runs on SQLite: its worker in-process
+    await _run(create_web_app(services, run_worker=WORKER))  # as `serve` runs on SQLite: its worker in-process
 
 
 async def serve_bare(fake_url: str) -> None:
@@ -246,7 +248,10 @@ async def main() -> int:
                 bare_results, bare_rps = await load(session, bare_url, BURST, 10_000 + first, BURST)
                 started = time.time()
                 ours_results, ours_rps = await load(session, ours_url, BURST, first, BURST)
-                times = await card_times(session, fake_info["calls"], ours_results)
+                if WORKER:
+                    times = await card_times(session, fake_info["calls"], ours_results)
+                else:
+                    times = {"card": [float("nan")] * BURST, "chart": [float("nan")] * BURST}
                 last = max(at + c for (_, at, _), c in zip(ours_results, times["card"], strict=True)) - started
                 acks = [s for _, _, s in ours_results]
                 rounds.append(
