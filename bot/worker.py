@@ -238,6 +238,8 @@ class Worker:
         log.info("worker %s started (up to %d jobs at once)", self.worker_id, self.concurrency)
         last_housekeeping = last_beat = last_renewal = datetime.min.replace(tzinfo=UTC)
         while not stop.is_set():
+            # cleared before looking, not after: work queued while this round claims wakes the next round at once
+            self._wake.clear()
             try:
                 now = self.clock()
                 await self.fire_schedules(now)
@@ -263,13 +265,12 @@ class Worker:
                 if now - last_housekeeping > timedelta(hours=1):
                     last_housekeeping = now
                     await self._housekeeping(now)
-                if jobs and free - len(jobs) > 0:
-                    continue  # there may be more due right now
+                if jobs and len(jobs) == free:
+                    continue  # every free slot was filled: more may be due (the next round claims 0 if full)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the database is down: keep trying, quietly
                 log.warning("worker poll failed: %s", type(error).__name__)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(POLL_SECONDS):
                     waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
