@@ -26,11 +26,13 @@ Platform = Literal["slack", "teams", "console"]
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acted: a user id on a platform, with a display name when the platform gave one."""
+    """Who acted: a user id on a platform, with a display name and an IANA time zone when the platform gave them
+    (Teams sends the person's `localTimezone` with every activity; Slack is asked with users.info)."""
 
     platform: str
     user_id: str
     name: str = ""
+    timezone: str = ""
 
 
 @dataclass(frozen=True, slots=True)

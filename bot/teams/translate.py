@@ -158,7 +158,10 @@ def delivery_id(activity: Activity) -> str | None:
 def _actor(activity: Activity) -> Actor:
     sender = activity.from_property
     user_id = (getattr(sender, "aad_object_id", None) or getattr(sender, "id", None) or "") if sender else ""
-    return Actor(PLATFORM, str(user_id), str(getattr(sender, "name", None) or "") if sender else "")
+    name = str(getattr(sender, "name", None) or "") if sender else ""
+    # the Teams client sends the person's IANA time zone with each activity (used for nudges and reminders)
+    timezone = getattr(activity, "local_timezone", None)
+    return Actor(PLATFORM, str(user_id), name, timezone if isinstance(timezone, str) and len(timezone) < 64 else "")
 
 
 def _mentions_bot(activity: Activity) -> bool:

@@ -151,6 +151,16 @@ async def test_without_a_time_zone_the_persons_slack_time_zone_is_used_and_said(
     assert "UTC (I do not know your time zone" in reply and "It replaces every weekday at 08:30" in reply
 
 
+async def test_a_teams_persons_local_time_zone_is_used_and_said(env):
+    from bot.core.events import Actor
+
+    env.outbox.sender = None  # Teams is not asked: its activities carry the person's localTimezone
+    env.worker_actor = lambda user: Actor("teams", user, user, "Europe/Berlin")  # type: ignore[method-assign]
+    reply = await env.say("nudge every Monday 9:00")
+    assert "Europe/Berlin (your time zone)" in reply and "next: Mon Nov 23, 09:00 Europe/Berlin" in reply
+    assert (await env.schedule()).timezone == "Europe/Berlin"
+
+
 @pytest.mark.parametrize(
     "bad, said",
     [("every Funday", "funday"), ("every Monday 25:00", "25:00"), ("every Monday 09:00 Mars/Olympus", "Mars/Olympus")],

@@ -134,3 +134,11 @@ def test_a_question_to_the_bot_in_a_thread_is_not_a_comment_even_when_edited():
     assert isinstance(translate.message_event(_read(question)), MessageReceived)
     question["type"] = "messageUpdate"
     assert translate.message_event(_read(question), change="edited") is None
+
+
+def test_the_persons_local_time_zone_travels_with_the_event():
+    activity = ta.personal("nudge every Monday 9:00", service_url=URL)
+    activity["localTimezone"] = "Europe/Berlin"  # what the Teams client sends with each activity
+    event = translate.message_event(_read(activity))
+    assert event.actor.timezone == "Europe/Berlin"
+    assert translate.message_event(_read(ta.personal("help", service_url=URL))).actor.timezone == ""

@@ -18,7 +18,7 @@ from typing import Any
 from bot.core.cards import Form, FormField
 from bot.core.events import ActionInvoked, FormSubmitted, MessageReceived, Place
 from bot.core.formatting import message_text, user
-from bot.core.jobs import next_run, zone
+from bot.core.jobs import ScheduleError, next_run, zone
 from bot.core.nudges.cards import WHATIF_ACTION
 from bot.core.nudges.schedule import EXAMPLE, NudgeSchedule, ScheduleProblem, local_label, parse_schedule
 from bot.core.router import Router
@@ -54,8 +54,15 @@ async def _say(turn: Turn, text: str) -> None:
 
 
 async def person_timezone(turn: Turn) -> str | None:
-    """The time zone of the person who typed the command, where the platform tells it (Slack users.info `tz`,
-    asked through the sender and kept for an hour); None elsewhere."""
+    """The time zone of the person who typed the command, where the platform tells it (Teams: the activity's
+    `localTimezone`; Slack users.info `tz`, asked through the sender and kept for an hour); None elsewhere."""
+    given = turn.event.actor.timezone
+    if given:
+        try:
+            zone(given)
+            return given
+        except ScheduleError:
+            log.warning("the platform gave an unknown time zone; using the fallback")
     sender = getattr(turn.outbox, "sender", None)
     lookup = getattr(sender, "user_timezone", None)
     if lookup is None:
