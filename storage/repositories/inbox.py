@@ -54,6 +54,8 @@ class InboxRepository:
     ) -> bool:
         """True the first time (platform, delivery_id) is seen (and `job` is queued with it), False ever after."""
         now = now or utcnow()
+        # the statement hook strips NUL bytes from what is stored; the id we compare with must match it
+        delivery_id = delivery_id.replace("\x00", "")
         if self._db.dialect == "sqlite":
             return await self._join(platform, delivery_id, workspace_external_id, job, now)
         stmt = (
