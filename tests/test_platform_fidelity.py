@@ -480,3 +480,28 @@ def test_the_readmes_teams_package_matches_the_generated_manifest():
     for icon in manifest["icons"].values():
         assert f"`{icon}`" in section
     assert "/api/messages" in section and "MICROSOFT_APP_TENANT_ID" in section
+
+
+# ---------------------------------------------------------------- forms open in the request (issue 15, item 4)
+
+
+async def test_the_comment_form_opens_in_the_request_even_behind_a_queue_of_answers(fake, database_url, aiohttp_client):
+    """Slack honours a trigger_id for 3 s (the fake too): the form opens while the button's request is answered,
+    never after the 20 answers queued before it."""
+    services = build_services(slack_settings(fake, database_url), today=TODAY)
+    slack = SlackSender(await aiohttp_client(create_web_app(services, run_worker=False)))
+    assert (await slack.post(sp.slash_command("baseline sample"))).status == 200
+    await services.worker.run_once()
+    assert (await slack.post(sp.slash_command("what if win rate drops to 20%"))).status == 200
+    await services.worker.run_once()
+    card = next(r for r in fake.calls("POST", "/api/chat.postMessage") if r.json["text"].startswith("what if"))
+    for n in range(20):  # a burst of questions: queued, no worker has run them yet
+        assert (await slack.post(sp.slash_command(f"what if we add {n} reps"))).status == 200
+    assert (await services.storage.jobs.counts())["queued"] == 20
+    value = _button_value(card.json["blocks"], "card.comment")
+    action = sp.block_actions("card.comment", value, message_ts=card.reply["ts"])
+    assert (await slack.post(action)).status == 200
+    [opened] = fake.calls("POST", "/api/views.open")  # already there when the request was answered
+    assert opened.reply["ok"] is True, opened.reply  # the trigger was still valid
+    assert (await services.storage.jobs.counts())["queued"] == 20  # and the form did not wait for them
+    await services.engine.dispose()
