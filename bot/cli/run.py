@@ -73,7 +73,6 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         settings.check()
     except ConfigError as exc:
         raise CommandError(f"Configuration problem: {exc}") from None
-    logs.configure(settings.log_level, settings.log_format)
     require_current(settings.database_url)
     from bot.worker import WorkerBusy, sqlite_lock
 
@@ -83,6 +82,8 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
             lock.acquire()  # one process per SQLite file: this one serves and runs the worker
         except WorkerBusy as exc:
             raise CommandError(str(exc)) from None
+    # only once the server will run: a refusal above is a message on stderr, not a reconfigured process
+    logs.configure(settings.log_level, settings.log_format)
     services = build_services(settings, executor=compute_executor())
     services.holds_sqlite_lock = lock is not None
     app = create_web_app(services)
@@ -182,7 +183,6 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
         settings.check()
     except ConfigError as exc:
         raise CommandError(f"Configuration problem: {exc}") from None
-    logs.configure(settings.log_level, settings.log_format)
     require_current(settings.database_url)
     lock = sqlite_lock(settings.database_url)
     if lock is not None:
@@ -190,6 +190,7 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
             lock.acquire()
         except WorkerBusy as exc:
             raise CommandError(str(exc)) from None
+    logs.configure(settings.log_level, settings.log_format)
 
     async def run() -> int:
         services = build_services(settings, executor=compute_executor())
