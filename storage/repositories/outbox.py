@@ -11,6 +11,7 @@ platform is called, so a crash leaves a row that says exactly what is known.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -46,6 +47,21 @@ class OutboxRepository:
     def __init__(self, db: Database):
         self._db = db
 
+    def _insert(
+        self,
+        key: str,
+        workspace_id: int | None,
+        platform: str,
+        operation: str,
+        channel_id: str,
+        thread_id: str | None,
+        now: datetime,
+    ) -> Any:
+        """INSERT the row for `key` as `pending` unless it exists."""
+        values = {"key": key, "workspace_id": workspace_id, "platform": platform, "operation": operation}
+        values.update(channel_id=channel_id, thread_id=thread_id, status="pending", created_at=now)
+        return self._db.insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
+
     async def open(
         self,
         key: str,
@@ -58,20 +74,7 @@ class OutboxRepository:
         now: datetime,
     ) -> OutboxEntry:
         """The row for `key`, created `pending` the first time."""
-        stmt = (
-            self._db.insert(OutboxRow)
-            .values(
-                key=key,
-                workspace_id=workspace_id,
-                platform=platform,
-                operation=operation,
-                channel_id=channel_id,
-                thread_id=thread_id,
-                status="pending",
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        stmt = self._insert(key, workspace_id, platform, operation, channel_id, thread_id, now)
         async with self._db.write() as session:
             await session.execute(stmt)
             row = await session.scalar(select(OutboxRow).where(OutboxRow.key == key))
@@ -92,20 +95,7 @@ class OutboxRepository:
     ) -> OutboxEntry:
         """`open` and, when the row is `pending`, mark it `sending` in the same transaction (one write, not two,
         before a send). Returns the row as it was before: `pending` means the caller may send now."""
-        stmt = (
-            self._db.insert(OutboxRow)
-            .values(
-                key=key,
-                workspace_id=workspace_id,
-                platform=platform,
-                operation=operation,
-                channel_id=channel_id,
-                thread_id=thread_id,
-                status="pending",
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        stmt = self._insert(key, workspace_id, platform, operation, channel_id, thread_id, now)
         async with self._db.write() as session:
             await session.execute(stmt)
             row = await session.scalar(select(OutboxRow).where(OutboxRow.key == key))
