@@ -54,6 +54,11 @@ class Database:
         async with self._read() as session:
             yield session
 
+    async def any(self, query: Any) -> bool:
+        """Whether `query` finds a row: a read, so a poll that finds nothing takes no write lock."""
+        async with self.read() as session:
+            return (await session.scalar(query.limit(1))) is not None
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""

@@ -134,6 +134,8 @@ class JobRepository:
             (JobRow.status == "queued") & (JobRow.run_at <= now),
             (JobRow.status == "running") & (JobRow.lease_until < now),
         )
+        if not await self._db.any(select(JobRow.id).where(due)):
+            return []  # an idle poll reads; it does not take SQLite's write lock from the acknowledgements
         query = select(JobRow.id).where(due).order_by(JobRow.run_at, JobRow.id).limit(limit)
         if self._db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -316,12 +318,10 @@ class ScheduleRepository:
         """Turn every due schedule into one job keyed `<schedule key>@<due time>` and move it to its next run
         after `now`: missed runs collapse into this one. Returns how many jobs were added."""
         now = as_utc(now)
-        query = (
-            select(ScheduleRow)
-            .where(ScheduleRow.active.is_(True), ScheduleRow.next_run_at <= now)
-            .order_by(ScheduleRow.next_run_at)
-            .limit(limit)
-        )
+        due = (ScheduleRow.active.is_(True), ScheduleRow.next_run_at <= now)
+        if not await self._db.any(select(ScheduleRow.id).where(*due)):
+            return 0  # every poll asks: when nothing is due, a read, not a write transaction
+        query = select(ScheduleRow).where(*due).order_by(ScheduleRow.next_run_at).limit(limit)
         if self._db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         added = 0
