@@ -63,10 +63,12 @@ async def open_storage(url: str) -> Any:
     return Storage.from_url(url)
 
 
-def serve(*, host: str | None = None, port: int | None = None) -> int:
-    from aiohttp import web
-
-    from bot.app import build_services, compute_executor, create_web_app
+def _start_process() -> tuple[Any, Any]:
+    """What `serve` and `worker` check before they run: settings (refused in production when insecure), a
+    database at its newest migration, and on SQLite the file's process lock (one process per file). Returns the
+    settings and the lock (None on PostgreSQL). Logging is configured only then: a refusal is a message on stderr,
+    not a reconfigured process."""
+    from bot.worker import WorkerBusy, sqlite_lock
 
     try:
         settings = load_settings()
@@ -74,16 +76,22 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
     except ConfigError as exc:
         raise CommandError(f"Configuration problem: {exc}") from None
     require_current(settings.database_url)
-    from bot.worker import WorkerBusy, sqlite_lock
-
     lock = sqlite_lock(settings.database_url)
     if lock is not None:
         try:
-            lock.acquire()  # one process per SQLite file: this one serves and runs the worker
+            lock.acquire()
         except WorkerBusy as exc:
             raise CommandError(str(exc)) from None
-    # only once the server will run: a refusal above is a message on stderr, not a reconfigured process
     logs.configure(settings.log_level, settings.log_format)
+    return settings, lock
+
+
+def serve(*, host: str | None = None, port: int | None = None) -> int:
+    from aiohttp import web
+
+    from bot.app import build_services, compute_executor, create_web_app
+
+    settings, lock = _start_process()
     services = build_services(settings, executor=compute_executor())
     services.holds_sqlite_lock = lock is not None
     app = create_web_app(services)
@@ -173,24 +181,11 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
     import signal
 
     from bot.app import build_services, compute_executor
-    from bot.worker import WorkerBusy, sqlite_lock
 
     moment = _parse_now(now)
     if moment is not None and not once:
         raise CommandError("--now goes with --once (a worker that keeps running uses the real clock)")
-    try:
-        settings = load_settings()
-        settings.check()
-    except ConfigError as exc:
-        raise CommandError(f"Configuration problem: {exc}") from None
-    require_current(settings.database_url)
-    lock = sqlite_lock(settings.database_url)
-    if lock is not None:
-        try:
-            lock.acquire()
-        except WorkerBusy as exc:
-            raise CommandError(str(exc)) from None
-    logs.configure(settings.log_level, settings.log_format)
+    settings, lock = _start_process()
 
     async def run() -> int:
         services = build_services(settings, executor=compute_executor())
