@@ -62,25 +62,6 @@ class OutboxRepository:
         values.update(channel_id=channel_id, thread_id=thread_id, status="pending", created_at=now)
         return self._db.insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
 
-    async def open(
-        self,
-        key: str,
-        *,
-        workspace_id: int | None,
-        platform: str,
-        operation: str,
-        channel_id: str,
-        thread_id: str | None,
-        now: datetime,
-    ) -> OutboxEntry:
-        """The row for `key`, created `pending` the first time."""
-        stmt = self._insert(key, workspace_id, platform, operation, channel_id, thread_id, now)
-        async with self._db.write() as session:
-            await session.execute(stmt)
-            row = await session.scalar(select(OutboxRow).where(OutboxRow.key == key))
-            assert row is not None
-            return _entry(row)
-
     async def begin(
         self,
         key: str,
@@ -93,8 +74,8 @@ class OutboxRepository:
         now: datetime,
         chart_token: str | None = None,
     ) -> OutboxEntry:
-        """`open` and, when the row is `pending`, mark it `sending` in the same transaction (one write, not two,
-        before a send). Returns the row as it was before: `pending` means the caller may send now."""
+        """The row for `key` (created `pending` the first time) and, when it is `pending`, mark it `sending` in the
+        same transaction (one write before a send). Returns the row as it was: `pending` means send now."""
         stmt = self._insert(key, workspace_id, platform, operation, channel_id, thread_id, now)
         async with self._db.write() as session:
             await session.execute(stmt)

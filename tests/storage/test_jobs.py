@@ -117,17 +117,13 @@ async def test_concurrent_workers_fire_a_due_schedule_once(database_url):
 
 
 async def test_the_outbox_remembers_what_was_sent_under_each_key(store):
-    entry = await store.outbox.open(
-        "job:a:1", workspace_id=None, platform="slack", operation="post", channel_id="C1", thread_id=None, now=T0
-    )
-    assert entry.status == "pending"
-    await store.outbox.sending("job:a:1", now=T0, chart_token="tok")
+    where = {"workspace_id": None, "operation": "post", "channel_id": "C1", "thread_id": None, "now": T0}
+    entry = await store.outbox.begin("job:a:1", platform="slack", chart_token="tok", **where)
+    assert entry.status == "pending"  # as it was: the caller may send (the row is now `sending`)
     await store.outbox.sent("job:a:1", remote_id="1795000000.000100", remote_channel="C1", now=T0)
-    again = await store.outbox.open(
-        "job:a:1", workspace_id=None, platform="slack", operation="post", channel_id="C1", thread_id=None, now=T0
-    )
+    again = await store.outbox.begin("job:a:1", platform="slack", **where)
     assert (again.status, again.remote_id, again.chart_token, again.attempts) == ("sent", "1795000000.000100", "tok", 1)
-    await store.outbox.open(
+    await store.outbox.begin(
         "job:a:2", workspace_id=None, platform="teams", operation="post", channel_id="C1", thread_id=None, now=T0
     )
     await store.outbox.unknown("job:a:2", error="http_503")
