@@ -92,7 +92,9 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
     from bot.app import build_services, compute_executor, create_web_app
 
     settings, lock = _start_process()
-    services = build_services(settings, executor=compute_executor())
+    # the compute processes serve the worker: on PostgreSQL this process runs none, so it spawns none (they would
+    # take CPU and memory from the acknowledgements, and warm up right when the first requests arrive)
+    services = build_services(settings, executor=compute_executor() if lock is not None else None)
     services.holds_sqlite_lock = lock is not None
     app = create_web_app(services)
     for line in services.status:
