@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import metrics
 from bot.config import Settings
 from bot.core.assistant import Assistant
+from bot.core.features import job_handlers
 from bot.core.scenarios.compute import lower_priority, warm_up
 from bot.worker import Worker, sqlite_lock
 from storage import Storage
@@ -116,9 +117,7 @@ def build_worker(services: Services, **options: Any) -> Worker:
         from bot.teams.sender import TeamsSender
 
         senders["teams"] = TeamsSender(build_adapter(settings.teams), services.storage, app_id=settings.teams.APP_ID)
-    from bot.core.nudges import job as nudge_jobs
-
-    handlers.update(nudge_jobs.handlers())
+    handlers.update(job_handlers())
     options.setdefault("public_url", settings.public_url)
     options.setdefault("lease_seconds", settings.worker_lease_seconds)
     return Worker(services.storage, services.assistant, senders, handlers=handlers, **options)

@@ -37,6 +37,7 @@ class ConsoleOutbox:
         self.renderer_for = renderer_for
         self.show: str | None = None
         self.cards: list[tuple[str, Card]] = []  # (message id, card) in posting order: card N is cards[N - 1]
+        self._dm_keys: dict[str, Sent] = {}  # a keyed DM is printed once, as the outbox sends it once
         self.pending_form: Form | None = None
         self._ids = itertools.count(1)
         self._charts = itertools.count(1)
@@ -88,6 +89,17 @@ class ConsoleOutbox:
         else:
             self.write(message)
         return Sent(message_id=message_id, place=place)
+
+    async def dm(self, place: Place, user_id: str, message: Card | str, *, key: str | None = None) -> Sent | None:
+        """The console has one screen: a DM is printed, marked with who receives it (the console's people are
+        their names), in a DM place of its own so buttons pressed on it act there."""
+        if key is not None and key in self._dm_keys:
+            return self._dm_keys[key]
+        self.write(f"[DM to {user_id}]")
+        sent = await self.send(Place(place.platform, place.workspace_id, f"dm:{user_id}", None, True), message)
+        if key is not None:
+            self._dm_keys[key] = sent
+        return sent
 
     async def update(self, place: Place, message_id: str, card: Card) -> None:
         n = self.card_number(message_id)

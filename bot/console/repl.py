@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.console.outbox import ConsoleOutbox
-from bot.console.render import render_form_prompt
+from bot.console.render import console_value, render_form_prompt
 from bot.core.assistant import Assistant
 from bot.core.baselines.feature import sample_baseline
 from bot.core.baselines.freshness import period_of
@@ -142,13 +142,13 @@ class ConsoleSession:
         form = self.outbox.pending_form
         assert form is not None
         field = form.fields[len(self._form_values)]
-        if field.multiline and line:
+        if field.multiline and field.kind == "text" and line:
             # a multi-line answer ends with an empty line (as the form prompt says)
             self._draft.append(line)
             return
-        value = "\n".join(self._draft) if field.multiline else line
+        value = "\n".join(self._draft) if field.multiline and field.kind == "text" else line
         self._draft = []
-        self._form_values[field.id] = value[: field.max_length]
+        self._form_values[field.id] = console_value(field, value)
         if len(self._form_values) < len(form.fields):
             await self._ask_form_field()
             return

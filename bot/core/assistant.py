@@ -200,6 +200,13 @@ class Assistant:
         except Exception as exc:
             log.error("footer update failed: %s (workspace %s, message %s)", type(exc).__name__, *key)
 
+    async def later(
+        self, kind: str, key: str, payload: dict[str, Any], *, run_at: datetime, workspace_id: int | None
+    ) -> bool:
+        """A durable job due at `run_at` (features' reminders, expiries, surveys); False when `key` exists."""
+        job = NewJob(kind, key, payload, run_at=run_at, workspace_id=workspace_id)
+        return await self.storage.jobs.enqueue(job, now=self.clock())
+
     async def run_footer(self, payload: dict[str, Any], outbox: Outbox) -> None:
         """The `footer` job: re-render the card with the counts as they are now (the newest revision wins)."""
         place = place_from_dict(payload["place"])

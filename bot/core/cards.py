@@ -24,6 +24,9 @@ __all__ = [
     "Fact",
     "Form",
     "FormField",
+    "FIELD_KINDS",
+    "Option",
+    "users_value",
     "Text",
     "Block",
     "MAX_TITLE",
@@ -174,13 +177,58 @@ class Card:
         return text if keep_marks else unmark(text)
 
 
+FIELD_KINDS = ("text", "number", "date", "time", "users", "select")
+MAX_OPTIONS = 100  # Slack static_select
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One choice of a `select` field: the value the submission carries, and the label people see."""
+
+    value: str
+    label: str
+
+
 @dataclass(frozen=True, slots=True)
 class FormField:
+    """One input of a form. `kind` says what is asked (each platform renders its own control):
+    - "text": free text (`multiline`, `max_length`, `placeholder`);
+    - "number": a number (the submission carries it as typed, a string; features parse it);
+    - "date" / "time": a day (YYYY-MM-DD) / a time of day (HH:MM) from a picker;
+    - "users": people of the workspace (Slack multi-users select, Teams people picker over the organisation's
+      directory, console @names), at most `max_selected`; the submission carries a list of user ids;
+    - "select": one of `options` (the submission carries the option's value).
+    `initial` prefills the field (a string; for "users" a tuple of ids). An `optional` field may be left empty
+    (submitted as "" or, for "users", an empty list)."""
+
     id: str
     label: str
     multiline: bool = True
     placeholder: str = ""
     max_length: int = 3000
+    kind: str = "text"
+    options: tuple[Option, ...] = ()
+    optional: bool = False
+    initial: str | tuple[str, ...] | None = None
+    max_selected: int = 10
+
+    def __post_init__(self) -> None:
+        if self.kind not in FIELD_KINDS:
+            raise CardError(f"form field {self.id!r}: kind {self.kind!r} is not one of {', '.join(FIELD_KINDS)}")
+        if self.kind == "select" and not 1 <= len(self.options) <= MAX_OPTIONS:
+            raise CardError(f"form field {self.id!r}: a select needs 1 to {MAX_OPTIONS} options")
+
+
+def users_value(value: Any) -> list[str]:
+    """The user ids of a submitted "users" field, however the platform sent them: a list (Slack, console) or one
+    comma-separated string (the Teams people picker), without blanks or repeats, in the order given."""
+    items = value if isinstance(value, list | tuple) else str(value or "").split(",")
+    seen: list[str] = []
+    for item in items:
+        text = str(item).strip()
+        if text and text not in seen:
+            seen.append(text)
+    return seen
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ class FormSubmitted:
     actor: Actor
     place: Place
     form_id: str
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # a string per field; a list of user ids for "users"
     metadata: dict[str, Any] = field(default_factory=dict)
     delivery_id: str | None = None
 

@@ -191,6 +191,29 @@ class DurableOutbox:
         if ok is not None:
             await self.storage.outbox.sent(key, remote_id="-", remote_channel=place.channel_id, now=self.clock())
 
+    async def dm(self, place: Place, user_id: str, message: Card | str, *, key: str | None = None) -> Sent | None:
+        """A private message to `user_id`: the 1:1 conversation is opened first (idempotent on both platforms;
+        skipped when this key was already sent), then the message is a keyed send like any other. A person the
+        bot cannot reach (refused for good) is recorded as a failed row under the key, so a rerun does not ask
+        again, and gives None."""
+        key = self._key(key)
+        entry = await self.storage.outbox.get(key)
+        if entry is not None and entry.status == "failed":
+            return None
+        if entry is not None and entry.status == "sent" and entry.remote_channel:
+            where = Place(place.platform, place.workspace_id, entry.remote_channel, None, True)
+            return await self.send(where, message, key=key)
+        try:
+            where = await self.sender.open_dm(place.workspace_id, user_id)
+        except SendError as error:
+            if error.outcome != "refused":
+                raise RetryLater(error.code, error.retry_after) from None
+            await self._begin(key, "post", dataclasses.replace(place, channel_id=f"@{user_id}", is_dm=True), None)
+            await self.storage.outbox.failed(key, error=error.code)
+            log.warning("outbox %s: cannot open a DM (%s); not retried", key, error.code)
+            return None
+        return await self.send(where, message, key=key)
+
     async def open_form(self, place: Place, form: Form, trigger: Any, *, key: str | None = None) -> None:
         """A form: Slack opens it in the request path (a live outbox in `forms`, trigger valid 3 s); where the
         platform posts forms as messages (a Teams input card) it is a keyed send like any other."""

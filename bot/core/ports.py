@@ -46,6 +46,12 @@ class Outbox(Protocol):
         """A short notice, visible only to `user_id` where the platform supports it (Slack ephemeral)."""
         ...
 
+    async def dm(self, place: Place, user_id: str, message: Card | str, *, key: str | None = None) -> Sent | None:
+        """Send privately to `user_id` of `place`'s workspace, in the 1:1 conversation the bot opens with them
+        (Slack conversations.open, Teams create_conversation). `key` makes it once-only (e.g. `dm:<invitation>`).
+        None when the person cannot be reached (not in the workspace, the app not installed for them)."""
+        ...
+
 
 class PlatformSender(Protocol):
     """How the worker reaches a platform outside any request (bot.slack.sender, bot.teams.sender). Failures

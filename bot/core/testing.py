@@ -19,7 +19,7 @@ __all__ = ["RecordingOutbox", "Record"]
 
 @dataclass(slots=True)
 class Record:
-    """One thing the bot did: kind is "send", "update", "form" or "notify"."""
+    """One thing the bot did: kind is "send", "update", "form", "notify" or "dm"."""
 
     kind: str
     place: Place
@@ -63,6 +63,14 @@ class RecordingOutbox:
     async def notify(self, place: Place, text: str, *, user_id: str | None = None) -> None:
         self.records.append(Record("notify", place, text, user_id=user_id))
 
+    async def dm(self, place: Place, user_id: str, message: Card | str, *, key: str | None = None) -> Sent | None:
+        if self.fail_sends:
+            return None
+        where = Place(place.platform, place.workspace_id, f"dm:{user_id}", None, True)
+        message_id = str(next(self._ids))
+        self.records.append(Record("dm", where, message, message_id=message_id, user_id=user_id))
+        return Sent(message_id=message_id, place=where)
+
     # -- helpers for assertions ------------------------------------------------------------------------------
     def of(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -78,6 +86,10 @@ class RecordingOutbox:
     @property
     def forms(self) -> list[Record]:
         return self.of("form")
+
+    @property
+    def dms(self) -> list[Record]:
+        return self.of("dm")
 
     @property
     def last(self) -> Record:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.core.cards import Card
@@ -31,6 +31,12 @@ class Services(Protocol):
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T: ...
 
     async def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None: ...
+
+    def clock(self) -> datetime: ...
+
+    async def later(
+        self, kind: str, key: str, payload: dict[str, Any], *, run_at: datetime, workspace_id: int | None
+    ) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -56,6 +62,20 @@ class Turn:
         """Likes or comments of a card changed: re-render its footer soon (coalesced per card; in the worker a
         durable job, so the update survives a restart)."""
         await self.services.schedule_footer(self.workspace_id, sent_message_id, self.place, self.outbox)
+
+    def now(self) -> datetime:
+        """The current time (UTC), from the Assistant's clock (fixed in tests)."""
+        return self.services.clock()
+
+    async def later(self, kind: str, key: str, payload: dict[str, Any], *, at: datetime) -> bool:
+        """Run the job `kind` (a handler a feature registered with the worker) at `at`, once per `key`: a reminder,
+        an expiry, a survey. False when a job with this key already exists (it is not queued twice). The handler
+        decides at run time whether it is still wanted (an answered invitation gets no reminder)."""
+        return await self.services.later(kind, key, payload, run_at=at, workspace_id=self.workspace_id)
+
+    async def dm(self, user_id: str, message: Card | str, *, key: str) -> Sent | None:
+        """A private message to `user_id` of this workspace, sent once under `key` (e.g. `dm:<invitation>`)."""
+        return await self.outbox.dm(self.place, user_id, message, key=key)
 
     def answer_thread(self) -> str | None:
         """Where an answer goes: an @mention is answered in the mention's thread (so the card and its

@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.cards import Card, Chart, Form
+from bot.core.cards import Card, Chart, Form, FormField
 from bot.core.events import Place
 from bot.core.ports import Sent
 from bot.slack.render import render_blocks
@@ -31,10 +31,53 @@ _MODAL_BUTTON = 24
 _PRIVATE_METADATA = 3000
 _LABEL = 2000
 _PLACEHOLDER = 150
+_OPTION_TEXT = 75
+_OPTION_VALUE = 150
 
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": _clip(text, limit)}
+
+
+def _element(field: FormField) -> dict[str, Any]:
+    """The Block Kit input element for a field's kind (api.slack.com/reference/block-kit/block-elements)."""
+    element: dict[str, Any] = {"action_id": field.id}
+    initial = field.initial
+    if field.kind == "users":
+        element.update(type="multi_users_select", max_selected_items=field.max_selected)
+        if initial:
+            element["initial_users"] = list(initial)
+    elif field.kind == "select":
+        options = [
+            {"text": _plain(o.label, _OPTION_TEXT), "value": o.value[:_OPTION_VALUE]} for o in field.options[:100]
+        ]
+        element.update(type="static_select", options=options)
+        chosen = [o for o in options if o["value"] == initial]
+        if chosen:
+            element["initial_option"] = chosen[0]
+    elif field.kind == "date":
+        element["type"] = "datepicker"
+        if initial:
+            element["initial_date"] = str(initial)
+    elif field.kind == "time":
+        element["type"] = "timepicker"
+        if initial:
+            element["initial_time"] = str(initial)
+    elif field.kind == "number":
+        element.update(type="number_input", is_decimal_allowed=True)
+        if initial:
+            element["initial_value"] = str(initial)
+    else:
+        element.update(type="plain_text_input", multiline=field.multiline, max_length=field.max_length)
+        if initial:
+            element["initial_value"] = str(initial)[: field.max_length]
+    if field.placeholder and field.kind in ("text", "number", "select", "users", "date", "time"):
+        element["placeholder"] = _plain(field.placeholder, _PLACEHOLDER)
+    return element
 
 
 def build_modal(form: Form, place: Place) -> dict[str, Any]:
@@ -44,22 +87,15 @@ def build_modal(form: Form, place: Place) -> dict[str, Any]:
         raise ValueError(f"form {form.form_id!r}: metadata is {len(metadata)} characters, Slack allows 3000")
     blocks = []
     for field in form.fields:
-        element: dict[str, Any] = {
-            "type": "plain_text_input",
-            "action_id": field.id,
-            "multiline": field.multiline,
-            "max_length": field.max_length,
+        block: dict[str, Any] = {
+            "type": "input",
+            "block_id": f"field:{field.id}",
+            "label": {"type": "plain_text", "text": _clip(field.label, _LABEL)},
+            "element": _element(field),
         }
-        if field.placeholder:
-            element["placeholder"] = {"type": "plain_text", "text": _clip(field.placeholder, _PLACEHOLDER)}
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": f"field:{field.id}",
-                "label": {"type": "plain_text", "text": _clip(field.label, _LABEL)},
-                "element": element,
-            }
-        )
+        if field.optional:
+            block["optional"] = True
+        blocks.append(block)
     return {
         "type": "modal",
         "callback_id": f"form:{form.form_id}",

@@ -286,16 +286,32 @@ def form_metadata(metadata: dict[str, Any], place: Place) -> str:
     return json.dumps(wrapped, separators=(",", ":"), sort_keys=True)
 
 
+def _state_value(element: dict[str, Any]) -> Any:
+    """An input's submitted value by element type (api.slack.com/reference/interaction-payloads/views: each type
+    reports under its own key): user ids as a list, a select's option value, a date or time as text."""
+    if "selected_users" in element:
+        users = element.get("selected_users")
+        return [u for u in users if isinstance(u, str)] if isinstance(users, list) else []
+    if "selected_option" in element:
+        option = element.get("selected_option")
+        return str(option.get("value") or "") if isinstance(option, dict) else ""
+    for key in ("selected_date", "selected_time"):
+        if key in element:
+            return str(element.get(key) or "")
+    value = element.get("value")
+    return value if isinstance(value, str) else ""
+
+
 def form_event(body: dict[str, Any], tenant: str) -> FormSubmitted | None:
     """A `form:<form_id>` modal submitted: values by field (action) id, metadata as the feature gave it."""
     view = body.get("view") or {}
     match = FORM_CALLBACK_PATTERN.match(view.get("callback_id") or "")
     if match is None:
         return None
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for block in ((view.get("state") or {}).get("values") or {}).values():
         for field_id, element in (block or {}).items():
-            values[field_id] = (element or {}).get("value") or ""
+            values[field_id] = _state_value(element if isinstance(element, dict) else {})
     try:
         stored = json.loads(view.get("private_metadata") or "{}")
     except ValueError:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.cards import Button, Card, Chart, Divider, Facts, Form, Text
+from bot.core.cards import Button, Card, Chart, Divider, Facts, Form, FormField, Text
 from bot.core.formatting import TEAMS_MARKDOWN, clean, render, teams_user, unmark
 
 __all__ = ["render_adaptive", "render_form", "markdown", "SCHEMA", "VERSION", "MAX_ACTIONS"]
@@ -133,22 +133,50 @@ def _actions(buttons: list[Button]) -> list[dict[str, Any]]:
     return [_submit(item) if isinstance(item, Button) else _show_card(*item) for item in items]
 
 
+def _input(f: FormField) -> dict[str, Any]:
+    """The Adaptive Card input for a field's kind. People come from the organisation's directory through the
+    people picker (Input.ChoiceSet over the graph.microsoft.com/users dataset; learn.microsoft.com/microsoftteams/
+    platform/task-modules-and-cards/cards/people-picker), submitted as comma-separated AAD object ids."""
+    # no isRequired: features check what is missing and say so in words, the same on every platform
+    item: dict[str, Any] = {"id": f.id, "label": f.label}
+    initial = f.initial
+    if f.kind == "users":
+        item.update(
+            type="Input.ChoiceSet",
+            choices=[],
+            isMultiSelect=f.max_selected > 1,
+            style="filtered",
+        )
+        item["choices.data"] = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
+        if initial:
+            item["value"] = ",".join(initial)
+    elif f.kind == "select":
+        item.update(
+            type="Input.ChoiceSet",
+            choices=[{"title": o.label, "value": o.value} for o in f.options],
+            style="compact",
+        )
+        if initial:
+            item["value"] = str(initial)
+    elif f.kind in ("date", "time", "number"):
+        item["type"] = {"date": "Input.Date", "time": "Input.Time", "number": "Input.Number"}[f.kind]
+        if initial:
+            item["value"] = str(initial)
+    else:
+        item.update(type="Input.Text", isMultiline=f.multiline, maxLength=f.max_length)
+        if initial:
+            item["value"] = str(initial)[: f.max_length]
+    if f.placeholder and f.kind in ("text", "number", "select", "users"):
+        item["placeholder"] = f.placeholder
+    return item
+
+
 def render_form(form: Form) -> dict[str, Any]:
-    """An input card: one Input.Text per field and a Submit whose data names the form and carries its metadata.
+    """An input card: one input per field (by its kind) and a Submit whose data names the form and carries its metadata.
 
     Teams merges the inputs' values into the submitted `value` by input id, next to form_id and metadata."""
     body: list[dict[str, Any]] = [_text_block(form.title, size="Large", weight="Bolder", id="title")]
-    for f in form.fields:
-        item: dict[str, Any] = {
-            "type": "Input.Text",
-            "id": f.id,
-            "label": f.label,
-            "isMultiline": f.multiline,
-            "maxLength": f.max_length,
-        }
-        if f.placeholder:
-            item["placeholder"] = f.placeholder
-        body.append(item)
+    body.extend(_input(f) for f in form.fields)
     return {
         "$schema": SCHEMA,
         "type": "AdaptiveCard",

@@ -186,7 +186,10 @@ def _submit_event(activity: Activity, place: Place, did: str | None) -> ActionIn
     value = activity.value if isinstance(activity.value, dict) else {}
     if isinstance(value.get("form_id"), str):
         metadata = value.get("metadata")
-        values = {k: str(v) for k, v in value.items() if k not in ("form_id", "metadata") and v is not None}
+        # Adaptive Card inputs submit strings (a people picker: comma-separated ids, read by users_value)
+        values: dict[str, Any] = {
+            k: str(v) for k, v in value.items() if k not in ("form_id", "metadata") and v is not None
+        }
         return FormSubmitted(
             _actor(activity),
             place,

@@ -19,6 +19,8 @@ tests realistic):
 - Membership: chat.postMessage/postEphemeral/update, history and uploads in a channel the bot has not joined
   answer `not_in_channel` (public; `chat:write.public` lifts it for posting) or `channel_not_found` (private).
   The test channels (C_SALES) are joined; `fake.leave(channel)` / `fake.join(channel)`; DMs (D...) always work.
+- Modals: views.open refuses an invalid view (title over 24 characters, unknown input element, a select without
+  options, number_input without is_decimal_allowed, ...) with `invalid_arguments`, as Slack does.
 - Trigger ids: views.open checks the trigger's issue time (tests/fakes/slack_payloads.py `issue_trigger`):
   older than `trigger_ttl` (3 s) -> `expired_trigger_id`, used twice -> `exchanged_trigger_id`, never issued
   -> `invalid_trigger_id`.
@@ -64,6 +66,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -540,6 +543,13 @@ class FakePlatform:
             return {"ok": False, "error": "exchanged_trigger_id"}
         if time.time() - issued > self.trigger_ttl:
             return {"ok": False, "error": "expired_trigger_id"}
+        problem = view_problem(_view(r))
+        if problem:
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": [f"[ERROR] {problem}"]},
+            }
         self._used_triggers.add(trigger)
         return {"ok": True, "view": {"id": "V_FAKE", "callback_id": _view(r).get("callback_id")}}
 
@@ -698,6 +708,53 @@ def _maybe_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+_INPUT_ELEMENTS = {
+    "plain_text_input",
+    "number_input",
+    "datepicker",
+    "timepicker",
+    "multi_users_select",
+    "users_select",
+    "static_select",
+}
+
+
+def view_problem(view: dict[str, Any]) -> str | None:
+    """What Slack's views.open refuses in a modal, as `invalid_arguments` with a json-pointer message (the limits of
+    api.slack.com/reference/surfaces/views and /block-kit/block-elements); None for a valid one."""
+    if len(((view.get("title") or {}).get("text")) or "") > 24:
+        return "must be less than 25 characters [json-pointer:/view/title/text]"
+    blocks = view.get("blocks") or []
+    if len(blocks) > 100:
+        return "no more than 100 items allowed [json-pointer:/view/blocks]"
+    for n, block in enumerate(blocks):
+        if block.get("type") != "input":
+            continue
+        element = block.get("element") or {}
+        where = f"[json-pointer:/view/blocks/{n}/element]"
+        kind = element.get("type")
+        if kind not in _INPUT_ELEMENTS:
+            return f"failed to match all allowed schemas {where}"
+        if kind == "static_select":
+            options = element.get("options") or []
+            if not 1 <= len(options) <= 100:
+                return f"must provide 1 to 100 options {where}"
+            for option in options:
+                if len(option.get("text", {}).get("text", "")) > 75 or len(str(option.get("value", ""))) > 150:
+                    return f"option text over 75 or value over 150 characters {where}"
+        if kind == "number_input" and not isinstance(element.get("is_decimal_allowed"), bool):
+            return f"missing required field: is_decimal_allowed {where}"
+        if kind == "plain_text_input" and int(element.get("max_length") or 0) > 3000:
+            return f"max_length must be at most 3000 {where}"
+        day = str(element.get("initial_date", "2000-01-01"))
+        if kind == "datepicker" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            return f"initial_date must be YYYY-MM-DD {where}"
+        hhmm = str(element.get("initial_time", "00:00"))
+        if kind == "timepicker" and not re.fullmatch(r"\d{2}:\d{2}", hhmm):
+            return f"initial_time must be HH:mm {where}"
+    return None
 
 
 def _view(r: Recorded) -> dict[str, Any]:

@@ -336,9 +336,37 @@ def block_actions(
     return _interactive(payload)
 
 
+def _element_state(value: Any) -> dict[str, Any]:
+    """An input's state as Slack reports it in view.state.values, by element type: a str is a plain_text_input,
+    a list a multi_users_select; a dict is given as is (e.g. select(...), date(...), time_of_day(...))."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list):
+        return {"type": "multi_users_select", "selected_users": value}
+    return {"type": "plain_text_input", "value": value}
+
+
+def select(value: str | None, label: str = "") -> dict[str, Any]:
+    """A static_select's state: the chosen option (None when nothing was chosen)."""
+    option = {"text": {"type": "plain_text", "text": label or value or "", "emoji": True}, "value": value}
+    return {"type": "static_select", "selected_option": option if value is not None else None}
+
+
+def date(day: str | None) -> dict[str, Any]:
+    return {"type": "datepicker", "selected_date": day}
+
+
+def time_of_day(hhmm: str | None) -> dict[str, Any]:
+    return {"type": "timepicker", "selected_time": hhmm}
+
+
+def number(text: str | None) -> dict[str, Any]:
+    return {"type": "number_input", "value": text}
+
+
 def view_submission(
     form_id: str,
-    values: dict[str, str],
+    values: dict[str, Any],
     metadata: dict[str, Any] | None = None,
     *,
     user: str = USER,
@@ -347,7 +375,7 @@ def view_submission(
     thread: str | None = None,
 ) -> tuple[str, str]:
     """A modal submitted; private_metadata in the bot's format (form metadata + where it was opened)."""
-    state = {f"field:{k}": {k: {"type": "plain_text_input", "value": v}} for k, v in values.items()}
+    state = {f"field:{k}": {k: _element_state(v)} for k, v in values.items()}
     payload = {
         "type": "view_submission",
         "team": {"id": team, "domain": "example"},
