@@ -8,6 +8,9 @@ alike, and the event loop never waits on numpy or matplotlib.
 
 from __future__ import annotations
 
+import copy
+import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +40,27 @@ class Answer:
     problems: list[str] = field(default_factory=list)
 
 
+_CACHE_SIZE = 16
+_baseline_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+
+def _baseline_forecast(base: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The baseline's forecast, remembered per baseline and options in this process: every question in a channel
+    forecasts the same baseline beside its scenario, and the engine is deterministic (seeded), so the second and
+    later questions on a baseline cost one forecast instead of two. Bounded (least recently used goes first);
+    a copy is returned so no caller can change what the next one gets."""
+    key = json.dumps([data, options], sort_keys=True, default=str)
+    cached = _baseline_cache.get(key)
+    if cached is None:
+        cached = forecast(base, **options).to_dict()
+        _baseline_cache[key] = cached
+        while len(_baseline_cache) > _CACHE_SIZE:
+            _baseline_cache.popitem(last=False)
+    else:
+        _baseline_cache.move_to_end(key)
+    return copy.deepcopy(cached)
+
+
 def compute_answer(
     baseline_data: dict[str, Any],
     change_dicts: list[dict[str, Any]],
@@ -57,7 +81,7 @@ def compute_answer(
     except BaselineError as exc:
         return Answer(problems=list(exc.problems))
     options = {"weekly": want_chart, "sensitivity": want_sensitivity, "confidences": tuple(confidences)}
-    base_fc = forecast(base, **options).to_dict()
+    base_fc = _baseline_forecast(base, baseline_data, options)
     scen_fc = forecast(scenario_baseline, **options).to_dict() if scenario_baseline is not None else None
     png = fan_chart(baseline=base_fc, scenario=scen_fc, currency=base.currency, title=title) if want_chart else None
     return Answer(baseline=base_fc, scenario=scen_fc, chart=png)
