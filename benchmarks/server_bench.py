@@ -102,14 +102,18 @@ async def serve_fake(channels: int) -> None:
     for i in range(channels):
         fake.join(channel(i))  # the bot was invited to every channel it answers in
 
-    async def calls(_: web.Request) -> web.Response:
+    async def calls(request: web.Request) -> web.Response:
+        # only the requests since the caller's last look: re-listing every call of every round at each poll cost
+        # this process CPU that the server under test needs on a 2-core machine (the times are the fake's own)
+        since = int(request.query.get("since", "0"))
         wanted = {"/api/chat.postMessage", "/api/files.completeUploadExternal"}
+        requests = fake.requests[since:]
         listed = [
             {"path": r.path, "at": r.at, "channel": r.json.get("channel"), "channel_id": r.json.get("channel_id")}
-            for r in fake.requests
+            for r in requests
             if r.method == "POST" and r.path in wanted
         ]
-        return web.json_response(listed)
+        return web.json_response({"calls": listed, "next": since + len(requests)})
 
     side = web.Application()
     side.router.add_get("/calls", calls)
@@ -187,20 +191,75 @@ async def card_times(session, calls_url: str, sent: list[tuple[str, float, float
     """Seconds from each command to its card, and to its chart under the card, at the fake Web API."""
     deadline = time.monotonic() + CARD_TIMEOUT
     wanted = {ch for ch, _, _ in sent}
+    charts: dict[str, float] = {}
+    cards: dict[str, float] = {}
+    since = 0
     while True:
-        async with session.get(calls_url) as response:
-            listed = await response.json()
-        charts = {c["channel_id"]: c["at"] for c in listed if c["path"].endswith("completeUploadExternal")}
-        cards = {c["channel"]: c["at"] for c in listed if c["path"].endswith("chat.postMessage")}
+        async with session.get(calls_url, params={"since": str(since)}) as response:
+            page = await response.json()
+        since = page["next"]
+        for c in page["calls"]:
+            if c["path"].endswith("completeUploadExternal"):
+                charts.setdefault(c["channel_id"], c["at"])
+            else:
+                cards.setdefault(c["channel"], c["at"])
         if wanted <= set(charts) or time.monotonic() > deadline:
             break
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)  # the times are stamped by the fake on arrival: polling less often loses nothing
     missing = len(wanted - set(cards))
     if missing:
         print(f"  warning: {missing} of {len(wanted)} cards never arrived", file=sys.stderr)
     return {
         "card": [cards.get(ch, float("nan")) - at for ch, at, _ in sent],
         "chart": [charts.get(ch, float("nan")) - at for ch, at, _ in sent],
+    }
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()  # after "(command name)", which may contain spaces
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry))[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found.extend(kids)
+        todo.extend(kids)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc; 0 where it cannot be read)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = _stat(pid)
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def cpu_snapshot(ours: subprocess.Popen, fake: subprocess.Popen, bare: subprocess.Popen) -> dict[str, float]:
+    """CPU used so far per part of the run: our server's process, its compute processes, the fake Web API, the
+    bare app and this load generator. On a 2-core machine they all share the cores the compute bound assumes."""
+    return {
+        "server": cpu_seconds([ours.pid]),
+        "compute": cpu_seconds(_descendants(ours.pid)),
+        "fake": cpu_seconds([fake.pid]),
+        "bare": cpu_seconds([bare.pid]),
+        "load": cpu_seconds([os.getpid()]),
     }
 
 
@@ -232,6 +291,7 @@ def _timed_answer() -> float:
 async def main() -> int:
     total = BURST * ROUNDS
     rounds = []
+    cpus: list[dict[str, float]] = []
     bound_one = compute_seconds()
     fake, fake_info = start_process("fake", channels=total)
     procs = [fake]
@@ -246,6 +306,7 @@ async def main() -> int:
             for r in range(ROUNDS):
                 first = r * BURST
                 bare_results, bare_rps = await load(session, bare_url, BURST, 10_000 + first, BURST)
+                cpu_before = cpu_snapshot(ours, fake, bare)
                 started = time.time()
                 ours_results, ours_rps = await load(session, ours_url, BURST, first, BURST)
                 if WORKER:
@@ -253,6 +314,9 @@ async def main() -> int:
                 else:
                     times = {"card": [float("nan")] * BURST, "chart": [float("nan")] * BURST}
                 last = max(at + c for (_, at, _), c in zip(ours_results, times["card"], strict=True)) - started
+                cpu_after = cpu_snapshot(ours, fake, bare)
+                cpu = {k: cpu_after[k] - cpu_before[k] for k in cpu_after}
+                cpus.append({k: v / (time.time() - started) for k, v in cpu.items()})  # cores in use, on average
                 acks = [s for _, _, s in ours_results]
                 rounds.append(
                     {
@@ -286,6 +350,11 @@ async def main() -> int:
             f"{row['ack50'] * 1000:>6.0f}ms {row['ack99'] * 1000:>6.0f}ms {row['card50']:>8.2f}s "
             f"{row['card95']:>8.2f}s {row['chart95']:>9.2f}s {row['last']:>9.2f}s {row['last'] / bound:>8.2f}"
         )
+    print("cores in use during each round (CPU seconds / wall seconds, from the first command to the last chart):")
+    print(f"{'round':>5} " + " ".join(f"{k:>8}" for k in cpus[0]) + f" {'total':>8} {'of':>4}")
+    for n, row in enumerate(cpus, start=1):
+        used = " ".join(f"{v:>8.2f}" for v in row.values())
+        print(f"{n:>5} {used} {sum(row.values()):>8.2f} {os.cpu_count():>4}")
     median = {k: statistics.median(row[k] for row in rounds) for k in rounds[0]}
     failed = []
     if median["ratio"] < 0.7:
