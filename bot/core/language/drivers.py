@@ -127,6 +127,11 @@ def _lead(clause: str, q: Quantity) -> str:
 
 # "each rep adds 9 new opportunities a week" states a weekly rate, not 9 more than today
 _PRODUCE = re.compile(r"\b(?:adds?|added|adding|brings? in|brought in|books?|booked|gets?|got|does|plus)\b")
+# "2 more reps leave", "we lose 3 reps": people leaving, whatever counts them
+_REPS_GONE = re.compile(
+    r"\b(?:leaves?|leaving|left (?:the|us|our)|quits?|quitting|resigns?|resigned|fired|fires?|lays? off|laid off"
+    r"|let go|loses?|lost|losing|departs?|departed|walks? out|walked out)\b"
+)
 # "we bring on 3 new reps": new people join the team
 _REPS_UP = re.compile(r"\b(?:new|bring(?:s|ing)? (?:on|in)|brought (?:on|in)|staff(?:s|ing)? up|take on)\b")
 
@@ -147,6 +152,8 @@ def _direction(clause: str, driver: str, quantities: list[Quantity]) -> int:
     hits = []
     patterns = [(_UP, 1), (_DOWN, -1), (_GOOD, good_sign), (_BAD, -good_sign)]
     if driver == "reps":
+        if _REPS_GONE.search(masked):
+            return -1  # "2 more reps leave": "more" counts the leavers, it does not add reps
         patterns.append((_REPS_UP, 1))
     for pattern, sign in patterns:
         m = pattern.search(masked)

@@ -48,8 +48,12 @@ DRIVERS = re.compile(
     r"\bdrivers?\b|\bmatters? (?:the )?most\b|\bsensitivit|\blevers?\b|\bmoves? the needle\b|\bmost important\b"
     r"|\bbiggest (?:impact|effect)\b|\bwhere should we focus\b|\bwhat should we focus on\b|\bwhat helps most\b"
 )
+# "to reach 95%", "would it take": a back-solve said without "need"
+_TO_GET_THERE = (
+    r"(?:need\w*|would it take|does it take|will it take|it takes|to (?:reach|hit|make|get to|get|be at|land))\b"
+)
 REQUIRED_RATE = re.compile(
-    r"\bhow many\b[^?]*?\b(?:opportunit\w*|opps?|deals|leads|meetings)\b[^?]*?\bneed\w*\b"
+    rf"\bhow many\b[^?]*?\b(?:opportunit\w*|opps?|deals|leads|meetings)\b[^?]*?\b{_TO_GET_THERE}"
     r"|\brequired (?:rate|opportunit\w*|opps|pipeline)\b|\bwhat (?:rate|pace|opp(?:ortunity)? rate)\b[^?]*?\bneed\w*\b"
     r"|\b(?:opportunit\w*|opps|pipeline) (?:do|does|would|will) (?:we|i|each rep|every rep|a rep|reps?) need\b"
     r"|\bhow much (?:new )?pipeline\b[^?]*?\bneed\w*\b"
@@ -69,7 +73,7 @@ SOLVE_FOR: tuple[tuple[str, re.Pattern[str]], ...] = (
         "reps",
         re.compile(
             r"\bhow many (?:more |additional |extra |new )?(?:sales )?(?:reps|sellers|aes|hires|people|heads"
-            r"|salespeople|account executives)\b[^?]*?\bneed"
+            rf"|salespeople|account executives)\b[^?]*?\b{_TO_GET_THERE}"
             r"|\bwhat (?:headcount|team size|number of reps)\b[^?]*?\bneed"
             r"|\bhow (?:big|large) (?:a|does|do|should) (?:the |our )?team\b[^?]*?\bneed"
         ),
@@ -77,7 +81,7 @@ SOLVE_FOR: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "win_rate",
         re.compile(
-            r"\bwhat (?:win|close|closing|conversion|hit) ?(?:rate|%)\b[^?]*?\b(?:need|gets? us|would it take)"
+            rf"\bwhat (?:win|close|closing|conversion|hit) ?(?:rate|%)\b[^?]*?\b(?:gets? us|{_TO_GET_THERE})"
             r"|\bhow (?:high|good) (?:does|do|should|would|must) (?:the |our )?(?:win|close|conversion) rate"
             r"\b[^?]*?\bneed"
         ),
@@ -85,8 +89,8 @@ SOLVE_FOR: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "deal_size",
         re.compile(
-            r"\bwhat (?:avg |average |mean |typical )?(?:deal size|deal value|acv|asp)\b[^?]*?\b(?:need|gets? us"
-            r"|would it take)|\bhow (?:big|large) (?:do|does|would|should|must) (?:the |our )?(?:deals?|deal size)"
+            r"\bwhat (?:avg |average |mean |typical )?(?:deal size|deal value|acv|asp)\b[^?]*?\b(?:gets? us"
+            rf"|{_TO_GET_THERE})|\bhow (?:big|large) (?:do|does|would|should|must) (?:the |our )?(?:deals?|deal size)"
             r"\b[^?]*?\bneed"
         ),
     ),

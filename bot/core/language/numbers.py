@@ -40,6 +40,16 @@ _ALL_WORDS = {**_ONES, **_TENS}
 _DIGIT_WORDS = "one|two|three|four|five|six|seven|eight|nine"
 _COMPOUND = re.compile(rf"\b(twenty|{'|'.join(_TENS)})[- ]({_DIGIT_WORDS})\b")
 _WORD = re.compile(rf"\b({'|'.join(sorted(_ALL_WORDS, key=len, reverse=True))})\b")
+# "grows by a quarter", "drops by a third", "cut in half": a share of the value, not a duration. Only after a word of
+# change, so "the deal slips by a quarter" stays three months.
+_CHANGE_WORD = (
+    r"(?:grows?|grew|increases?|increased|rises?|rose|goes up|went up|up|jumps?|improves?|improved|climbs?"
+    r"|drops?|dropped|falls?|fell|decreases?|decreased|declines?|declined|shrinks?|shrank|goes down|went down"
+    r"|down|cut|cuts|reduced?|lower|higher|bigger|smaller|more|less)"
+)
+_FRACTIONS = {"half": "50%", "third": "33.33333%", "quarter": "25%", "fifth": "20%", "tenth": "10%"}
+_SHARE = re.compile(rf"\b({_CHANGE_WORD})\s+by\s+(?:a|one|an)?\s*(half|third|quarter|fifth|tenth)\b")
+_IN_HALF = re.compile(rf"\b({_CHANGE_WORD})\s+in\s+half\b")
 _PHRASES = (
     (re.compile(r"\bhalf a dozen\b"), "6"),
     (re.compile(r"\b(?:a )?dozen\b"), "12"),
@@ -138,7 +148,8 @@ class Quantity:
 
 def normalize_words(text: str) -> str:
     """Lower-cased text with number words as digits: "hire two reps" -> "hire 2 reps", "a week" -> "1 week"."""
-    out = text
+    out = _SHARE.sub(lambda m: f"{m.group(1)} by {_FRACTIONS[m.group(2)]}", text)
+    out = _IN_HALF.sub(r"\1 by 50%", out)
     for pattern, repl in _PHRASES:
         out = pattern.sub(repl, out)
     out = _COMPOUND.sub(lambda m: str(_TENS.get(m.group(1), 20) + _ONES[m.group(2)]), out)

@@ -97,12 +97,31 @@ class _Read:
             self.options += reading.options
             return
         key = (reading.change.driver, reading.change.deal)
+        if key == ("reps", None) and self.owners and len(self.changes) >= 1:
+            self._hire_after_leaving(reading.change)
+            return
         if any((c.driver, c.deal) == key for c in self.changes):
             what = reading.change.deal or DRIVERS[reading.change.driver][0]
             self.problems.append(f"{what} is changed twice; say each change once")
             return
         self.changes.append(reading.change)
         self.lines.append(reading.line)
+
+    def _hire_after_leaving(self, hire: Change) -> None:
+        """ "Luis leaves and we hire 2 reps": the leaver goes first (an established rep), then the hires start and
+        ramp up from the smaller team, as two changes in that order (the engine applies them in turn)."""
+        left = next(c for c in self.changes if c.driver == "reps")
+        delta = float(hire.to) - float(hire.from_)
+        if any(c.driver == "reps" and c is not left for c in self.changes) or delta == 0:
+            self.problems.append("reps is changed twice; say each change once")
+            return
+        to = float(left.to) + delta
+        if to < 0:
+            self.problems.append(f"that leaves {to:g} reps; a team cannot have fewer than 0")
+            return
+        verb = f"{delta:g} new rep{'s start' if delta != 1 else ' starts'}" if delta > 0 else f"{-delta:g} more leave"
+        self.changes.append(Change("reps", left.to, to, start=hire.start))
+        self.lines.append(change_line("reps", left.to, to, "USD", verb))
 
 
 def _problem(question: str, problem: str, baseline: Baseline, examples: tuple[str, ...] | None = None) -> Parsed:
@@ -303,8 +322,13 @@ def _parse(text: str, baseline: Baseline, today: date, ask_back: bool = True) ->
         return parse_set(question, baseline)
     if intents.BASELINE.match(low):
         return Parsed("baseline", question=question)
-    if intents.DRIVERS.search(low) and not intents.CONDITION.search(low):
-        return Parsed("drivers", question=question)
+    if intents.DRIVERS.search(low):
+        condition = intents.CONDITION.search(low)
+        if not condition:
+            return Parsed("drivers", question=question)
+        # "drivers if Luis leaves", "if we lose Globex, what matters most": the drivers of that scenario
+        body = intents.strip_trailing_question(intents.DRIVERS.sub(" ", condition.group(1)))
+        return _answer("drivers", question, body, baseline, today, ask_back)
     solve = intents.solve_for(low)
     if solve:
         return _required("required_value", question, low, baseline, today, solve)

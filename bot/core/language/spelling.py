@@ -33,7 +33,9 @@ def fold(text: str) -> str:
 
 
 _GREETING = (
-    r"hey|hi|hello|hiya|yo|morning|good morning|afternoon|good afternoon|evening|ok|okay|hmm+|um+|uh+|btw|ps"
+    r"hey|hi|hello|hiya|yo|morning|good morning|afternoon|good afternoon|evening|ok|okay|hmm+|um+|uh+|er+m?|btw|ps"
+    # thinking aloud before the question ("so, um, what if ..."): only with a comma after, so "so many" stays
+    r"|(?:so|well|right|alright|anyway|like|now|ok so|okay so)(?=\s*,)"
     r"|quick (?:q|question|one|1)|real quick|one more|another (?:q|one|question)|question|random thought"
     r"|sorry to bug you|sorry|team|bot|scenario ?bot|all|folks|guys|there|everyone|@\w+"
     r"|before (?:the|our|my|tomorrow's|today's) [a-z]+(?: [a-z]+)?(?=\s*[:,\-])"
@@ -100,7 +102,7 @@ _VOCABULARY_WORDS = """
     pipeline average headcount salesperson salespeople sellers prospecting generation creation confidence
     probability forecast baseline quarter period increase increases decrease decreases improves drops doubles
     triples halves deadline assumptions drivers deals weeks months percent points biggest largest expansion
-    account executives longer shorter"""
+    account executives longer shorter many need worse"""
 VOCABULARY = frozenset(_VOCABULARY_WORDS.split())
 # common words one edit away from a vocabulary word: never "corrected" ("fire 2 reps" is not "hire 2 reps")
 _COMMON_WORDS = """
@@ -108,7 +110,8 @@ _COMMON_WORDS = """
     sale rates later water hater cater ratio looked cooked hooked booker parts points pints print period perks
     wire deal dear real read rule year week weak wake what that whet than then when reps rope ripe rips hire hike
     cycles circle quote quota quotas drop drips crops props draws eight weight weights sells spells cells wells
-    target targets halve halves shells tells dealt fired wired tired lower power mower tower"""
+    target targets halve halves shells tells dealt fired wired tired lower power mower tower worst horse nurse
+    mane main mean menu meed nerd"""
 _COMMON = frozenset(_COMMON_WORDS.split())
 
 
