@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +151,7 @@ def console(*, db_url: str | None = None, show: str | None = None) -> int:
             print(outbox.set_show(show))
         session = ConsoleSession(assistant, outbox)
         try:
-            if await ensure_sample_baseline(storage, "local", session.place.channel_id):
+            if await ensure_sample_baseline(storage, "local", session.place.channel_id, today=date.today()):
                 print("Loaded the sample team (10 reps, 60 open deals) as this channel's baseline.")
             print(await loaded_baseline_text(storage, "local", session.place.channel_id))
             print(f"Charts of this session are saved in {outbox.charts_dir}/")

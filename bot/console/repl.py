@@ -46,13 +46,16 @@ Console commands:
   /show slack|teams|off  also print each card as platform JSON         /quit"""
 
 
-async def ensure_sample_baseline(storage, workspace_external_id: str, channel_id: str) -> bool:
-    """Give the console channel the shipped sample baseline on first start; True when it was saved now."""
+async def ensure_sample_baseline(
+    storage, workspace_external_id: str, channel_id: str, today: date | None = None
+) -> bool:
+    """Give the console channel the shipped sample baseline on first start (moved to `today` when given, so the
+    demo's cards are current); True when it was saved now."""
     workspace = await storage.workspaces.ensure(PLATFORM, workspace_external_id, name="Console")
     if await storage.baselines.latest(workspace.id, channel_id) is not None:
         return False
     await storage.baselines.save(
-        workspace.id, channel_id, sample_baseline(), created_by="console", note="sample baseline (first start)"
+        workspace.id, channel_id, sample_baseline(today), created_by="console", note="sample baseline (first start)"
     )
     return True
 

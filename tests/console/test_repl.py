@@ -142,3 +142,19 @@ def test_each_console_session_saves_its_charts_in_its_own_folder(tmp_path):
     first.mkdir()
     second = session_charts_dir(tmp_path, now)  # same second: the next free name, not the same folder
     assert first.name == "20261129-182000" and second.name == "20261129-182000-2"
+
+
+async def test_a_first_start_dates_the_sample_team_today_so_the_demo_is_not_stale(tmp_path, tmp_path_factory):
+    from datetime import date
+
+    from bot.console.repl import loaded_baseline_text
+
+    storage = Storage.from_url(migrated_copy(tmp_path, tmp_path_factory.getbasetemp()))
+    try:
+        day = date(2026, 11, 29)
+        assert await ensure_sample_baseline(storage, "local", "console", today=day) is True
+        text = await loaded_baseline_text(storage, "local", "console", today=day)
+        assert "60 open deals" in text and "13 days ago" not in text and "set as of today" not in text
+        assert "period to 2027-01-13" in text  # the sample's 6.4 weeks, from today
+    finally:
+        await storage.dispose()

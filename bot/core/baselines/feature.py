@@ -44,10 +44,21 @@ BASELINE_USAGE = (
 )
 
 
-def sample_baseline() -> dict[str, Any]:
-    """The shipped sample team (bot/data/sample_baseline.json), DESIGN section 6 JSON."""
+def sample_baseline(today: date | None = None) -> dict[str, Any]:
+    """The shipped sample team (bot/data/sample_baseline.json), DESIGN section 6 JSON. With `today`, the team is
+    moved to today (as_of, the period end and every close date shifted by the same days), so a demo's cards are
+    current instead of saying "as of Nov 16 (13 days ago)" on every answer; its chances stay the same."""
     text = resources.files("bot").joinpath("data/sample_baseline.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    data: dict[str, Any] = json.loads(text)
+    if today is None:
+        return data
+    shift = today - date.fromisoformat(data["as_of"])
+    data["as_of"] = today.isoformat()
+    data["period_end"] = (date.fromisoformat(data["period_end"]) + shift).isoformat()
+    for deal in data.get("pipeline") or []:
+        if deal.get("close_date"):
+            deal["close_date"] = (date.fromisoformat(deal["close_date"]) + shift).isoformat()
+    return data
 
 
 async def latest(turn: Turn) -> Any:
@@ -70,7 +81,7 @@ async def load_sample(turn: Turn) -> None:
     saved = await turn.storage.baselines.save(
         turn.workspace_id,
         turn.place.channel_id,
-        sample_baseline(),
+        sample_baseline(today(turn)),
         created_by=turn.event.actor.user_id,
         note="sample baseline",
     )
