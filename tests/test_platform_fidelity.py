@@ -401,16 +401,20 @@ async def test_slack_display_names_come_from_the_profile_and_expire(fake):
     from bot.slack.sender import NAME_TTL_SECONDS, SlackSender, worker_client
 
     now = [0.0]
-    sender = SlackSender(worker_client("xoxb-test", fake.slack_api_url), clock=lambda: now[0])
-    assert await sender.display_name("T_TEAM", "U_DANA") == "Dana"
-    assert await sender.display_name("T_TEAM", "U_DANA") == "Dana"
-    assert sender.name_lookups == 1
-    fake.add_user("U_NEW", real_name="Noor Real")  # no display name set: Slack shows the real name
-    assert await sender.display_name("T_TEAM", "U_NEW") == "Noor Real"
-    assert await sender.display_name("T_TEAM", "U_GONE") is None  # user_not_found: the caller shows the id
-    fake.users["U_DANA"]["profile"]["display_name"] = "Dana K."
-    now[0] += NAME_TTL_SECONDS + 1
-    assert await sender.display_name("T_TEAM", "U_DANA") == "Dana K."
+    client = worker_client("xoxb-test", fake.slack_api_url)
+    sender = SlackSender(client, clock=lambda: now[0])
+    try:
+        assert await sender.display_name("T_TEAM", "U_DANA") == "Dana"
+        assert await sender.display_name("T_TEAM", "U_DANA") == "Dana"
+        assert sender.name_lookups == 1
+        fake.add_user("U_NEW", real_name="Noor Real")  # no display name set: Slack shows the real name
+        assert await sender.display_name("T_TEAM", "U_NEW") == "Noor Real"
+        assert await sender.display_name("T_TEAM", "U_GONE") is None  # user_not_found: the caller shows the id
+        fake.users["U_DANA"]["profile"]["display_name"] = "Dana K."
+        now[0] += NAME_TTL_SECONDS + 1
+        assert await sender.display_name("T_TEAM", "U_DANA") == "Dana K."
+    finally:
+        await client.close()  # its one session, kept open between calls
 
 
 async def _sent_cards(env) -> int:
@@ -505,3 +509,17 @@ async def test_the_comment_form_opens_in_the_request_even_behind_a_queue_of_answ
     assert opened.reply["ok"] is True, opened.reply  # the trigger was still valid
     assert (await services.storage.jobs.counts())["queued"] == 20  # and the form did not wait for them
     await services.engine.dispose()
+
+
+async def test_slack_calls_of_one_client_share_one_connection(fake):
+    """A card is several Web API calls: each on a new connection would be a new TLS handshake with slack.com."""
+    from bot.slack.sender import worker_client
+
+    client = worker_client("xoxb-test", fake.slack_api_url)
+    try:
+        for _ in range(3):
+            await client.users_info(user="U_DANA")
+    finally:
+        await client.close()
+    peers = {r.peer for r in fake.requests if r.path == "/api/users.info"}
+    assert len(peers) == 1 and "" not in peers

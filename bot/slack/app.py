@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings
 from bot.core.events import Actor, Event, Place
 from bot.slack import translate
+from bot.slack.client import KeepAliveWebClient
 from bot.slack.outbox import SlackOutbox
 
 __all__ = ["build_slack_app", "AssistantLike", "FILES_JOB", "COMMAND_JOB", "translate_body", "file_from_dict"]
@@ -51,7 +52,7 @@ class AssistantLike(Protocol):
 
 def _client(settings: Settings) -> AsyncWebClient:
     # Request-path calls (views.open) must finish within Slack's 3 s: a connection retry, never a 429 sleep.
-    return AsyncWebClient(
+    return KeepAliveWebClient(
         token=settings.slack.bot_token,
         base_url=settings.slack.api_url,
         timeout=2,

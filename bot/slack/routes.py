@@ -291,6 +291,13 @@ def mount(
 ) -> AsyncApp:
     """Add POST /slack/events to `web_app`; returns the Bolt app (also at `web_app[SLACK_APP]`)."""
     app = build_slack_app(settings, assistant)
+
+    async def close_client(_: web.Application) -> None:
+        close = getattr(app.client, "close", None)
+        if close is not None:
+            await close()
+
+    web_app.on_cleanup.append(close_client)
     # Belt and braces: if Bolt's own check ever rejects a request ours let through (a clock tick at the
     # 5-minute edge), its INFO line would include the body. Keep that logger at WARNING.
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)

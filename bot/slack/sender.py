@@ -32,6 +32,7 @@ from bot.core.cards import Card, Chart, Form
 from bot.core.events import Place
 from bot.core.jobs import SendError
 from bot.core.ports import Sent
+from bot.slack.client import KeepAliveWebClient
 from bot.slack.render import render_blocks
 
 __all__ = ["SlackSender", "METADATA_EVENT", "worker_client"]
@@ -73,7 +74,7 @@ log = logging.getLogger(__name__)
 def worker_client(token: str, api_url: str, *, timeout: int = 15) -> AsyncWebClient:
     """A client without slack_sdk's own retries: a 429 or a 5xx goes back to the worker, which retries the job
     after Retry-After or a backoff instead of sleeping (or re-posting blindly) inside the call."""
-    return AsyncWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
+    return KeepAliveWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
 
 
 def _retry_after(error: SlackApiError) -> float | None:

@@ -123,6 +123,7 @@ class Recorded:
     body: Any
     at: float
     reply: Any = None  # the JSON the fake answered with (e.g. the ts it gave a posted message)
+    peer: str = ""  # the client's address and port: requests on one kept-alive connection share it
 
     @property
     def json(self) -> dict[str, Any]:
@@ -334,7 +335,9 @@ class FakePlatform:
     # ---------------------------------------------------------------- request handling
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        peername = request.transport.get_extra_info("peername") if request.transport else None
         recorded = Recorded(request.method, request.path, dict(request.headers), await _parse(request), time.time())
+        recorded.peer = f"{peername[0]}:{peername[1]}" if peername else ""
         self.requests.append(recorded)
         async with self._changed:
             self._changed.notify_all()

@@ -1,0 +1,34 @@
+"""Slack Web API clients that keep their connections open.
+
+Owns `KeepAliveWebClient`: slack_sdk's AsyncWebClient opens a new aiohttp session, so a new TCP (and, against
+slack.com, TLS) connection, for every call made without a session of its own. A card is 4 to 5 calls (post, and
+the chart's upload URL, upload and completion), and `views.open` must finish within Slack's 3 seconds: this client
+opens one session on its first call, in the running event loop, and reuses its connections until `close()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+__all__ = ["KeepAliveWebClient"]
+
+
+class KeepAliveWebClient(AsyncWebClient):
+    def _ensure_session(self) -> None:
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+
+    async def api_call(self, *args: Any, **kwargs: Any) -> Any:
+        self._ensure_session()
+        return await super().api_call(*args, **kwargs)
+
+    async def _upload_file(self, *args: Any, **kwargs: Any) -> Any:
+        self._ensure_session()
+        return await super()._upload_file(*args, **kwargs)
+
+    async def close(self) -> None:
+        if self.session is not None and not self.session.closed:
+            await self.session.close()
