@@ -137,7 +137,7 @@ def apply_changes(baseline: Baseline, changes: list[Change] | tuple[Change, ...]
             out = replace(out, pipeline=deals)
         elif ch.driver in ("deal_size", "cycle_weeks"):
             dist: Distribution = getattr(out, ch.driver)
-            out = replace(out, **{ch.driver: replace(dist, mean=float(ch.to))})
+            out = out.with_(**{ch.driver: replace(dist, mean=float(ch.to))})
         elif ch.driver == "period_end":
             if ch.to < out.as_of:
                 raise BaselineError([f"period_end: must not be before as_of ({out.as_of.isoformat()})"])
@@ -147,5 +147,5 @@ def apply_changes(baseline: Baseline, changes: list[Change] | tuple[Change, ...]
                 raise BaselineError([f"start: expected a date like 2026-12-01, got {ch.start!r}"])
             out = change_reps(out, float(ch.to), ch.start)
         else:
-            out = replace(out, **{ch.driver: float(ch.to)})
+            out = out.with_(**{ch.driver: float(ch.to)})
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from scipy import optimize
@@ -19,13 +19,51 @@ from engine.changes import change_reps
 from engine.lattice import Lattice, Law, compound_poisson_log, pipeline_spectra, point_mass
 from engine.model import Inputs, lognormal_bins, prepare, ramp_share, rep_weeks
 
-__all__ = ["Forecast", "forecast"]
+__all__ = ["Bound", "Forecast", "Ramp", "SensitivityRow", "WeekPoint", "forecast"]
 
 QUANTILES = (0.1, 0.5, 0.9)
 RATE_CAP = 1000.0  # new opportunities per rep per week beyond which a target counts as unreachable
 # Fewer expected new wins than this cannot move any probability we report, yet a nonzero Poisson mean would
 # size the lattice for new deals that will not come (a win rate of 1e-300 is zero for every purpose).
 NEGLIGIBLE_WINS = 1e-9
+
+
+class WeekPoint(TypedDict):
+    """The bookings range at one week end (ISO date), booked included."""
+
+    week_end: str
+    p10: float
+    p50: float
+    p90: float
+    expected: float
+
+
+class Bound(TypedDict):
+    """One end of a sensitivity row: the driver's value there and P(reach target) at it."""
+
+    value: float
+    p_hit: float
+
+
+class SensitivityRow(TypedDict):
+    """How far P(reach target) moves when one driver moves by `step` either way (`swing` = |high - low|)."""
+
+    driver: str
+    label: str
+    step: str
+    low: Bound
+    high: Bound
+    swing: float
+
+
+class Ramp(TypedDict):
+    """The ramp of reps a what-if added: how many, weeks to full output, the earliest start (ISO date), and their
+    share of a fully productive rep's in-period new business."""
+
+    new_reps: float
+    ramp_weeks: float
+    start: str
+    share_of_full_output: float
 
 
 @dataclass(frozen=True)
@@ -43,13 +81,12 @@ class Forecast:
     ignored_deals: int
     weighted_pipeline: float
     expected_new: float
-    weekly: list[dict[str, Any]] = field(default_factory=list)
+    weekly: list[WeekPoint] = field(default_factory=list)
+    # "p50", "p80" (one per confidence asked), "expected" and "current": new opportunities per rep per week
     required_rate: dict[str, float | None] = field(default_factory=dict)
-    sensitivity: list[dict[str, Any]] = field(default_factory=list)
-    # What a card needs to state the ramp of reps a what-if added: {"new_reps", "ramp_weeks", "start" (ISO date
-    # of the earliest start), "share_of_full_output" (of a fully productive rep's in-period new business)}; None
-    # when no reps were added.
-    ramp: dict[str, Any] | None = None
+    sensitivity: list[SensitivityRow] = field(default_factory=list)
+    # What a card needs to state the ramp of reps a what-if added; None when no reps were added.
+    ramp: Ramp | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -238,7 +275,7 @@ def forecast(
     p_hit = solver.hit(final, solver.pipe(1.0), lam)
     q10, q50, q90 = (baseline.booked + q for q in final.quantiles(QUANTILES, discrete=lam <= NEGLIGIBLE_WINS))
 
-    weekly_points: list[dict[str, Any]] = []
+    weekly_points: list[WeekPoint] = []
     if weekly:
         for i, end in enumerate(x.week_ends):
             lam_w = x.rate * float(x.per_rate[i])
@@ -263,7 +300,7 @@ def forecast(
         required["expected"] = expected_rate
         required["current"] = x.rate
 
-    table: list[dict[str, Any]] = []
+    table: list[SensitivityRow] = []
     for driver, label, step, low, high in variants:
         p_lo = solver.p_hit(low.lam, low.size, low.prob_factor)
         p_hi = solver.p_hit(high.lam, high.size, high.prob_factor)
@@ -279,7 +316,7 @@ def forecast(
         )
     table.sort(key=lambda row: -row["swing"])
 
-    ramp: dict[str, Any] | None = None
+    ramp: Ramp | None = None
     if baseline.new_reps and baseline.hired > 0:
         hired = baseline.hired
         ramp = {

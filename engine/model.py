@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from scipy import special
@@ -76,7 +77,7 @@ def ramped_weeks(t: float, start: float, ramp: float, cycle: Distribution) -> fl
     return max(0.0, hi / ramp)
 
 
-def _weeks_from(b: Baseline, day) -> float:
+def _weeks_from(b: Baseline, day: date) -> float:
     return (day - b.as_of).days / 7.0
 
 
@@ -124,7 +125,7 @@ class Inputs:
     amounts: np.ndarray  # window deals
     probs: np.ndarray
     bucket: np.ndarray  # index of the week end at which each deal counts
-    week_ends: tuple  # dates
+    week_ends: tuple[date, ...]
     week_t: np.ndarray  # weeks from as_of to each week end
     weeks_left: float
     per_rate: np.ndarray  # expected new wins per unit of new_opps_per_rep_week, by week end

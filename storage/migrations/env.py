@@ -8,8 +8,10 @@ upgrade runs in one transaction on both databases.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlalchemy.pool import NullPool
 
 from storage.db import make_engine, normalize_url
@@ -26,7 +28,7 @@ def _url() -> str:
     return str(url)
 
 
-def _configure(**kwargs) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         render_as_batch=True,
@@ -42,7 +44,7 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-def run_migrations_on(connection) -> None:
+def run_migrations_on(connection: Connection) -> None:
     _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()

@@ -16,16 +16,17 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
-from sqlalchemy import Table, event, exists, select, text
+from sqlalchemy import CursorResult, Result, Table, event, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import make_sessionmaker, write_engine
 from storage.models import AuditRow, SentMessageRow, utcnow
 
-__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message", "without_nul"]
+__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message", "rowcount", "without_nul"]
 
 
 class NotFound(LookupError):
@@ -108,12 +109,25 @@ def without_nul(value: Any) -> Any:
     return value
 
 
-def _strip_nul_parameters(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+def _strip_nul_parameters(
+    conn: object,
+    cursor: DBAPICursor,
+    statement: str,
+    parameters: Any,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> tuple[str, Any]:
     # JSON values arrive here already serialised (a NUL is then the six characters \u0000, which both databases
     # accept in JSON), so only plain text parameters ever carry the byte.
     return statement, without_nul(parameters)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes: they were stored in UTC."""
     if value is None:
@@ -143,6 +157,14 @@ def add_audit(
     )
     session.add(row)
     return row
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched. `AsyncSession.execute` is typed as returning a `Result`;
+    for those statements it is a `CursorResult`, which alone carries the count."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"expected the CursorResult of an INSERT, UPDATE or DELETE, got {type(result).__name__}")
+    return int(result.rowcount or 0)
 
 
 async def owns_message(session: AsyncSession, workspace_id: int, sent_message_id: int) -> bool:

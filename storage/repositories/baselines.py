@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import BaselineDealRow, BaselineRow, utcnow
+from storage.models import Base, BaselineDealRow, BaselineRow, utcnow
 from storage.records import BaselineVersion
 from storage.repositories._base import Database, add_audit, as_utc
 
@@ -58,7 +59,15 @@ def _plain(value: float) -> float | int:
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
-def _deal_dict(external_id, name, amount, probability, close_date, stage, owner) -> dict[str, Any]:
+def _deal_dict(
+    external_id: str,
+    name: str | None,
+    amount: float,
+    probability: float,
+    close_date: date,
+    stage: str | None,
+    owner: str | None,
+) -> dict[str, Any]:
     """A deal as DESIGN section 6 JSON (the engine's baseline_to_dict layout; absent values left out)."""
     item: dict[str, Any] = {"id": external_id}
     if name is not None:
@@ -92,7 +101,13 @@ def _record(row: BaselineRow, pipeline: list[dict[str, Any]] | None) -> Baseline
 
 
 async def insert_version(
-    db: Database, session: Any, workspace_id: int, channel_id: str, data: dict[str, Any], created_by: str, note: str
+    db: Database,
+    session: AsyncSession,
+    workspace_id: int,
+    channel_id: str,
+    data: dict[str, Any],
+    created_by: str,
+    note: str,
 ) -> BaselineVersion:
     """Add the channel's next version inside the caller's write transaction (`save`, and an accepted CSV
     import that must store the version and mark itself accepted together)."""
@@ -119,7 +134,10 @@ async def insert_version(
     await session.flush()
     if rows:
         extra = {"workspace_id": workspace_id, "baseline_id": row.id}
-        await session.execute(BaselineDealRow.__table__.insert(), [{**r, **extra} for r in rows])
+        # Core executemany on the table (the ORM's per-row bookkeeping would slow a large import down)
+        await session.execute(
+            Base.metadata.tables[BaselineDealRow.__tablename__].insert(), [{**r, **extra} for r in rows]
+        )
     add_audit(
         session,
         workspace_id,
@@ -171,7 +189,7 @@ class BaselineRepository:
             )
             return [_record(row, None) for row in rows]
 
-    async def _one_with_deals(self, query) -> BaselineVersion | None:
+    async def _one_with_deals(self, query: Select[BaselineRow]) -> BaselineVersion | None:
         async with self._db.read() as session:
             row = await session.scalar(query)
             if row is None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from storage.models import ChartRow, utcnow
-from storage.repositories._base import Database
+from storage.repositories._base import Database, rowcount
 
 __all__ = ["ChartRepository"]
 
@@ -38,4 +38,4 @@ class ChartRepository:
     async def purge(self, *, before: datetime) -> int:
         async with self._db.write() as session:
             result = await session.execute(delete(ChartRow).where(ChartRow.created_at < before))
-            return int(result.rowcount or 0)
+            return rowcount(result)

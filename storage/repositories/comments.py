@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from storage.models import CommentRow, utcnow
 from storage.records import Comment
-from storage.repositories._base import Database, add_audit, as_utc, owns_message
+from storage.repositories._base import Database, add_audit, as_utc, owns_message, rowcount
 
 __all__ = ["CommentRepository"]
 
@@ -50,7 +50,7 @@ class CommentRepository:
                 )
                 .on_conflict_do_nothing(index_elements=["sent_message_id", "message_id"])
             )
-            if inserted.rowcount == 1:
+            if rowcount(inserted) == 1:
                 action = "comment.added"
             else:
                 edited = await session.execute(
@@ -62,7 +62,7 @@ class CommentRepository:
                     )
                     .values(text=text, edited_at=now)
                 )
-                if not edited.rowcount:
+                if not rowcount(edited):
                     return False
                 action = "comment.edited"
             add_audit(
@@ -125,7 +125,7 @@ class CommentRepository:
             return [_record(row) for row in rows]
 
     @staticmethod
-    def _where(workspace_id: int, sent_message_id: int, message_id: str):
+    def _where(workspace_id: int, sent_message_id: int, message_id: str) -> tuple[ColumnElement[bool], ...]:
         return (
             CommentRow.workspace_id == workspace_id,
             CommentRow.sent_message_id == sent_message_id,

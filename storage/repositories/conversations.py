@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from storage.models import ConversationRow, utcnow
 from storage.records import Conversation
@@ -61,7 +61,7 @@ class ConversationRepository:
             return [_record(row) for row in rows]
 
     @staticmethod
-    def _query(workspace_id: int, channel_id: str):
+    def _query(workspace_id: int, channel_id: str) -> Select[ConversationRow]:
         return select(ConversationRow).where(
             ConversationRow.workspace_id == workspace_id, ConversationRow.channel_id == channel_id
         )

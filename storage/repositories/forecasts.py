@@ -7,9 +7,11 @@ period (one per channel and period end; a later, fresher baseline replaces it).
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BaselineRow, ForecastRow, PeriodOutcomeRow
 from storage.records import Forecast, PeriodOutcome
@@ -58,7 +60,7 @@ class ForecastRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    async def _owned(self, session, workspace_id: int, baseline_id: int | None) -> None:
+    async def _owned(self, session: AsyncSession, workspace_id: int, baseline_id: int | None) -> None:
         if baseline_id is None:
             return
         owned = await session.scalar(
@@ -178,7 +180,8 @@ class ForecastRepository:
             assert row is not None
             return _outcome(row)
 
-    async def outcomes(self, workspace_id: int, channel_id: str) -> list[PeriodOutcome]:
+    # builtins.list: inside this class `list` names the method above
+    async def outcomes(self, workspace_id: int, channel_id: str) -> builtins.list[PeriodOutcome]:
         """The channel's recorded period outcomes, oldest period first."""
         query = (
             select(PeriodOutcomeRow)

@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from storage.models import PendingImportRow, utcnow
@@ -175,12 +176,12 @@ class ImportRepository:
             return ImportDecision("updated", _record(row))
 
     @staticmethod
-    def _query(workspace_id: int, import_id: int):
+    def _query(workspace_id: int, import_id: int) -> Select[PendingImportRow]:
         return select(PendingImportRow).where(
             PendingImportRow.workspace_id == workspace_id, PendingImportRow.id == import_id
         )
 
-    async def _locked(self, session: Any, workspace_id: int, import_id: int) -> PendingImportRow | None:
+    async def _locked(self, session: AsyncSession, workspace_id: int, import_id: int) -> PendingImportRow | None:
         # SQLite's write transaction already holds the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row,
         # so of two concurrent accepts the second waits and then sees 'accepted'.
         query = self._query(workspace_id, import_id)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from storage.models import InboxRow, utcnow
-from storage.repositories._base import Database
+from storage.repositories._base import Database, rowcount
 from storage.repositories.jobs import JobRepository, NewJob
 
 __all__ = ["InboxRepository"]
@@ -70,7 +70,7 @@ class InboxRepository:
         )
         async with self._db.write_connection() as conn:
             result = await conn.execute(stmt)
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 return False
             if job is not None:
                 await conn.execute(self._jobs.insert_statement(job, now))
@@ -159,4 +159,4 @@ class InboxRepository:
         cutoff = utcnow() - timedelta(days=days)
         async with self._db.write() as session:
             result = await session.execute(delete(InboxRow).where(InboxRow.received_at < cutoff))
-            return int(result.rowcount or 0)
+            return rowcount(result)

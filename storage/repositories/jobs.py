@@ -21,7 +21,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 
 from storage.models import JobRow, ScheduleRow, WorkerBeatRow
 from storage.records import Job, Schedule
-from storage.repositories._base import Database, as_utc
+from storage.repositories._base import Database, as_utc, rowcount
 
 __all__ = ["JobRepository", "ScheduleRepository", "NewJob"]
 
@@ -107,7 +107,7 @@ class JobRepository:
         """True when the job was added; False when a job with its key exists (it runs once)."""
         async with self._db.write() as session:
             result = await session.execute(self.insert_statement(job, now))
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
     async def enqueue_coalesced(self, job: NewJob, *, now: datetime) -> None:
         """One job per key for work that reads its state when it runs (a card's footer): queued already, it absorbs
@@ -226,7 +226,7 @@ class JobRepository:
             result = await session.execute(
                 update(JobRow).where(JobRow.status == "running").values(status="queued", lease_until=None)
             )
-            return int(result.rowcount or 0)
+            return rowcount(result)
 
     async def get(self, key: str) -> Job | None:
         async with self._db.read() as session:
@@ -254,7 +254,7 @@ class JobRepository:
     async def purge_done(self, *, before: datetime) -> int:
         async with self._db.write() as session:
             result = await session.execute(delete(JobRow).where(JobRow.status == "done", JobRow.finished_at < before))
-            return int(result.rowcount or 0)
+            return rowcount(result)
 
     async def beat(self, worker_id: str, *, now: datetime) -> None:
         stmt = self._db.insert(WorkerBeatRow).values(worker_id=worker_id, beat_at=now)
@@ -312,7 +312,7 @@ class ScheduleRepository:
     async def remove(self, key: str) -> bool:
         async with self._db.write() as session:
             result = await session.execute(delete(ScheduleRow).where(ScheduleRow.key == key))
-            return bool(result.rowcount)
+            return bool(rowcount(result))
 
     async def fire_due(self, *, now: datetime, next_run: NextRun, limit: int = 100) -> int:
         """Turn every due schedule into one job keyed `<schedule key>@<due time>` and move it to its next run
@@ -327,16 +327,15 @@ class ScheduleRepository:
         added = 0
         async with self._db.write() as session:
             for row in (await session.scalars(query)).all():
-                due = as_utc(row.next_run_at)
-                assert due is not None
+                due_at = as_utc(row.next_run_at)
                 job = NewJob(
                     row.kind,
-                    f"{row.key}@{due.isoformat()}",
-                    {**row.payload, "schedule": row.key, "due": due.isoformat()},
+                    f"{row.key}@{due_at.isoformat()}",
+                    {**row.payload, "schedule": row.key, "due": due_at.isoformat()},
                     workspace_id=row.workspace_id,
                 )
                 result = await session.execute(self._jobs.insert_statement(job, now))
-                added += int(result.rowcount or 0)
+                added += rowcount(result)
                 row.next_run_at = as_utc(next_run(row.cron, row.timezone, now))
                 row.last_run_at = as_utc(now)
         return added

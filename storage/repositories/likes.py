@@ -7,9 +7,10 @@ Adding the same like twice, even at the same instant from many processes, leaves
 from __future__ import annotations
 
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LikeRow, utcnow
-from storage.repositories._base import Database, add_audit, owns_message
+from storage.repositories._base import Database, add_audit, owns_message, rowcount
 
 __all__ = ["LikeRepository", "BUTTON"]
 
@@ -62,7 +63,9 @@ class LikeRepository:
                 )
             )
 
-    async def _add(self, session, workspace_id: int, sent_message_id: int, user_id: str, source: str) -> bool:
+    async def _add(
+        self, session: AsyncSession, workspace_id: int, sent_message_id: int, user_id: str, source: str
+    ) -> bool:
         if not await owns_message(session, workspace_id, sent_message_id):
             return False
         stmt = (
@@ -77,7 +80,7 @@ class LikeRepository:
             .on_conflict_do_nothing(index_elements=["sent_message_id", "user_id", "source"])
         )
         result = await session.execute(stmt)
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             return False
         add_audit(
             session,
@@ -90,7 +93,9 @@ class LikeRepository:
         )
         return True
 
-    async def _remove(self, session, workspace_id: int, sent_message_id: int, user_id: str, source: str) -> bool:
+    async def _remove(
+        self, session: AsyncSession, workspace_id: int, sent_message_id: int, user_id: str, source: str
+    ) -> bool:
         result = await session.execute(
             delete(LikeRow).where(
                 LikeRow.workspace_id == workspace_id,
@@ -99,7 +104,7 @@ class LikeRepository:
                 LikeRow.source == source,
             )
         )
-        if not result.rowcount:
+        if not rowcount(result):
             return False
         add_audit(
             session,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Select, exists, select, update
 
 from storage.models import ScenarioRow, SentMessageRow, utcnow
 from storage.records import SentMessage
-from storage.repositories._base import Database, NotFound, as_utc
+from storage.repositories._base import Database, NotFound, as_utc, rowcount
 
 __all__ = ["MessageRepository"]
 
@@ -122,7 +122,7 @@ class MessageRepository:
                 .where(SentMessageRow.workspace_id == workspace_id, SentMessageRow.id == sent_message_id)
                 .values(payload=payload, updated_at=utcnow())
             )
-            if not result.rowcount:
+            if not rowcount(result):
                 return None
             row = await session.scalar(
                 self._by_id(workspace_id, sent_message_id).execution_options(populate_existing=True)
@@ -131,13 +131,13 @@ class MessageRepository:
             return _record(row)
 
     @staticmethod
-    def _by_id(workspace_id: int, sent_message_id: int):
+    def _by_id(workspace_id: int, sent_message_id: int) -> Select[SentMessageRow]:
         return select(SentMessageRow).where(
             SentMessageRow.workspace_id == workspace_id, SentMessageRow.id == sent_message_id
         )
 
     @staticmethod
-    def _by_platform_id(workspace_id: int, channel_id: str, message_id: str):
+    def _by_platform_id(workspace_id: int, channel_id: str, message_id: str) -> Select[SentMessageRow]:
         return select(SentMessageRow).where(
             SentMessageRow.workspace_id == workspace_id,
             SentMessageRow.channel_id == channel_id,

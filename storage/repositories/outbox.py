@@ -58,8 +58,9 @@ class OutboxRepository:
         now: datetime,
     ) -> Any:
         """INSERT the row for `key` as `pending` unless it exists."""
-        values = {"key": key, "workspace_id": workspace_id, "platform": platform, "operation": operation}
-        values.update(channel_id=channel_id, thread_id=thread_id, status="pending", created_at=now)
+        values: dict[str, object] = {"key": key, "workspace_id": workspace_id, "platform": platform}
+        values |= {"operation": operation, "channel_id": channel_id, "thread_id": thread_id}
+        values |= {"status": "pending", "created_at": now}
         return self._db.insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
 
     async def begin(

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from storage.models import PLATFORMS, WorkspaceRow, utcnow
 from storage.records import Workspace
-from storage.repositories._base import Database, add_audit, as_utc
+from storage.repositories._base import Database, add_audit, as_utc, rowcount
 
 __all__ = ["WorkspaceRepository"]
 
@@ -90,7 +90,7 @@ class WorkspaceRepository:
                 result = await session.execute(
                     update(WorkspaceRow).where(WorkspaceRow.id == workspace_id).values(**changes)
                 )
-                if result.rowcount:
+                if rowcount(result):
                     add_audit(
                         session,
                         workspace_id,
