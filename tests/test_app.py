@@ -61,5 +61,5 @@ def test_serve_computes_in_spawned_worker_processes():
         worker_pid = pool.submit(os.getpid).result(timeout=60)
     finally:
         pool.shutdown()
-    assert answer.chart.startswith(b"\x89PNG") and 0 < answer.baseline["p_hit"] < 1
+    assert answer.chart.startswith(b"\x89PNG") and 0 < answer.baseline.p_hit < 1
     assert worker_pid != os.getpid()

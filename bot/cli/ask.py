@@ -35,6 +35,7 @@ from bot.core.scenarios.cards import (
 from bot.core.scenarios.compute import compute_answer, compute_requirement, confidence_of
 from bot.core.scenarios.solve_cards import clarify_card, required_value_card
 from engine.baseline import parse_baseline
+from engine.forecast import Forecast
 
 __all__ = ["ask", "answer"]
 
@@ -88,13 +89,13 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
         confidence = confidence_of(parsed)
         confidences = tuple(sorted({0.5, round(confidence, 4)}))
         computed = compute_answer(data, changes, True, intent == "drivers", confidences)
-        if computed.problems:
+        if computed.problems or computed.baseline is None:
             result["changes"] = []
             card = not_understood_card(
                 "That change is not possible: " + "; ".join(computed.problems), list(EXAMPLES)[:3]
             )
         else:
-            result["baseline"], result["scenario"] = computed.baseline, computed.scenario
+            result["baseline"], result["scenario"] = _as_json(computed.baseline), _as_json(computed.scenario)
             focus = computed.scenario or computed.baseline
             if intent == "required_rate":
                 card = required_rate_card(
@@ -117,7 +118,7 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
                     baseline=computed.baseline,
                     scenario=computed.scenario,
                     chart_png=None,  # a terminal has nowhere to show it; the JSON carries the weekly path
-                    currency=computed.baseline.get("currency") or "USD",
+                    currency=computed.baseline.currency or "USD",
                     period=period,
                     changes=changes,
                     at_risk=at_risk,
@@ -137,6 +138,11 @@ def answer(question: str, data: dict[str, Any], *, today: date | None = None) ->
     return result
 
 
+def _as_json(forecast: Forecast | None) -> dict[str, Any] | None:
+    """A forecast as the `--json` answer carries it (DESIGN section 5: the fields of `python -m engine forecast`)."""
+    return None if forecast is None else forecast.to_dict()
+
+
 def _required_value(
     result: dict[str, Any], parsed: Any, data: dict[str, Any], question: str, period: Any, at_risk: str | None
 ) -> Card:
@@ -148,8 +154,8 @@ def _required_value(
         result["changes"] = []
         return not_understood_card("That change is not possible: " + "; ".join(needed.problems), list(EXAMPLES)[:3])
     computed = compute_answer(data, changes, False, False, tuple(sorted({0.5, confidence_of(parsed)})))
-    result["baseline"], result["scenario"] = computed.baseline, computed.scenario
-    result["requirement"] = needed.requirement
+    result["baseline"], result["scenario"] = _as_json(computed.baseline), _as_json(computed.scenario)
+    result["requirement"] = needed.requirement.to_dict()
     return required_value_card(
         requirement=needed.requirement,
         question=question,

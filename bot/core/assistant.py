@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.events import ActionInvoked, Event, MessageReceived, Place
 from bot.core.features import register_all
@@ -32,6 +32,9 @@ from bot.core.scenarios.cards import error_card
 from bot.core.social import footers
 from bot.core.turn import Turn
 from storage import NewJob
+
+if TYPE_CHECKING:
+    from storage import Storage
 
 __all__ = ["Assistant"]
 
@@ -55,7 +58,7 @@ class Assistant:
 
     def __init__(
         self,
-        storage: Any,
+        storage: Storage,
         *,
         executor: Executor | None = None,
         today: date | None = None,
@@ -74,7 +77,7 @@ class Assistant:
             register_all(router)
         self.router = router
         self._footers: dict[tuple[int, int], asyncio.Task[None]] = {}
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[None]] = set()
         # set by the worker: footer updates become durable coalesced jobs instead of in-process timers
         self.durable_footers = False
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)

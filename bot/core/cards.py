@@ -219,7 +219,7 @@ class FormField:
             raise CardError(f"form field {self.id!r}: a select needs 1 to {MAX_OPTIONS} options")
 
 
-def users_value(value: Any) -> list[str]:
+def users_value(value: object) -> list[str]:
     """The user ids of a submitted "users" field, however the platform sent them: a list (Slack, console) or one
     comma-separated string (the Teams people picker), without blanks or repeats, in the order given."""
     items = value if isinstance(value, list | tuple) else str(value or "").split(",")

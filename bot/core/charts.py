@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")  # defensive: no GUI backend may be picked up on a server
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.dates import DateFormatter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from bot.core.formatting import money, pct  # noqa: E402
+
+if TYPE_CHECKING:
+    from engine.forecast import Forecast
 
 __all__ = ["fan_chart", "chart_alt", "chart_title"]
 
@@ -37,21 +40,20 @@ BOOKED_COLOR = "#333333"
 LABEL_GAP = 0.045  # annotations closer than this share of the y-axis are spread apart
 
 
-def _as_of(forecast: dict) -> date | None:
+def _as_of(forecast: Forecast) -> date | None:
     """Week ends are as_of + 7, 14, ... days, so the start of the axis is the first week end minus a week."""
-    weekly = forecast.get("weekly") or []
-    if not weekly:
+    if not forecast.weekly:
         return None
-    return date.fromisoformat(weekly[0]["week_end"]) - timedelta(days=7)
+    return date.fromisoformat(forecast.weekly[0]["week_end"]) - timedelta(days=7)
 
 
-def _path(forecast: dict) -> tuple[list[date], list[float], list[float], list[float]]:
+def _path(forecast: Forecast) -> tuple[list[date], list[float], list[float], list[float]]:
     """Dates and P10/P50/P90 of cumulative bookings, starting from booked-so-far at as_of."""
     start = _as_of(forecast)
-    booked = float(forecast.get("booked") or 0.0)
+    booked = float(forecast.booked)
     xs: list[date] = [start] if start else []
     p10, p50, p90 = ([booked] if start else [] for _ in range(3))
-    for week in forecast.get("weekly") or []:
+    for week in forecast.weekly:
         xs.append(date.fromisoformat(week["week_end"]))
         p10.append(float(week["p10"]))
         p50.append(float(week["p50"]))
@@ -59,9 +61,20 @@ def _path(forecast: dict) -> tuple[list[date], list[float], list[float], list[fl
     return xs, p10, p50, p90
 
 
-def chart_title(baseline: dict, scenario: dict | None, question: str = "") -> str:
+def _day(day: date) -> float:
+    """A date on the x axis: its proleptic ordinal (plain numbers, labelled by `_day_label`), so the chart needs
+    none of matplotlib's date-unit machinery."""
+    return float(day.toordinal())
+
+
+def _day_label(x: float, _pos: int | None = None) -> str:
+    """'Nov 23' for a tick at `_day(Nov 23)`."""
+    return date.fromordinal(round(x)).strftime("%b %d") if x >= 1 else ""
+
+
+def chart_title(baseline: Forecast, scenario: Forecast | None, question: str = "") -> str:
     """'What if the win rate drops to 20%?' over 'P(reach target): 10% → 1%' (one line without a question)."""
-    chance = pct(baseline["p_hit"]) if scenario is None else f"{pct(baseline['p_hit'])} → {pct(scenario['p_hit'])}"
+    chance = pct(baseline.p_hit) if scenario is None else f"{pct(baseline.p_hit)} → {pct(scenario.p_hit)}"
     line = f"P(reach target): {chance}"
     question = " ".join(question.split())
     if len(question) > 80:
@@ -73,14 +86,14 @@ def _spread(wanted: list[float], gap: float) -> list[float]:
     """Label positions (sorted input order kept) moved apart so no two are closer than `gap`."""
     order = sorted(range(len(wanted)), key=lambda i: wanted[i])
     placed: dict[int, float] = {}
-    last = None
+    last: float | None = None
     for i in order:
         y = wanted[i] if last is None else max(wanted[i], last + gap)
         placed[i] = last = y
     return [placed[i] for i in range(len(wanted))]
 
 
-def _week_ticks(series: list[dict]) -> list[date]:
+def _week_ticks(series: list[Forecast]) -> list[date]:
     """Every week end of the longer period (a scenario may move the period end), with the start."""
     ticks: set[date] = set()
     for forecast in series:
@@ -94,7 +107,7 @@ def _week_ticks(series: list[dict]) -> list[date]:
     return out
 
 
-def fan_chart(*, baseline: dict, scenario: dict | None, currency: str, title: str = "") -> bytes:
+def fan_chart(*, baseline: Forecast, scenario: Forecast | None, currency: str, title: str = "") -> bytes:
     """PNG bytes (800x450) of the P10-P90 fan and P50 line of cumulative bookings, with the target line(s),
     titled with the question (`title`) and P(reach target)."""
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
@@ -108,29 +121,23 @@ def fan_chart(*, baseline: dict, scenario: dict | None, currency: str, title: st
         xs, p10, p50, p90 = _path(forecast)
         if not xs:
             continue
-        ax.fill_between(xs, p10, p90, color=color, alpha=0.2, linewidth=0, label=f"{name} P10–P90")
-        ax.plot(xs, p50, color=color, linewidth=2.2, linestyle=style, label=f"{name} P50")
+        days = [_day(x) for x in xs]
+        ax.fill_between(days, p10, p90, color=color, alpha=0.2, linewidth=0, label=f"{name} P10–P90")
+        ax.plot(days, p50, color=color, linewidth=2.2, linestyle=style, label=f"{name} P50")
 
     # the lines are drawn first so the y-range is known; labels then sit at the right edge, spread apart
     labels: list[tuple[float, str, str]] = []  # (y, text, colour)
-    target = baseline.get("target")
-    scenario_target = scenario.get("target") if scenario is not None else None
-    if target is not None:
-        ax.axhline(float(target), color=TARGET_COLOR, linestyle=(0, (6, 3)), linewidth=1.3)
-        labels.append((float(target), f"target {money(float(target), currency)}", TARGET_COLOR))
-    if scenario_target is not None and (target is None or float(scenario_target) != float(target)):
-        ax.axhline(float(scenario_target), color=SCENARIO_TARGET_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.6)
-        labels.append(
-            (
-                float(scenario_target),
-                f"scenario target {money(float(scenario_target), currency)}",
-                SCENARIO_TARGET_COLOR,
-            )
-        )
+    target = float(baseline.target)
+    ax.axhline(target, color=TARGET_COLOR, linestyle=(0, (6, 3)), linewidth=1.3)
+    labels.append((target, f"target {money(target, currency)}", TARGET_COLOR))
+    if scenario is not None and float(scenario.target) != target:
+        scenario_target = float(scenario.target)
+        ax.axhline(scenario_target, color=SCENARIO_TARGET_COLOR, linestyle=(0, (1.5, 2)), linewidth=1.6)
+        labels.append((scenario_target, f"scenario target {money(scenario_target, currency)}", SCENARIO_TARGET_COLOR))
     start = _as_of(baseline)
-    booked = float(baseline.get("booked") or 0.0)
+    booked = float(baseline.booked)
     if start is not None:
-        ax.plot([start], [booked], marker="o", color=BOOKED_COLOR, zorder=5)
+        ax.plot([_day(start)], [booked], marker="o", color=BOOKED_COLOR, zorder=5)
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: money(y, currency)))
     ax.set_ylabel("Cumulative bookings")
@@ -139,9 +146,9 @@ def fan_chart(*, baseline: dict, scenario: dict | None, currency: str, title: st
     ticks = _week_ticks([f for f, _, _, _ in series])
     if ticks:
         # one tick per week end through the end of the longer period, short month names
-        ax.set_xticks(ticks)
-        ax.set_xlim(ticks[0], ticks[-1])
-        ax.xaxis.set_major_formatter(DateFormatter("%b %d"))
+        ax.set_xticks([_day(t) for t in ticks])
+        ax.set_xlim(_day(ticks[0]), _day(ticks[-1]))
+        ax.xaxis.set_major_formatter(FuncFormatter(_day_label))
         ax.tick_params(axis="x", labelsize=8)
     low, high = ax.get_ylim()
     if labels:
@@ -165,7 +172,7 @@ def fan_chart(*, baseline: dict, scenario: dict | None, currency: str, title: st
         # the booked label sits below its point (the fan starts there and rises to the right)
         ax.annotate(
             f"booked {money(booked, currency)}",
-            (start, booked),
+            (_day(start), booked),
             textcoords="offset points",
             xytext=(6, -14),
             fontsize=8,
@@ -183,24 +190,21 @@ def fan_chart(*, baseline: dict, scenario: dict | None, currency: str, title: st
     return buffer.getvalue()
 
 
-def _describe(forecast: dict, currency: str) -> str:
+def _describe(forecast: Forecast, currency: str) -> str:
     return (
-        f"P50 {money(forecast['p50'], currency)} (P10 {money(forecast['p10'], currency)} to "
-        f"P90 {money(forecast['p90'], currency)}), {pct(forecast['p_hit'])} chance"
+        f"P50 {money(forecast.p50, currency)} (P10 {money(forecast.p10, currency)} to "
+        f"P90 {money(forecast.p90, currency)}), {pct(forecast.p_hit)} chance"
     )
 
 
-def chart_alt(baseline: dict, scenario: dict | None, currency: str) -> str:
+def chart_alt(baseline: Forecast, scenario: Forecast | None, currency: str) -> str:
     """The chart in one sentence with its key numbers, for screen readers and text-only surfaces."""
-    weekly = baseline.get("weekly") or []
+    weekly = baseline.weekly
     end = f" by {weekly[-1]['week_end']}" if weekly else ""
     text = f"Fan chart of cumulative bookings{end}: baseline {_describe(baseline, currency)}"
     if scenario is not None:
         text += f"; scenario {_describe(scenario, currency)}"
-    target = scenario.get("target") if scenario is not None else None
-    target = target if target is not None else baseline.get("target")
-    if target is not None:
-        text += f"; target {money(target, currency)}"
-    if baseline.get("booked") is not None:
-        text += f"; booked so far {money(baseline['booked'], currency)}"
+    target = scenario.target if scenario is not None else baseline.target
+    text += f"; target {money(target, currency)}"
+    text += f"; booked so far {money(baseline.booked, currency)}"
     return text + "."

@@ -105,7 +105,7 @@ class ActionInvoked:
     action_id: str
     value: dict[str, Any] = field(default_factory=dict)
     message_id: str | None = None
-    trigger: Any = None
+    trigger: object = None  # opaque: only the adapter that made it reads it
     delivery_id: str | None = None
 
 

@@ -124,20 +124,20 @@ def _share(x: float) -> str:
     return f"{text}%"
 
 
-def driver_value(driver: str, value: object, currency: str = "USD") -> str:
+def driver_value(driver: str, value: float | str | None, currency: str = "USD") -> str:
     """A driver's value as the bot echoes it: win rate "25%", deal size "$20k", cycle "4 weeks", reps "10"."""
     if value is None:
         return "—"
     if driver in ("win_rate", "deal"):
-        return _share(float(value))  # type: ignore[arg-type]
+        return _share(float(value))
     if driver in ("target", "booked", "deal_size"):
-        return money(float(value), currency)  # type: ignore[arg-type]
+        return money(float(value), currency)
     if driver == "new_opps_per_rep_week":
-        return rate(float(value))  # type: ignore[arg-type]
+        return rate(float(value))
     if driver == "cycle_weeks":
-        return f"{number(float(value))} weeks"  # type: ignore[arg-type]
+        return f"{number(float(value))} weeks"
     if driver == "reps":
-        return number(float(value))  # type: ignore[arg-type]
+        return number(float(value))
     return str(value)
 
 

@@ -76,13 +76,13 @@ class SendError(Exception):
 def backoff(attempt: int, *, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> float:
     """Seconds to wait before attempt `attempt + 1`: exponential, capped, with full jitter (so a burst of
     failures does not come back as a burst)."""
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    ceiling = min(cap, base * 2.0 ** max(0, attempt - 1))
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 # ------------------------------------------------------------------ events as JSON
 
-_KINDS: dict[str, type] = {
+_KINDS: dict[str, type[MessageReceived | ThreadReply | ReactionChanged | ActionInvoked | FormSubmitted]] = {
     cls.__name__: cls for cls in (MessageReceived, ThreadReply, ReactionChanged, ActionInvoked, FormSubmitted)
 }
 

@@ -25,16 +25,20 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.core.cards import Card, Chart, Form
-from bot.core.events import Place
+from bot.core.events import Actor, Place
 from bot.core.jobs import RetryLater, SendError
-from bot.core.ports import PlatformSender, Sent
+from bot.core.ports import Outbox, PlatformSender, Sent
+
+if TYPE_CHECKING:
+    from storage import OutboxEntry, Storage
 
 __all__ = ["DurableOutbox", "Fallback", "display_name"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # `fallback(code, place, message, user_id)`: deliver a post (or a notice for `user_id`) the platform refused with
 # error `code` some other way; True when it did. Called at most once per outbox key.
@@ -46,14 +50,14 @@ class DurableOutbox:
 
     def __init__(
         self,
-        storage: Any,
+        storage: Storage,
         sender: PlatformSender,
         *,
         scope: str,
         workspace_id: int | None,
         clock: Callable[[], datetime],
         public_url: str = "",
-        forms: Any = None,
+        forms: Outbox | None = None,
         fallback: Fallback | None = None,
     ) -> None:
         self.storage = storage
@@ -96,7 +100,7 @@ class DurableOutbox:
             where = Place(
                 place.platform, place.workspace_id, entry.remote_channel or place.channel_id, thread, place.is_dm
             )
-            sent: Sent | None = Sent(entry.remote_id, where)
+            sent: Sent | None = Sent(entry.remote_id or "", where)
         elif entry.status == "failed":
             return None
         else:
@@ -105,8 +109,8 @@ class DurableOutbox:
                     _with_token(message, entry.chart_token) if entry.chart_token else await self._store_chart(message)
                 )
             sent = await self._deliver_post(key, entry, place, message, thread)
-            if sent is None:
-                return None
+        if sent is None:
+            return None
         if isinstance(message, Card) and message.chart is not None and message.chart.png:
             await self._chart(f"{key}:chart", sent, message.chart, thread)
         if isinstance(message, Card):
@@ -114,7 +118,7 @@ class DurableOutbox:
         return sent
 
     async def _deliver_post(
-        self, key: str, entry: Any, place: Place, message: Card | str, thread: str | None
+        self, key: str, entry: OutboxEntry, place: Place, message: Card | str, thread: str | None
     ) -> Sent | None:
         chart = message.chart if isinstance(message, Card) else None
         token = chart.token if chart else None
@@ -148,13 +152,10 @@ class DurableOutbox:
             # a chart upload is not looked up: a lost one is better than the same chart twice
             await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
             return
-        ok = await self._call(
-            key,
-            self.sender.upload_chart(card_sent.place, chart, thread_id=thread or card_sent.message_id),
-            post=True,
-            result=True,
+        ok = await self._call_done(
+            key, self.sender.upload_chart(card_sent.place, chart, thread_id=thread or card_sent.message_id)
         )
-        if ok is not None:
+        if ok:
             await self.storage.outbox.sent(key, remote_id=card_sent.message_id, remote_channel=None, now=self.clock())
 
     async def update(self, place: Place, message_id: str, card: Card, *, key: str | None = None) -> None:
@@ -164,13 +165,10 @@ class DurableOutbox:
             return
         # an update replaces the message: sending it twice shows the same thing, so a lost outcome is retried
         card = await self._store_chart(card)
-        ok = await self._call(
-            key,
-            self.sender.update(place, message_id, card, chart_url=self.chart_url(card.chart)),
-            post=False,
-            result=True,
+        ok = await self._call_done(
+            key, self.sender.update(place, message_id, card, chart_url=self.chart_url(card.chart)), post=False
         )
-        if ok is not None:
+        if ok:
             await self.storage.outbox.sent(key, remote_id=message_id, remote_channel=place.channel_id, now=self.clock())
 
     async def notify(self, place: Place, text: str, *, user_id: str | None = None, key: str | None = None) -> None:
@@ -181,14 +179,12 @@ class DurableOutbox:
         if entry.status in ("sending", "unknown"):
             await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
             return
-        ok = await self._call(
+        ok = await self._call_done(
             key,
             self.sender.notify(place, text, user_id=user_id),
-            post=True,
-            result=True,
             refused=lambda code: self._fall_back(key, code, place, text, user_id),
         )
-        if ok is not None:
+        if ok:
             await self.storage.outbox.sent(key, remote_id="-", remote_channel=place.channel_id, now=self.clock())
 
     async def dm(self, place: Place, user_id: str, message: Card | str, *, key: str | None = None) -> Sent | None:
@@ -214,7 +210,7 @@ class DurableOutbox:
             return None
         return await self.send(where, message, key=key)
 
-    async def open_form(self, place: Place, form: Form, trigger: Any, *, key: str | None = None) -> None:
+    async def open_form(self, place: Place, form: Form, trigger: object, *, key: str | None = None) -> None:
         """A form: Slack opens it in the request path (a live outbox in `forms`, trigger valid 3 s); where the
         platform posts forms as messages (a Teams input card) it is a keyed send like any other."""
         if self.forms is not None:
@@ -230,7 +226,7 @@ class DurableOutbox:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _begin(self, key: str, operation: str, place: Place, thread: str | None) -> Any:
+    async def _begin(self, key: str, operation: str, place: Place, thread: str | None) -> OutboxEntry:
         """The row for `key` as it was; a `pending` one is marked `sending` in the same write."""
         return await self.storage.outbox.begin(
             key,
@@ -263,16 +259,26 @@ class DurableOutbox:
             await self.storage.outbox.failed(key, error=f"{code}; delivered by the fallback")
             log.info("outbox %s: refused (%s), delivered by the fallback instead", key, code)
 
+    async def _call_done(
+        self,
+        key: str,
+        call: Awaitable[None],
+        *,
+        post: bool = True,
+        refused: Callable[[str], Awaitable[None]] | None = None,
+    ) -> bool:
+        """`_call` for a platform call that returns nothing: whether it went through."""
+        return await self._call(key, _then_true(call), post=post, refused=refused) is not None
+
     async def _call(
         self,
         key: str,
-        call: Any,
+        call: Awaitable[T],
         *,
         post: bool = True,
-        result: bool = False,
         refused: Callable[[str], Awaitable[None]] | None = None,
-    ) -> Any:
-        """Await a platform call; classify its failure. `result=True` returns True for calls that return None.
+    ) -> T | None:
+        """Await a platform call; classify its failure (None: it did not go through).
         `refused(code)` runs after a refusal has been recorded (the row is `failed` first: at most once)."""
         try:
             value = await call
@@ -288,10 +294,15 @@ class DurableOutbox:
             else:
                 await self.storage.outbox.not_sent(key, error=error.code)
             raise RetryLater(error.code, error.retry_after) from None
-        return True if result and value is None else value
+        return value
 
 
-async def display_name(outbox: Any, actor: Any, workspace_external_id: str) -> str:
+async def _then_true(call: Awaitable[None]) -> bool:
+    await call
+    return True
+
+
+async def display_name(outbox: Outbox, actor: Actor, workspace_external_id: str) -> str:
     """The name to show for `actor` on a card or relay: the platform's own (Teams gives it with each activity),
     else the sender's look-up (Slack users.info, cached), else the user id."""
     if actor.name:
@@ -299,6 +310,7 @@ async def display_name(outbox: Any, actor: Any, workspace_external_id: str) -> s
     sender = getattr(outbox, "sender", None)
     lookup = getattr(sender, "display_name", None)
     if lookup is not None:
+        name: str | None
         try:
             name = await lookup(workspace_external_id, actor.user_id)
         except Exception as error:  # a name is decoration: the id will do

@@ -7,9 +7,10 @@ conversation reference; console: print) and the small result record of a send.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
-from bot.core.cards import Card, Form
+from bot.core.cards import Card, Chart, Form
 from bot.core.events import Place
 
 __all__ = ["Outbox", "PlatformSender", "Sent"]
@@ -38,7 +39,7 @@ class Outbox(Protocol):
         """Replace a message the bot posted earlier (Slack chat.update, Teams update_activity)."""
         ...
 
-    async def open_form(self, place: Place, form: Form, trigger: Any) -> None:
+    async def open_form(self, place: Place, form: Form, trigger: object) -> None:
         """Show a form to the actor who pressed a button (Slack views.open with trigger_id)."""
         ...
 
@@ -68,7 +69,7 @@ class PlatformSender(Protocol):
         """Post a card or text; `key` travels with it where the platform can carry it (Slack metadata)."""
         ...
 
-    async def upload_chart(self, place: Place, chart: Any, *, thread_id: str) -> None:
+    async def upload_chart(self, place: Place, chart: Chart, *, thread_id: str) -> None:
         """Publish a card's chart under it where the platform uploads files (Slack); others do nothing."""
         ...
 
@@ -76,13 +77,14 @@ class PlatformSender(Protocol):
 
     async def notify(self, place: Place, text: str, *, user_id: str | None) -> None: ...
 
-    async def post_form(self, place: Place, form: Form, trigger: Any) -> Sent:
+    async def post_form(self, place: Place, form: Form, trigger: object) -> Sent:
         """Post a form as a message where the platform has no modal for bots (Teams input card); Slack refuses
         (its modals open in the request path)."""
         ...
 
-    async def find_sent(self, place: Place, key: str, *, thread_id: str | None, since: Any) -> Sent | None:
-        """The message posted under `key`, if the platform has it (only when `can_reconcile`)."""
+    async def find_sent(self, place: Place, key: str, *, thread_id: str | None, since: datetime | None) -> Sent | None:
+        """The message posted under `key` since the first attempt, if the platform has it (only when
+        `can_reconcile`)."""
         ...
 
     async def open_dm(self, workspace_external_id: str, user_id: str) -> Place:

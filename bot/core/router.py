@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from bot.core.events import (
     ActionInvoked,
     Event,
-    FileShared,
     FormSubmitted,
     MessageReceived,
     ReactionChanged,
@@ -105,6 +104,4 @@ class Router:
             return self._reaction
         if isinstance(event, ThreadReply):
             return self._thread_reply
-        if isinstance(event, FileShared):
-            return self._file
-        return None
+        return self._file  # a FileShared, the last kind of Event

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.core.cards import Card, Form
 from bot.core.events import Place
@@ -27,7 +26,7 @@ class Record:
     message_id: str | None = None
     thread_id: str | None = None
     user_id: str | None = None
-    trigger: Any = None
+    trigger: object = None
 
     @property
     def card(self) -> Card:
@@ -45,7 +44,7 @@ class Record:
 class RecordingOutbox:
     records: list[Record] = field(default_factory=list)
     fail_sends: bool = False  # simulate a platform that refuses a send (send returns None)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent | None:
         if self.fail_sends:
@@ -57,7 +56,7 @@ class RecordingOutbox:
     async def update(self, place: Place, message_id: str, card: Card) -> None:
         self.records.append(Record("update", place, card, message_id=message_id))
 
-    async def open_form(self, place: Place, form: Form, trigger: Any) -> None:
+    async def open_form(self, place: Place, form: Form, trigger: object) -> None:
         self.records.append(Record("form", place, form, trigger=trigger))
 
     async def notify(self, place: Place, text: str, *, user_id: str | None = None) -> None:

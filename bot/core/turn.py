@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot.core.cards import Card
-from bot.core.events import Event, MessageReceived, Place
+from bot.core.events import Event, MessageReceived, Place, ThreadReply
 from bot.core.ports import Outbox, Sent
+
+if TYPE_CHECKING:  # the facade pulls in SQLAlchemy; a turn only names it
+    from storage import Storage
 
 __all__ = ["Services", "Turn"]
 
@@ -24,7 +27,7 @@ T = TypeVar("T")
 class Services(Protocol):
     """What the Assistant lends a turn (kept narrow so features stay easy to test)."""
 
-    storage: Any
+    storage: Storage
     today: date | None
     charts: bool
 
@@ -51,7 +54,13 @@ class Turn:
         return self.event.place
 
     @property
-    def storage(self) -> Any:
+    def text(self) -> str:
+        """What the person wrote: a message's or thread reply's text; "" for a button, reaction, form or file."""
+        event = self.event
+        return event.text if isinstance(event, MessageReceived | ThreadReply) else ""
+
+    @property
+    def storage(self) -> Storage:
         return self.services.storage
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:

@@ -1,4 +1,4 @@
-"""Realistic forecast dicts and one of each card, shared by the card, chart and renderer tests.
+"""Realistic forecasts (engine.forecast.Forecast) and one of each card, shared by the card, chart and renderer tests.
 
 The baseline forecast is the year-end-push reference case (/work/shared/engine-cases) written out by hand,
 with the other keys of docs/CONTRACTS.md filled in; the scenario is "what if the win rate drops to 20%".
@@ -7,9 +7,11 @@ with the other keys of docs/CONTRACTS.md filled in; the scenario is "what if the
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from bot.core.cards import Card
 from bot.core.scenarios import cards as sc
+from engine.forecast import Forecast
 
 WEEKLY_BASELINE = [
     {"week_end": "2026-11-23", "p10": 1255887.76, "p50": 1311000.79, "p90": 1361699.94, "expected": 1309099.0},
@@ -64,38 +66,45 @@ SENSITIVITY = [
     },
 ]
 
-BASELINE_FORECAST = {
-    "p_hit": 0.099343,
-    "expected": 2993442.88,
-    "p10": 2740777.87,
-    "p50": 2987738.61,
-    "p90": 3253212.94,
-    "weeks_left": 6.428571428571429,
-    "target": 3254000.0,
-    "booked": 1150000.0,
-    "currency": "USD",
-    "open_deals": 60,
-    "ignored_deals": 0,
-    "weighted_pipeline": 931797.99,
-    "expected_new": 911644.89,
-    "weekly": WEEKLY_BASELINE,
-    "required_rate": {"p50": 9.0498046875, "p80": 10.5263671875, "expected": 9.0016934433959, "current": 7.0},
-    "sensitivity": SENSITIVITY,
-}
+BASELINE_FORECAST = Forecast(
+    p_hit=0.099343,
+    expected=2993442.88,
+    p10=2740777.87,
+    p50=2987738.61,
+    p90=3253212.94,
+    weeks_left=6.428571428571429,
+    target=3254000.0,
+    booked=1150000.0,
+    currency="USD",
+    open_deals=60,
+    ignored_deals=0,
+    weighted_pipeline=931797.99,
+    expected_new=911644.89,
+    weekly=WEEKLY_BASELINE,
+    required_rate={"p50": 9.0498046875, "p80": 10.5263671875, "expected": 9.0016934433959, "current": 7.0},
+    sensitivity=SENSITIVITY,
+)
 
 
-def _scenario() -> dict:
+def _scenario() -> Forecast:
     """Win rate 25% -> 20%: the path above booked shrinks by a tenth (hand-derived; p_hit from the sensitivity)."""
-    s = copy.deepcopy(BASELINE_FORECAST)
-    for week in s["weekly"]:
+    weekly = copy.deepcopy(BASELINE_FORECAST.weekly)
+    for week in weekly:
         for key in ("p10", "p50", "p90", "expected"):
             week[key] = round(1150000 + (week[key] - 1150000) * 0.9, 2)
-    last = s["weekly"][-1]
-    s.update(p_hit=0.0121, p10=last["p10"], p50=last["p50"], p90=last["p90"], expected=last["expected"])
-    s["expected_new"] = round(s["expected"] - s["booked"] - s["weighted_pipeline"], 2)
-    s["required_rate"] = {"p50": 11.3125, "p80": None, "expected": 11.2521, "current": 7.0}
-    s["sensitivity"] = []
-    return s
+    last = weekly[-1]
+    return dataclasses.replace(
+        BASELINE_FORECAST,
+        p_hit=0.0121,
+        p10=last["p10"],
+        p50=last["p50"],
+        p90=last["p90"],
+        expected=last["expected"],
+        expected_new=round(last["expected"] - BASELINE_FORECAST.booked - BASELINE_FORECAST.weighted_pipeline, 2),
+        weekly=weekly,
+        required_rate={"p50": 11.3125, "p80": None, "expected": 11.2521, "current": 7.0},
+        sensitivity=[],
+    )
 
 
 SCENARIO_FORECAST = _scenario()

@@ -100,8 +100,8 @@ def test_the_compute_step_runs_in_a_process_pool_and_matches_the_engine():
     with ProcessPoolExecutor(max_workers=1) as pool:
         answer = pool.submit(compute_answer, data, [change], True, False).result(timeout=60)
     assert answer.chart[:8] == b"\x89PNG\r\n\x1a\n"
-    assert answer.baseline["p_hit"] == pytest.approx(forecast(parse_baseline(data)).p_hit, abs=1e-12)
-    assert answer.scenario["p_hit"] < answer.baseline["p_hit"]
+    assert answer.baseline.p_hit == pytest.approx(forecast(parse_baseline(data)).p_hit, abs=1e-12)
+    assert answer.scenario.p_hit < answer.baseline.p_hit
 
 
 def test_an_impossible_change_is_reported_not_raised():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -20,6 +20,7 @@ from bot.core.charts import (
     chart_title,
     fan_chart,
 )
+from engine.forecast import WeekPoint
 from tests.core.card_samples import BASELINE_FORECAST, SCENARIO_FORECAST
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -40,7 +41,7 @@ def test_fan_chart_is_an_800x450_png():
 
 def test_baseline_only_and_empty_weekly_still_draw():
     assert _png_size(fan_chart(baseline=BASELINE_FORECAST, scenario=None, currency="EUR")) == (800, 450)
-    bare = {**BASELINE_FORECAST, "weekly": []}
+    bare = dataclasses.replace(BASELINE_FORECAST, weekly=[])
     assert _png_size(fan_chart(baseline=bare, scenario=None, currency="USD")) == (800, 450)
 
 
@@ -65,8 +66,8 @@ def test_title_names_the_question_and_the_chance():
 
 
 def test_week_labels_run_through_the_end_of_the_longer_period():
-    longer = copy.deepcopy(SCENARIO_FORECAST)
-    longer["weekly"].append({"week_end": "2027-01-07", "p10": 2.8e6, "p50": 3.0e6, "p90": 3.2e6, "expected": 3.0e6})
+    week: WeekPoint = {"week_end": "2027-01-07", "p10": 2.8e6, "p50": 3.0e6, "p90": 3.2e6, "expected": 3.0e6}
+    longer = dataclasses.replace(SCENARIO_FORECAST, weekly=[*SCENARIO_FORECAST.weekly, week])
     ticks = _week_ticks([BASELINE_FORECAST, longer])
     assert ticks[0] == date(2026, 11, 16) and ticks[-1] == date(2027, 1, 7)
     assert date(2026, 12, 28) not in ticks and date(2026, 12, 31) in ticks  # 3 days apart: one label, not two
@@ -88,7 +89,7 @@ def test_palette_is_the_colour_blind_safe_one():
 
 
 def test_a_changed_target_draws_a_second_line():
-    moved = dict(SCENARIO_FORECAST, target=3_000_000.0)
+    moved = dataclasses.replace(SCENARIO_FORECAST, target=3_000_000.0)
     same = fan_chart(baseline=BASELINE_FORECAST, scenario=SCENARIO_FORECAST, currency="USD")
     assert fan_chart(baseline=BASELINE_FORECAST, scenario=moved, currency="USD") != same
 

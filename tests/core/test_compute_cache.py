@@ -18,13 +18,13 @@ def test_a_remembered_baseline_forecast_is_the_engines_and_cannot_be_changed_by_
     real = compute.forecast
     monkeypatch.setattr(compute, "forecast", lambda *a, **k: calls.append(1) or real(*a, **k))
     first = compute.compute_answer(data, CHANGE, want_chart=False)
-    first.baseline["p_hit"] = -1.0  # a caller that edits its copy
+    first.baseline.required_rate["p50"] = -1.0  # a caller that edits its copy (frozen, but its dicts are not)
     second = compute.compute_answer(data, CHANGE, want_chart=False)
     assert len(calls) == 3  # baseline once, scenario twice
-    fresh = forecast(parse_baseline(data), weekly=False, sensitivity=False, confidences=(0.5, 0.8)).to_dict()
+    fresh = forecast(parse_baseline(data), weekly=False, sensitivity=False, confidences=(0.5, 0.8))
     assert second.baseline == fresh
     edited = dict(data, win_rate=0.3)  # another baseline (a new version) is forecast afresh
-    assert compute.compute_answer(edited, [], want_chart=False).baseline["p_hit"] != fresh["p_hit"]
+    assert compute.compute_answer(edited, [], want_chart=False).baseline.p_hit != fresh.p_hit
     assert len(calls) == 4
 
 

@@ -156,7 +156,7 @@ def test_a_requirement_already_met_says_so():
     data = engine_data(sample_baseline())
     target = data["booked"] + 1  # booked deals alone get there
     need = required_value(parse_baseline(dict(data, target=target)), "win_rate", 0.5)
-    card = required_value_card(requirement=need.to_dict(), target=target)
+    card = required_value_card(requirement=need, target=target)
     assert need.value == 0 and "no new business is needed for a 50% chance" in card.fallback_text()
     assert _facts(card)["For a 50% chance"] == "none needed"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 
@@ -123,8 +122,7 @@ def test_plain_forecast_card_shows_the_baseline_only():
 
 
 def test_scenario_card_without_chart_and_with_a_changed_target():
-    scenario = copy.deepcopy(SCENARIO_FORECAST)
-    scenario["target"] = 3_000_000.0
+    scenario = dataclasses.replace(SCENARIO_FORECAST, target=3_000_000.0)
     card = sc.scenario_card(
         question="what if the target is 3M",
         interpretation=["target $3.25M → $3M"],
@@ -168,8 +166,8 @@ def test_required_rate_card_when_unreachable_or_not_computed():
 
 
 def test_drivers_card_ranks_and_names_the_biggest_driver():
-    forecast = copy.deepcopy(BASELINE_FORECAST)
-    forecast["sensitivity"].reverse()  # ranking must not depend on the input order
+    # ranking must not depend on the input order
+    forecast = dataclasses.replace(BASELINE_FORECAST, sensitivity=BASELINE_FORECAST.sensitivity[::-1])
     card = sc.drivers_card(forecast=forecast, currency="USD")
     assert card.kind == "drivers"
     labels = [f.label for b in card.blocks if isinstance(b, Facts) for f in b.facts]
@@ -230,8 +228,9 @@ def test_card_dict_round_trip_drops_the_png_but_keeps_the_chart_in_its_place():
 
 
 def test_required_rate_of_zero_reads_none_needed():
-    done = copy.deepcopy(BASELINE_FORECAST)
-    done.update(p_hit=1.0, required_rate={"p50": 0.0, "p80": 0.0, "expected": 0.0, "current": 6.0})
+    done = dataclasses.replace(
+        BASELINE_FORECAST, p_hit=1.0, required_rate={"p50": 0.0, "p80": 0.0, "expected": 0.0, "current": 6.0}
+    )
     card = sc.required_rate_card(forecast=done)
     assert _facts(card)["For an 80% chance"] == "none needed"
     scenario = sc.scenario_card(question="q", interpretation=[], baseline=done, scenario=None, chart_png=None)

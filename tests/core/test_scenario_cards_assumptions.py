@@ -3,12 +3,13 @@ the ramp of added reps, and the Drivers card of a scenario naming both chances."
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from datetime import date
 
 from bot.core.baselines.freshness import ROLL_ACTION, Period
 from bot.core.cards import Facts
 from bot.core.scenarios import cards as sc
+from engine.forecast import Ramp
 from tests.core.card_samples import BASELINE_FORECAST, SCENARIO_FORECAST
 
 FRESH = Period(date(2026, 11, 16), date(2026, 12, 31), today=date(2026, 11, 16), baseline_id=3)
@@ -56,20 +57,20 @@ def test_after_the_period_ended_there_is_no_roll_forward_button():
 
 
 def test_the_ramp_of_added_reps_is_stated_when_the_forecast_carries_one():
-    scenario = copy.deepcopy(SCENARIO_FORECAST)
-    scenario["ramp"] = {"new_reps": 2, "ramp_weeks": 8, "start": "2026-11-23", "share_of_full_output": 0.31}
+    ramp: Ramp = {"new_reps": 2, "ramp_weeks": 8, "start": "2026-11-23", "share_of_full_output": 0.31}
+    scenario = dataclasses.replace(SCENARIO_FORECAST, ramp=ramp)
     card = _scenario(scenario=scenario, changes=[{"driver": "reps", "from": 10, "to": 12}])
     text = card.fallback_text()
     assert "2 new reps ramp up over 8 weeks from Nov 23: 31% of a full rep's output lands in the period" in text
-    assert "ramp" not in _scenario().fallback_text()  # no key: no line
-    scenario["ramp"] = None
-    assert "ramp up" not in _scenario(scenario=scenario).fallback_text()
-    assert sc.ramp_text({"ramp": {"new_reps": 1, "ramp_weeks": 0}}) == "1 new rep start at full output"
+    assert "ramp" not in _scenario().fallback_text()  # no ramp: no line
+    assert "ramp up" not in _scenario(scenario=dataclasses.replace(scenario, ramp=None)).fallback_text()
+    at_once: Ramp = {"new_reps": 1, "ramp_weeks": 0, "start": "", "share_of_full_output": 2.0}
+    assert sc.ramp_text(at_once) == "1 new rep start at full output"  # no start date, a share out of range: left out
 
 
 def test_the_drivers_card_of_a_scenario_names_the_scenario_chance_beside_todays():
-    scenario = copy.deepcopy(SCENARIO_FORECAST)
-    scenario["p_hit"], baseline = 0.10, dict(BASELINE_FORECAST, p_hit=0.20)
+    scenario = dataclasses.replace(SCENARIO_FORECAST, p_hit=0.10)
+    baseline = dataclasses.replace(BASELINE_FORECAST, p_hit=0.20)
     card = sc.drivers_card(forecast=scenario, baseline=baseline, question="what if win rate drops to 20%")
     text = card.fallback_text()
     assert "This scenario “what if win rate drops to 20%”: *10%* chance" in text

@@ -16,7 +16,7 @@ import json
 import re
 from datetime import date
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.baselines.freshness import (
     ROLL_ACTION,
@@ -31,10 +31,13 @@ from bot.core.formatting import message_text, money, number, pct, user
 from bot.core.language import SET_EXAMPLES, parse_set
 from bot.core.router import Router
 from bot.core.scenarios.cards import baseline_card, first_run_card, not_understood_card
-from bot.core.scenarios.compute import compute_answer
+from bot.core.scenarios.compute import Answer, compute_answer
 from bot.core.turn import Turn
 from engine.baseline import BaselineError, baseline_to_dict, parse_baseline
 from engine.changes import apply_changes
+
+if TYPE_CHECKING:
+    from storage import BaselineVersion
 
 __all__ = ["register", "sample_baseline", "latest", "show", "set_driver", "set_as_of", "BASELINE_USAGE"]
 
@@ -61,7 +64,14 @@ def sample_baseline(today: date | None = None) -> dict[str, Any]:
     return data
 
 
-async def latest(turn: Turn) -> Any:
+def _chance(answer: Answer) -> str:
+    """P(reach target) of an answer's baseline, or why there is none (a stored version the engine now refuses)."""
+    if answer.baseline is None:
+        return "not computable (" + "; ".join(answer.problems) + ")"
+    return pct(answer.baseline.p_hit)
+
+
+async def latest(turn: Turn) -> BaselineVersion | None:
     """The channel's latest stored baseline version, or None."""
     return await turn.storage.baselines.latest(turn.workspace_id, turn.place.channel_id)
 
@@ -70,7 +80,7 @@ def today(turn: Turn) -> date:
     return turn.services.today or date.today()
 
 
-async def show(turn: Turn, stored: Any) -> None:
+async def show(turn: Turn, stored: BaselineVersion) -> None:
     answer = await turn.run(compute_answer, engine_data(stored.data), [], False, False)
     period = period_of(stored.data, today(turn), stored.id)
     card = baseline_card(baseline=stored.data, version=stored.version, forecast=answer.baseline, period=period)
@@ -93,7 +103,7 @@ async def load_sample(turn: Turn) -> None:
 
 
 async def on_baseline(turn: Turn) -> None:
-    words = turn.event.text.split()[1:]
+    words = turn.text.split()[1:]
     sub = words[0].lower() if words else "show"
     if sub == "sample" and len(words) == 1:
         await load_sample(turn)
@@ -108,21 +118,21 @@ async def on_baseline(turn: Turn) -> None:
     await show(turn, stored)
 
 
-async def set_driver(turn: Turn, stored: Any = None) -> None:
+async def set_driver(turn: Turn, stored: BaselineVersion | None = None) -> None:
     """`set <driver> <value>`: a new baseline version with one driver changed (engine-validated)."""
     stored = stored if stored is not None else await latest(turn)
     thread_id = turn.answer_thread()
     if stored is None:
         await turn.reply(first_run_card(), thread_id=thread_id)
         return
-    as_of = _AS_OF.match(turn.event.text.strip())
+    as_of = _AS_OF.match(turn.text.strip())
     if as_of:
         await set_as_of(turn, stored, as_of.group(1))
         return
     current = parse_baseline(engine_data(stored.data))
-    parsed = parse_set(turn.event.text, current)
+    parsed = parse_set(turn.text, current)
     if not parsed.changes:
-        problem = parsed.problem or f"I could not read {turn.event.text.strip()!r} as a driver and a value."
+        problem = parsed.problem or f"I could not read {turn.text.strip()!r} as a driver and a value."
         await turn.reply(
             not_understood_card(problem, list(parsed.suggestions) or list(SET_EXAMPLES)), thread_id=thread_id
         )
@@ -141,10 +151,10 @@ async def set_driver(turn: Turn, stored: Any = None) -> None:
     was = await turn.run(compute_answer, engine_data(stored.data), [], False, False)
     now = await turn.run(compute_answer, engine_data(new_data), [], False, False)
     saved = await turn.storage.baselines.save(
-        turn.workspace_id, turn.place.channel_id, new_data, created_by=turn.event.actor.user_id, note=turn.event.text
+        turn.workspace_id, turn.place.channel_id, new_data, created_by=turn.event.actor.user_id, note=turn.text
     )
     understood = "; ".join(user(line) for line in parsed.interpretation) or ", ".join(c.driver for c in parsed.changes)
-    before, after = pct(was.baseline["p_hit"]), pct(now.baseline["p_hit"])
+    before, after = _chance(was), _chance(now)
     text = f"Baseline v{saved.version} saved: {understood}. P(reach target) is now {after} (was {before})."
     await turn.reply(message_text(turn.place.platform, text), thread_id=thread_id)
 
@@ -170,7 +180,7 @@ def _as_of_day(text: str, now: date) -> date | None:
         return None
 
 
-async def set_as_of(turn: Turn, stored: Any, text: str) -> None:
+async def set_as_of(turn: Turn, stored: BaselineVersion, text: str) -> None:
     """`set as of today|YYYY-MM-DD`: roll the baseline forward to that day (today at the latest)."""
     now = today(turn)
     day = _as_of_day(text, now)
@@ -185,7 +195,7 @@ async def set_as_of(turn: Turn, stored: Any, text: str) -> None:
     await roll(turn, stored, day)
 
 
-async def roll(turn: Turn, stored: Any, day: date) -> None:
+async def roll(turn: Turn, stored: BaselineVersion, day: date) -> None:
     """Store `stored` rolled forward to `day` as a new version and say what changed."""
     thread_id = turn.answer_thread()
     rolled = roll_forward(stored.data, day)
@@ -206,7 +216,8 @@ async def roll(turn: Turn, stored: Any, day: date) -> None:
         note=f"rolled forward from v{stored.version} to {day.isoformat()}",
     )
     cur = rolled.data.get("currency") or "USD"
-    weeks = f"{number(before.baseline['weeks_left'])} → {number(after.baseline['weeks_left'])} weeks left"
+    weeks_before = f"{number(before.baseline.weeks_left)} → " if before.baseline is not None else ""
+    weeks = f"{weeks_before}{number(after.baseline.weeks_left)} weeks left"
     overdue = ""
     if rolled.overdue:
         n = len(rolled.overdue)
@@ -222,7 +233,7 @@ async def roll(turn: Turn, stored: Any, day: date) -> None:
         f"Baseline v{saved.version} saved: rolled forward {since}to {day_label(day)} ({weeks}).{overdue} "
         f"Booked stays {money(rolled.data.get('booked', 0), cur)} as of "
         f"{day_label(old.as_of) if old else 'the old date'}: import a fresh export to update it. "
-        f"P(reach target) is now {pct(after.baseline['p_hit'])} (was {pct(before.baseline['p_hit'])}).",
+        f"P(reach target) is now {_chance(after)} (was {_chance(before)}).",
         thread_id=thread_id,
     )
 

@@ -18,7 +18,7 @@ __all__ = ["register"]
 
 async def on_import_command(turn: Turn) -> None:
     """`import` explains how to import; `import window N` re-fits the newest pending import over N weeks."""
-    words = turn.event.text.split()
+    words = turn.text.split()
     if len(words) > 1 and words[1].lower() == "window":
         await refit.on_window(turn, " ".join(words[2:]))
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.cards import Button, Card, Fact, Facts, Text
+from bot.core.cards import Block, Button, Card, Fact, Facts, Text
 from bot.core.formatting import driver_value, money, number, pct, user
 from bot.core.imports.choices import DRIVER_LABELS, DRIVERS
 from bot.core.scenarios.cards import trim_title
@@ -115,7 +115,7 @@ def _notes(preview: dict[str, Any]) -> list[str]:
     return [trim_title(f"Note: {user(w)}", _LINE) for w in (preview.get("report") or {}).get("warnings", [])]
 
 
-def _body(preview: dict[str, Any]) -> list:
+def _body(preview: dict[str, Any]) -> list[Block]:
     cur = _cur(preview)
     outside = preview["outside"]
     as_of_note = preview.get("as_of_note")
@@ -155,7 +155,7 @@ def _body(preview: dict[str, Any]) -> list:
         before = preview.get("p_hit_before")
         was = f" (now {pct(before)})" if before is not None else ""
         facts.append(Fact("P(reach target)", f"{pct(preview['p_hit'])} with this baseline{was}"))
-    blocks: list = [Text(_counts_line(preview)), Facts(tuple(facts))]
+    blocks: list[Block] = [Text(_counts_line(preview)), Facts(tuple(facts))]
     drivers = preview.get("drivers") or []
     if drivers:
         heading = f"*Drivers fitted from history*{_window_line(preview)}"
@@ -213,7 +213,7 @@ def import_preview_card(
 def import_error_card(preview: dict[str, Any], problem: str) -> Card:
     """A file that cannot be imported at all (or would give an invalid baseline): why, and nothing pending."""
     lines = [trim_title(f"- {user(line)}", _LINE) for line in problem.split("; ") if line][:10]
-    blocks: list = [Text("\n".join(lines) or "The file could not be read.")]
+    blocks: list[Block] = [Text("\n".join(lines) or "The file could not be read.")]
     rejected = _report_lines(preview.get("report") or {})
     if rejected:
         blocks.append(Text("*Rows with problems*\n" + "\n".join(rejected)))

@@ -17,21 +17,24 @@ confirmation and the audit log name who did it.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.baselines.feature import latest, sample_baseline
 from bot.core.baselines.freshness import engine_data
-from bot.core.events import ActionInvoked, FileShared
+from bot.core.events import ActionInvoked, Event, FileShared
 from bot.core.formatting import mark_user, message_text, pct, user
 from bot.core.imports.cards import (
     import_error_card,
     import_mapping_card,
     import_preview_card,
 )
-from bot.core.imports.flow import csv_file_problem, prepare_import
+from bot.core.imports.flow import PreparedImport, csv_file_problem, prepare_import
 from bot.core.outbox import display_name
 from bot.core.scenarios.compute import compute_answer
 from bot.core.turn import Turn
+
+if TYPE_CHECKING:
+    from storage import ImportDecision, PendingImport
 
 __all__ = ["on_file", "on_accept", "on_cancel", "GONE", "EXPIRED", "CANCELLED", "STALE", "refuse"]
 
@@ -68,11 +71,11 @@ async def on_file(turn: Turn) -> None:
     prepared = await turn.run(
         _prepare, event.data, event.name, None if stored is None else stored.data, today, sample_baseline(), label
     )
-    if prepared.problem is not None:
+    if prepared.problem is not None or prepared.candidate is None:
         card = (
-            import_mapping_card(prepared.preview, prepared.problem)
+            import_mapping_card(prepared.preview, prepared.problem or "")
             if prepared.needs_mapping
-            else import_error_card(prepared.preview, prepared.problem)
+            else import_error_card(prepared.preview, prepared.problem or "")
         )
         await turn.reply(card, thread_id=thread_id)
         return
@@ -88,7 +91,9 @@ async def on_file(turn: Turn) -> None:
     await turn.reply(import_preview_card(prepared.preview, pending.id, rev=0), thread_id=thread_id)
 
 
-def _prepare(data: bytes, name: str, base: Any, today: date, fallback: Any, label: str):
+def _prepare(
+    data: bytes, name: str, base: dict[str, Any] | None, today: date, fallback: dict[str, Any] | None, label: str
+) -> PreparedImport:
     # keyword arguments do not travel through run_in_executor: this keeps the executor call one plain function
     return prepare_import(data, name=name, base=base, today=today, fallback=fallback, base_label=label)
 
@@ -100,13 +105,13 @@ def _import_id(event: ActionInvoked) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
-def _rev(event: Any) -> int | None:
+def _rev(event: Event) -> int | None:
     """The choices' revision the pressed card showed (None on cards from before per-driver choices)."""
-    raw = event.value.get("rev")
+    raw = event.value.get("rev") if isinstance(event, ActionInvoked) else None
     return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
 
 
-async def pending_here(turn: Turn) -> Any:
+async def pending_here(turn: Turn) -> PendingImport | None:
     """The pending import the button names, if it belongs to this channel (ids are per workspace)."""
     event = turn.event
     assert isinstance(event, ActionInvoked)
@@ -117,10 +122,11 @@ async def pending_here(turn: Turn) -> Any:
     return pending if pending is not None and pending.channel_id == turn.place.channel_id else None
 
 
-async def refuse(turn: Turn, decision: Any) -> None:
+async def refuse(turn: Turn, decision: ImportDecision) -> None:
     """Tell the actor privately why a decided, expired, unknown or out-of-date import changed nothing."""
     if decision.outcome == "already_accepted":
-        saved = await turn.storage.baselines.get(turn.workspace_id, decision.pending.baseline_id)
+        baseline_id = decision.pending.baseline_id if decision.pending is not None else None
+        saved = await turn.storage.baselines.get(turn.workspace_id, baseline_id) if baseline_id is not None else None
         version = f" v{saved.version}" if saved is not None else ""
         text = f"This import is already the channel's baseline{version}; nothing changed."
     elif decision.outcome == "already_cancelled":
@@ -134,10 +140,10 @@ async def refuse(turn: Turn, decision: Any) -> None:
     await turn.outbox.notify(turn.place, text, user_id=turn.event.actor.user_id)
 
 
-async def _mark(turn: Turn, pending: Any, decided: str) -> None:
+async def _mark(turn: Turn, pending: PendingImport | None, decided: str) -> None:
     """Replace the preview's buttons with what happened, so nobody presses them again."""
-    message_id = getattr(turn.event, "message_id", None)
-    if message_id:
+    message_id = turn.event.message_id if isinstance(turn.event, ActionInvoked) else None
+    if message_id and pending is not None:
         await turn.outbox.update(
             turn.place, message_id, import_preview_card(pending.preview, pending.id, decided=decided)
         )
@@ -160,13 +166,14 @@ async def on_accept(turn: Turn) -> None:
         await refuse(turn, decision)
         return
     saved = decision.baseline
+    assert saved is not None, "an accepted import has stored its baseline version"
     after = await turn.run(compute_answer, engine_data(saved.data), [], False, False)
     was = ""
     if before is not None:
         previous = await turn.run(compute_answer, engine_data(before.data), [], False, False)
         if previous.baseline is not None:
-            was = f" (was {pct(previous.baseline['p_hit'])} with v{before.version})"
-    chance = f" P(reach target) is now {pct(after.baseline['p_hit'])}{was}." if after.baseline is not None else ""
+            was = f" (was {pct(previous.baseline.p_hit)} with v{before.version})"
+    chance = f" P(reach target) is now {pct(after.baseline.p_hit)}{was}." if after.baseline is not None else ""
     await _mark(turn, decision.pending, f"Used as baseline v{saved.version} by {await _who(turn)}")
     await turn.reply(
         _say(

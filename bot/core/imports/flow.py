@@ -173,7 +173,9 @@ def _preview(result: ImportResult, name: str, period_note: str, base_note: str) 
     }
 
 
-def _as_of(data: bytes, base: dict[str, Any] | None, today: date, as_of: date | str | None, window: int):
+def _as_of(
+    data: bytes, base: dict[str, Any] | None, today: date, as_of: date | str | None, window: int
+) -> tuple[tuple[date, date, date, str], str, ImportResult]:
     """(as_of, a sentence saying why, the parsed result): today unless a date or "file" (the newest date the file
     holds, for an export made earlier than it is imported) is asked for."""
     day = today if as_of in (None, "file") else as_of

@@ -12,7 +12,6 @@ newest card shows. A decided, expired or unknown import changes nothing and says
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bot.core.events import ActionInvoked
@@ -21,6 +20,7 @@ from bot.core.imports.choices import DRIVERS, refit, window_problem
 from bot.core.imports.feature import GONE, pending_here, refuse
 from bot.core.turn import Turn
 from engine.baseline import BaselineError
+from storage import ImportDecision, PendingImport
 
 __all__ = ["on_driver", "on_window", "NO_PENDING", "TOO_OLD", "RACED"]
 
@@ -35,24 +35,35 @@ TOO_OLD = (
 RACED = "Someone changed this import at the same moment, so nothing changed. Press again on the newest preview."
 
 
-@dataclass(frozen=True)
-class _Decided:
-    """The shape `refuse` reads, for an import already decided before any work is done."""
-
-    outcome: str
-    pending: Any
-
-
-def _refit(candidate: Any, preview: Any, fit: Any, window: int | None, driver: str | None, use: str | None):
+def _refit(
+    candidate: dict[str, Any],
+    preview: dict[str, Any],
+    fit: dict[str, Any],
+    window: int | None,
+    driver: str | None,
+    use: str | None,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     # keyword arguments do not travel through run_in_executor: one plain positional function
     return refit(candidate, preview, fit, window_weeks=window, driver=driver, use=use)
 
 
-async def _rechoose(turn: Turn, pending: Any, *, window: int | None = None, driver: str | None = None, use=None):
+def _rev_of(stored: PendingImport) -> int:
+    """The choices' revision a re-chosen import is at (its fit always carries one after `rechoose`)."""
+    return int((stored.fit or {}).get("rev") or 0)
+
+
+async def _rechoose(
+    turn: Turn,
+    pending: PendingImport,
+    *,
+    window: int | None = None,
+    driver: str | None = None,
+    use: str | None = None,
+) -> PendingImport | None:
     """Recompute and store; the stored import, or None after telling the actor why nothing changed."""
     actor = turn.event.actor.user_id
     if pending.status != "pending":
-        await refuse(turn, _Decided(f"already_{pending.status}", pending))
+        await refuse(turn, ImportDecision(f"already_{pending.status}", pending))
         return None
     if pending.fit is None:
         await turn.outbox.notify(turn.place, TOO_OLD, user_id=actor)
@@ -96,7 +107,7 @@ async def on_driver(turn: Turn) -> None:
     stored = await _rechoose(turn, pending, driver=driver, use=use if use in ("fitted", "keep") else None)
     if stored is None:
         return
-    card = import_preview_card(stored.preview, stored.id, rev=stored.fit["rev"])
+    card = import_preview_card(stored.preview, stored.id, rev=_rev_of(stored))
     if event.message_id:
         await turn.outbox.update(turn.place, event.message_id, card)
     else:
@@ -115,5 +126,5 @@ async def on_window(turn: Turn, weeks: str) -> None:
         return
     stored = await _rechoose(turn, pending, window=int(weeks))
     if stored is not None:
-        card = import_preview_card(stored.preview, stored.id, rev=stored.fit["rev"])
+        card = import_preview_card(stored.preview, stored.id, rev=_rev_of(stored))
         await turn.reply(card, thread_id=turn.answer_thread())

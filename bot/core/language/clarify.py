@@ -82,7 +82,7 @@ def vague_candidates(low: str, baseline: Baseline) -> tuple[str, ...]:
     bad, good = _BAD.search(low), _GOOD.search(low)
     if not bad and not good:
         return ()
-    down = bool(bad) and (not good or bad.start() < good.start())
+    down = bad is not None and (good is None or bad.start() < good.start())
     found = detect_driver(low)
     if found and found[0] in _DOWN:
         return (_DOWN if down else _UP)[found[0]]

@@ -212,7 +212,9 @@ def _convert(driver: str, q: Quantity, clause: str, baseline: Baseline) -> tuple
     return v, None, note
 
 
-def to_value(driver: str, q: Quantity, mode: str, direction: int, clause: str, baseline: Baseline):
+def to_value(
+    driver: str, q: Quantity, mode: str, direction: int, clause: str, baseline: Baseline
+) -> tuple[float | None, str | None, str]:
     """(new value, problem, note) for `mode` set/delta applied to the baseline's current value."""
     kind = DRIVERS[driver][1]
     current = float(current_value(baseline, driver))
@@ -397,10 +399,10 @@ def _read_numeric(
         return Reading(problem=f"“{clause}”: what should {label} be? e.g. {_example(driver)}")
     if q.sign == "+":
         q = _positive(q)
-    to, problem, note = to_value(driver, q, mode, direction, clause, baseline)
-    if problem or to is None:
+    value, problem, note = to_value(driver, q, mode, direction, clause, baseline)
+    if problem or value is None:
         return Reading(problem=problem)
-    to = _round(driver, to)
+    to = _round(driver, value)
     problem = _check(driver, to, baseline)
     if problem:
         return Reading(problem=problem)

@@ -239,7 +239,15 @@ def _clarify(question: str, candidates: tuple[str, ...], baseline: Baseline, tod
 
 
 def _answer(
-    intent: str, question: str, body: str, baseline: Baseline, today: date, ask_back: bool = True, **extra: Any
+    intent: str,
+    question: str,
+    body: str,
+    baseline: Baseline,
+    today: date,
+    ask_back: bool = True,
+    *,
+    confidence: float | None = None,
+    solve_for: str | None = None,
 ) -> Parsed:
     read = _read_changes(body, baseline, today)
     if ask_back:
@@ -269,7 +277,8 @@ def _answer(
         question=question,
         at_risk_owners=read.owners,
         at_risk_deals=read.at_risk,
-        **extra,
+        confidence=confidence,
+        solve_for=solve_for,
     )
 
 
@@ -323,11 +332,11 @@ def _parse(text: str, baseline: Baseline, today: date, ask_back: bool = True) ->
     if intents.BASELINE.match(low):
         return Parsed("baseline", question=question)
     if intents.DRIVERS.search(low):
-        condition = intents.CONDITION.search(low)
-        if not condition:
+        scenario = intents.CONDITION.search(low)
+        if not scenario:
             return Parsed("drivers", question=question)
         # "drivers if Luis leaves", "if we lose Globex, what matters most": the drivers of that scenario
-        body = intents.strip_trailing_question(intents.DRIVERS.sub(" ", condition.group(1)))
+        body = intents.strip_trailing_question(intents.DRIVERS.sub(" ", scenario.group(1)))
         return _answer("drivers", question, body, baseline, today, ask_back)
     solve = intents.solve_for(low)
     if solve:
@@ -395,10 +404,10 @@ def _parse_set(text: str, baseline: Baseline) -> Parsed:
     rest = re.sub(r"^\s*(?:to|=|:|at|is)?\s*", "", low[m.end() :])
     label = DRIVERS[driver][0]
     if driver == "period_end":
-        new_end, problem = find_date(rest, baseline.as_of, baseline.as_of)
+        new_end, unreadable = find_date(rest, baseline.as_of, baseline.as_of)
         if new_end is None:
-            problem = problem or f"“{question}”: give the new period end as a date, e.g. “set period end 2027-03-31”"
-            return _problem(question, problem, baseline, SET_EXAMPLES)
+            why = unreadable or f"“{question}”: give the new period end as a date, e.g. “set period end 2027-03-31”"
+            return _problem(question, why, baseline, SET_EXAMPLES)
         reading = _period_reading(new_end, None, baseline)
     else:
         quantities = scan(rest)

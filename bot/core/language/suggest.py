@@ -57,7 +57,9 @@ def _deal_name(baseline: Baseline | None) -> str | None:
     unique ("Globex"), else its full name; None keeps the example's "Acme" (no deals, or Acme is real)."""
     from bot.core.language.deals import match_deals  # deals imports drivers; keep suggest import-light
 
-    window = sorted(baseline.window_deals, key=lambda d: -d.amount) if baseline is not None else []
+    if baseline is None:
+        return None
+    window = sorted(baseline.window_deals, key=lambda d: -d.amount)
     if not window or len(match_deals(["acme"], baseline.pipeline)) == 1:
         return None
     label = window[0].label

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.baselines.freshness import Period, day_label
 from bot.core.cards import Button, Card, Fact, Facts, Text
 from bot.core.formatting import driver_value, money, number, pct, user
 from bot.core.scenarios.cards import first_run_card, scenario_card, trim_title
+
+if TYPE_CHECKING:
+    from engine.forecast import Forecast
 
 __all__ = [
     "WHATIF_ACTION",
@@ -68,8 +71,11 @@ def change_text(before: float | None, after: float, since: str) -> str:
     return f"{pct(before)} → {pct(after)}, {points(before, after)} {since}."
 
 
-def _mean(value: Any) -> Any:
-    return value.get("mean") if isinstance(value, dict) else value
+def _mean(value: object) -> float | str | None:
+    """A driver's value as compared and shown: a distribution's mean ({"mean", "cv"}), else the value itself."""
+    if isinstance(value, dict):
+        value = value.get("mean")
+    return value if isinstance(value, float | int | str) else None
 
 
 def _driver_changes(old: dict[str, Any], new: dict[str, Any], cur: str) -> list[str]:
@@ -175,7 +181,7 @@ def reasons(
 
 def nudge_card(
     *,
-    forecast: dict[str, Any],
+    forecast: Forecast,
     schedule_label: str,
     change: str,
     why: list[str],

@@ -4,7 +4,8 @@ Owns `compute_nudge`, run in the executor: the channel's latest baseline is roll
 check (bot.core.baselines.freshness.roll_forward: weeks left shrink, deals past their close date move to the
 period end) and forecast by the engine; when the last nudge came from another baseline version, that version is
 rolled to the same day and forecast too, so the change splits into what time did ("one week less to create new
-business") and what the new baseline did (which drivers and deals changed). Plain data in, plain data out.
+business") and what the new baseline did (which drivers and deals changed). Plain data in, the engine's
+forecast and plain data out (picklable, for a process pool).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from bot.core.baselines.freshness import engine_data, period_of, roll_forward
 from bot.core.charts import fan_chart
 from engine.baseline import BaselineError, parse_baseline
-from engine.forecast import forecast
+from engine.forecast import Forecast, forecast
 
 __all__ = ["NudgeFigures", "compute_nudge", "at_day", "DRIVER_FIELDS"]
 
@@ -25,12 +26,12 @@ DRIVER_FIELDS = ("target", "booked", "reps", "new_opps_per_rep_week", "win_rate"
 
 @dataclass(frozen=True)
 class NudgeFigures:
-    """`forecast` (engine Forecast.to_dict()) of the baseline as of `day`; `previous_now` the chance the last
+    """`forecast` of the baseline as of `day`; `previous_now` the chance the last
     nudge's baseline version gives as of `day` (None when the version did not change); `overdue` the deals that
     passed their close date since the baseline's as_of; the fan chart; or the `problems` of a baseline the engine
     refuses."""
 
-    forecast: dict[str, Any] | None = None
+    forecast: Forecast | None = None
     previous_now: float | None = None
     overdue: list[dict[str, Any]] = field(default_factory=list)
     chart: bytes | None = None
@@ -56,7 +57,7 @@ def compute_nudge(
         base = parse_baseline(current)
     except BaselineError as exc:
         return NudgeFigures(problems=list(exc.problems))
-    result = forecast(base, weekly=want_chart, sensitivity=False, confidences=(0.5, 0.8)).to_dict()
+    result = forecast(base, weekly=want_chart, sensitivity=False, confidences=(0.5, 0.8))
     previous_now = None
     if previous is not None:
         try:

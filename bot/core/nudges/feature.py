@@ -72,7 +72,7 @@ async def person_timezone(turn: Turn) -> str | None:
     if cached is not None and time.monotonic() - cached[0] < TZ_CACHE_SECONDS:
         return cached[1]
     try:
-        tz = await lookup(turn.place.workspace_id, turn.event.actor.user_id)
+        tz: str | None = await lookup(turn.place.workspace_id, turn.event.actor.user_id)
     except Exception as error:  # the nudge is still set, in UTC, and the confirmation says so
         log.warning("time zone lookup failed: %s", type(error).__name__)
         return None
@@ -184,7 +184,7 @@ async def _set(turn: Turn, text: str) -> None:
 
 
 async def on_nudge(turn: Turn) -> None:
-    words = turn.event.text.split()[1:]
+    words = turn.text.split()[1:]
     rest = " ".join(words).strip()
     low = rest.lower().rstrip(".!")
     if not rest or low in ("show", "status", "?"):
@@ -204,7 +204,7 @@ async def on_nudge(turn: Turn) -> None:
 async def on_track(turn: Turn) -> None:
     from bot.core.nudges import trackrecord  # matplotlib and the engine only when asked
 
-    words = [w.lower() for w in turn.event.text.split()[1:]]
+    words = [w.lower() for w in turn.text.split()[1:]]
     if words[:1] != ["record"] or len(words) > 1:
         await _say(turn, "Did you mean “/scenario track record”? It shows how this channel's forecasts did.")
         return

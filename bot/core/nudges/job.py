@@ -33,6 +33,8 @@ from storage import Job
 
 if TYPE_CHECKING:
     from bot.worker import JobContext
+    from storage import BaselineVersion
+    from storage.records import Forecast as Published
 
 __all__ = ["run_nudge", "handlers", "QUIET_POINTS"]
 
@@ -105,7 +107,7 @@ async def run_nudge(job: Job, ctx: JobContext) -> None:
     if figures.forecast is None:
         log.warning("nudge %s: the baseline cannot be forecast (%d problems)", job.key, len(figures.problems))
         return
-    p_now = float(figures.forecast["p_hit"])
+    p_now = float(figures.forecast.p_hit)
     if p.get("quiet") and last is not None:
         moved = abs(p_now - last.p_hit) >= QUIET_POINTS - 1e-9 or (p_now >= 0.5) != (last.p_hit >= 0.5)
         if not moved:
@@ -118,11 +120,11 @@ async def _post(
     ctx: JobContext,
     workspace_id: int,
     place: Place,
-    stored: Any,
+    stored: BaselineVersion,
     period: Period,
     figures: NudgeFigures,
-    last: Any,
-    previous: Any,
+    last: Published | None,
+    previous: BaselineVersion | None,
     day: date,
     now: datetime,
     key: str,
@@ -131,7 +133,7 @@ async def _post(
     storage = ctx.worker.storage
     forecast = figures.forecast
     assert forecast is not None
-    p_now = float(forecast["p_hit"])
+    p_now = float(forecast.p_hit)
     tz = zone(p["tz"])
     as_of = max(day, period.as_of)
     since = since_text(last.published_at.astimezone(tz), now.astimezone(tz)) if last is not None else ""
@@ -147,7 +149,7 @@ async def _post(
         version=stored.version,
         overdue=figures.overdue,
     )
-    summary = {k: forecast.get(k) for k in ("p_hit", "expected", "p10", "p50", "p90", "weeks_left", "target")}
+    summary = {k: getattr(forecast, k) for k in ("p_hit", "expected", "p10", "p50", "p90", "weeks_left", "target")}
     title = f"Target check, {day_label(day)}"
     scenario = await storage.scenarios.create(
         workspace_id,
@@ -192,13 +194,19 @@ async def _post(
         published_at=now,
         baseline_id=stored.id,
         baseline_version=stored.version,
-        target=forecast.get("target"),
+        target=forecast.target,
         key=key,
     )
 
 
 async def _period_ended(
-    ctx: JobContext, workspace_id: int, place: Place, stored: Any, period: Period, base_key: str, now: datetime
+    ctx: JobContext,
+    workspace_id: int,
+    place: Place,
+    stored: BaselineVersion,
+    period: Period,
+    base_key: str,
+    now: datetime,
 ) -> None:
     """One result card per period (and one more once a baseline says what was booked); nudges pause after it."""
     data = stored.data

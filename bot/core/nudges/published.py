@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.turn import Turn
+
+if TYPE_CHECKING:
+    from engine.forecast import Forecast
+    from storage import BaselineVersion
 
 __all__ = ["record_published"]
 
 log = logging.getLogger(__name__)
 
 
-async def record_published(turn: Turn, stored: Any, forecast: dict[str, Any] | None, kind: str, key: str) -> None:
-    if forecast is None or forecast.get("p_hit") is None:
+async def record_published(turn: Turn, stored: BaselineVersion, forecast: Forecast | None, kind: str, key: str) -> None:
+    if forecast is None:
         return
     clock = getattr(turn.services, "clock", None)
     now = clock() if callable(clock) else datetime.now(UTC)
@@ -28,13 +32,13 @@ async def record_published(turn: Turn, stored: Any, forecast: dict[str, Any] | N
             turn.workspace_id,
             turn.place.channel_id,
             kind=kind,
-            p_hit=float(forecast["p_hit"]),
+            p_hit=float(forecast.p_hit),
             as_of=date.fromisoformat(str(stored.data["as_of"])),
             period_end=date.fromisoformat(str(stored.data["period_end"])),
             published_at=now,
             baseline_id=stored.id,
             baseline_version=stored.version,
-            target=forecast.get("target"),
+            target=forecast.target,
             key=key,
         )
     except (KeyError, ValueError) as error:  # a baseline without readable dates: nothing to score it against

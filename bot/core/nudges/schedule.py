@@ -133,7 +133,8 @@ def _timezone(tokens: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _ordinal_day(words: list[str]) -> tuple[int | str | None, list[str]]:
-    rest, day = [], None
+    rest: list[str] = []
+    day: int | str | None = None
     for i, word in enumerate(words):
         m = _ORDINAL.match(word)
         if word in ("first",) and i + 1 < len(words) and words[i + 1] in ("day",):

@@ -16,12 +16,17 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from bot.core.baselines.freshness import day_label
-from bot.core.cards import Card, Chart, Fact, Facts, Text
+from bot.core.cards import Block, Card, Chart, Fact, Facts, Text
 from bot.core.formatting import money, pct
 from bot.core.turn import Turn
+
+if TYPE_CHECKING:
+    from storage import BaselineVersion, Storage
 
 __all__ = ["TrackRecord", "summarize", "track_chart", "record_outcomes", "load", "track_card", "reply", "BINS"]
 
@@ -122,14 +127,19 @@ def track_chart(record: dict[str, Any]) -> bytes:
         if not rows:
             continue
         color = colors[i % len(colors)]
-        xs = [date.fromisoformat(w["day"]) for w in rows]
+        # numpy days: matplotlib draws them as dates (its date locator and labels), and the types say so
+        xs = np.array([w["day"] for w in rows], dtype="datetime64[D]")
         ax.plot(
             xs, [w["p_hit"] for w in rows], marker="o", markersize=3, color=color, label=f"to {period['period_end']}"
         )
         if period["hit"] is not None:
-            end = date.fromisoformat(period["period_end"])
+            end = np.datetime64(period["period_end"], "D")
             ax.plot(
-                [end], [1.0 if period["hit"] else 0.0], marker="o" if period["hit"] else "X", markersize=10, color=color
+                np.array([end]),
+                [1.0 if period["hit"] else 0.0],
+                marker="o" if period["hit"] else "X",
+                markersize=10,
+                color=color,
             )
             ax.annotate("reached" if period["hit"] else "missed", (end, 1.0 if period["hit"] else 0.0),
                         textcoords="offset points", xytext=(4, -12 if period["hit"] else 6), fontsize=8)  # fmt: skip
@@ -159,18 +169,18 @@ def chart_alt(record: TrackRecord) -> str:
     return "; ".join(parts)
 
 
-async def record_outcomes(storage: Any, workspace_id: int, channel_id: str, now: datetime) -> None:
+async def record_outcomes(storage: Storage, workspace_id: int, channel_id: str, now: datetime) -> None:
     """Store each ended period's outcome from the newest baseline version that is as of its period end or later."""
     versions = await storage.baselines.history(workspace_id, channel_id, limit=500)
-    newest: dict[str, Any] = {}
+    newest: dict[str, BaselineVersion] = {}
     for version in versions:  # newest first
         data = version.data
         try:
-            as_of, end = date.fromisoformat(str(data["as_of"])), date.fromisoformat(str(data["period_end"]))
+            as_of, period_end = date.fromisoformat(str(data["as_of"])), date.fromisoformat(str(data["period_end"]))
         except (KeyError, ValueError):
             continue
-        if as_of >= end and data.get("target") is not None and end.isoformat() not in newest:
-            newest[end.isoformat()] = version
+        if as_of >= period_end and data.get("target") is not None and period_end.isoformat() not in newest:
+            newest[period_end.isoformat()] = version
     known = {o.period_end.isoformat(): o for o in await storage.forecasts.outcomes(workspace_id, channel_id)}
     for end, version in newest.items():
         source = f"baseline v{version.version}"
@@ -188,7 +198,7 @@ async def record_outcomes(storage: Any, workspace_id: int, channel_id: str, now:
         )
 
 
-async def load(storage: Any, workspace_id: int, channel_id: str, now: datetime) -> TrackRecord:
+async def load(storage: Storage, workspace_id: int, channel_id: str, now: datetime) -> TrackRecord:
     await record_outcomes(storage, workspace_id, channel_id, now)
     forecasts = [
         {"p_hit": f.p_hit, "published_at": f.published_at.isoformat(), "period_end": f.period_end.isoformat(),
@@ -221,7 +231,7 @@ def track_card(record: TrackRecord, chart_png: bytes | None, currency: str = "US
     ]
     if record.brier is not None:
         facts.append(Fact("Brier score", f"{record.brier:.3f} over {record.scored} weekly forecasts (0 is perfect)"))
-    blocks: list[Any] = [Facts(tuple(facts))]
+    blocks: list[Block] = [Facts(tuple(facts))]
     lines = []
     for period in record.periods:
         end = day_label(date.fromisoformat(period["period_end"]))

@@ -1,4 +1,4 @@
-"""Card builders: forecast dicts (docs/CONTRACTS.md) and plain values in, neutral `Card`s out.
+"""Card builders: the engine's forecasts (engine.forecast.Forecast) and plain values in, neutral `Card`s out.
 
 Owns what each answer card says and in which order: the scenario card (question, how it was understood,
 the headline probability, baseline vs scenario facts, the fan chart, Like/Comment/Drivers), the required-rate
@@ -14,11 +14,15 @@ acts on opportunities not created yet), and the ramp of added reps when the fore
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from bot.core.baselines.freshness import ROLL_ACTION, Period, day_label
-from bot.core.cards import MAX_TITLE, Button, Card, Chart, Fact, Facts, Text
+from bot.core.cards import MAX_TITLE, Block, Button, Card, Chart, Fact, Facts, Text
 from bot.core.charts import chart_alt
 from bot.core.formatting import driver_value, money, number, pct, rate, user
+
+if TYPE_CHECKING:  # the engine (numpy, scipy) loads where forecasts are made, not where cards are rendered
+    from engine.forecast import Forecast, Ramp
 
 __all__ = [
     "scenario_card",
@@ -68,9 +72,10 @@ def footer_text(likes: int, comments: int) -> str:
     return f"{likes} {like_word} · {comments} {comment_word}"
 
 
-def period_text(period: Period | None, forecast: dict | None = None) -> str | None:
-    """'Nov 16 → Dec 31, 6.4 weeks left' (+ 'as of Nov 16 (13 days ago); 4.6 weeks left today' when stale)."""
-    weeks = forecast.get("weeks_left") if forecast else None
+def period_text(period: Period | None, weeks_left: float | None = None) -> str | None:
+    """'Nov 16 → Dec 31, 6.4 weeks left' (+ 'as of Nov 16 (13 days ago); 4.6 weeks left today' when stale);
+    `weeks_left` is the forecast's (the period's own when None)."""
+    weeks = weeks_left
     if period is None:
         return f"{number(weeks)} weeks left" if weeks is not None else None
     weeks = period.weeks_left if weeks is None else weeks
@@ -117,7 +122,7 @@ _ACTS_ON = {
 }
 
 
-def acts_on_text(changes: list[dict] | None) -> str | None:
+def acts_on_text(changes: list[dict[str, Any]] | None) -> str | None:
     """'Acts on: a win-rate change acts on opportunities not created yet; ...' for the changes asked."""
     seen: list[str] = []
     for change in changes or []:
@@ -129,14 +134,13 @@ def acts_on_text(changes: list[dict] | None) -> str | None:
     return "What the change acts on: " + "; ".join(seen) + "."
 
 
-def ramp_text(forecast: dict | None) -> str | None:
-    """'2 new reps ramp up over 8 weeks from Nov 23: 31% of a full rep's output lands in the period', when the
-    forecast carries a `ramp` (engine: added reps ramp up linearly); None when it does not or it is incomplete."""
-    ramp = (forecast or {}).get("ramp")
-    if not isinstance(ramp, dict):
+def ramp_text(ramp: Ramp | None) -> str | None:
+    """'2 new reps ramp up over 8 weeks from Nov 23: 31% of a full rep's output lands in the period', for a
+    forecast's `ramp` (engine: added reps ramp up linearly); None without one, or when it adds no rep."""
+    if ramp is None:
         return None
-    reps, weeks, start, share = (ramp.get(k) for k in ("new_reps", "ramp_weeks", "start", "share_of_full_output"))
-    if not isinstance(reps, int | float) or reps <= 0 or not isinstance(weeks, int | float):
+    reps, weeks, start, share = ramp["new_reps"], ramp["ramp_weeks"], ramp["start"], ramp["share_of_full_output"]
+    if reps <= 0:
         return None
     try:
         since = f" from {day_label(date.fromisoformat(str(start)))}" if start else ""
@@ -144,7 +148,7 @@ def ramp_text(forecast: dict | None) -> str | None:
         since = ""
     who = f"{number(reps)} new rep{'' if reps == 1 else 's'}"
     text = f"{who} start at full output{since}" if weeks <= 0 else f"{who} ramp up over {number(weeks)} weeks{since}"
-    if isinstance(share, int | float) and 0 <= share <= 1:
+    if 0 <= share <= 1:
         text += f": {pct(share)} of a full rep's output lands in the period"
     return text
 
@@ -152,7 +156,7 @@ def ramp_text(forecast: dict | None) -> str | None:
 MAX_AT_RISK_LISTED = 8  # a longer list hides the card's numbers; the rest is counted
 
 
-def deals_by_id(baseline: dict, ids: list[str] | tuple[str, ...]) -> list[dict]:
+def deals_by_id(baseline: dict[str, Any], ids: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
     """The pipeline deals (baseline JSON dicts) with these ids, biggest first; unknown ids are skipped."""
     wanted = set(ids)
     found = [d for d in baseline.get("pipeline") or [] if str(d.get("id")) in wanted]
@@ -167,7 +171,7 @@ def _possessive(names: list[str]) -> str:
     return owned[0] if len(owned) == 1 else ", ".join(owned[:-1]) + " and " + owned[-1]
 
 
-def at_risk_text(owners: list[str] | tuple[str, ...], deals: list[dict], currency: str = "USD") -> str | None:
+def at_risk_text(owners: list[str] | tuple[str, ...], deals: list[dict[str, Any]], currency: str = "USD") -> str | None:
     """'*At risk*: Luis's open deals stay in the forecast at their probabilities; ...' and one line per deal
     (name, amount, close date): the deals of a rep who leaves are not lost, but someone must take them over."""
     if not deals:
@@ -194,7 +198,10 @@ def at_risk_text(owners: list[str] | tuple[str, ...], deals: list[dict], currenc
 
 
 def at_risk_block(
-    owners: list[str] | tuple[str, ...], deal_ids: list[str] | tuple[str, ...], baseline: dict, changes: list[dict]
+    owners: list[str] | tuple[str, ...],
+    deal_ids: list[str] | tuple[str, ...],
+    baseline: dict[str, Any],
+    changes: list[dict[str, Any]],
 ) -> str | None:
     """`at_risk_text` for the deals of leaving `owners` (ids from language.Parsed.at_risk_deals) in `baseline`
     (its JSON), leaving out a deal the question already decides ("Luis leaves and we lose Soylent")."""
@@ -203,15 +210,15 @@ def at_risk_block(
     return at_risk_text(owners, deals, baseline.get("currency") or "USD")
 
 
-def _currency(forecast: dict, currency: str | None) -> str:
-    return currency or forecast.get("currency") or "USD"
+def _currency(forecast: Forecast, currency: str | None) -> str:
+    return currency or forecast.currency or "USD"
 
 
-def _required(forecast: dict | None, key: str) -> str:
+def _required(forecast: Forecast | None, key: str) -> str:
     """A required rate, or the sentence that says no rate reaches it."""
     if forecast is None:
         return ""
-    value = (forecast.get("required_rate") or {}).get(key)
+    value = forecast.required_rate.get(key)
     if value is None:
         return UNREACHABLE
     return NONE_NEEDED if value <= 0 else rate(value)
@@ -222,32 +229,30 @@ def _pair(before: str, after: str | None) -> str:
     return before if after is None else f"{before}{ARROW}{after}"
 
 
-def _range(f: dict, cur: str) -> str:
-    return f"{money(f['p10'], cur)} – {money(f['p90'], cur)}"
+def _range(f: Forecast, cur: str) -> str:
+    return f"{money(f.p10, cur)} – {money(f.p90, cur)}"
 
 
-def _forecast_facts(baseline: dict, scenario: dict | None, cur: str, period: Period | None = None) -> Facts:
+def _forecast_facts(baseline: Forecast, scenario: Forecast | None, cur: str, period: Period | None = None) -> Facts:
     # the one "P(reach target)" line of the card (the headline above says it in words, not as a second line)
     s = scenario
-    facts = [Fact("P(reach target)", _pair(pct(baseline["p_hit"]), pct(s["p_hit"]) if s else None))]
-    when = period_text(period, baseline)
+    facts = [Fact("P(reach target)", _pair(pct(baseline.p_hit), pct(s.p_hit) if s else None))]
+    when = period_text(period, baseline.weeks_left)
     if when:
         facts.append(Fact("Period", when))
-    if s is not None and s.get("weeks_left") is not None and s["weeks_left"] != baseline.get("weeks_left"):
-        facts.append(Fact("Weeks left", _pair(number(baseline["weeks_left"]), number(s["weeks_left"]))))
+    if s is not None and s.weeks_left != baseline.weeks_left:
+        facts.append(Fact("Weeks left", _pair(number(baseline.weeks_left), number(s.weeks_left))))
     facts += [
-        Fact("Expected bookings", _pair(money(baseline["expected"], cur), money(s["expected"], cur) if s else None)),
+        Fact("Expected bookings", _pair(money(baseline.expected, cur), money(s.expected, cur) if s else None)),
         Fact("P10–P90 range", _pair(_range(baseline, cur), _range(s, cur) if s else None)),
     ]
-    target = baseline.get("target")
-    if target is not None:
-        target_text = money(target, cur)
-        if s and s.get("target") is not None and s["target"] != target:
-            target_text = _pair(target_text, money(s["target"], cur))
-        facts.append(Fact("Target", target_text))
-    current = (baseline.get("required_rate") or {}).get("current")
+    target_text = money(baseline.target, cur)
+    if s and s.target != baseline.target:
+        target_text = _pair(target_text, money(s.target, cur))
+    facts.append(Fact("Target", target_text))
+    current = baseline.required_rate.get("current")
     if current is not None:
-        scenario_current = (s.get("required_rate") or {}).get("current") if s else None
+        scenario_current = s.required_rate.get("current") if s else None
         after = rate(scenario_current) if s and scenario_current is not None and scenario_current != current else None
         facts.append(Fact("New opps/rep/week today", _pair(rate(current), after)))
     facts.append(Fact("Needed for a 50% chance", _pair(_required(baseline, "p50"), _required(s, "p50") if s else None)))
@@ -257,27 +262,27 @@ def _forecast_facts(baseline: dict, scenario: dict | None, cur: str, period: Per
     return Facts(tuple(facts))
 
 
-def _headline(baseline: dict, scenario: dict | None, cur: str) -> str:
-    target = f" {money(baseline['target'], cur)}" if baseline.get("target") is not None else ""
+def _headline(baseline: Forecast, scenario: Forecast | None, cur: str) -> str:
+    target = f" {money(baseline.target, cur)}"
     if scenario is not None:
-        before, after = pct(baseline["p_hit"]), pct(scenario["p_hit"])
+        before, after = pct(baseline.p_hit), pct(scenario.p_hit)
         return f"The chance of reaching the{target} target goes from *{before}* to *{after}*"
-    return f"*{pct(baseline['p_hit'])}* chance of reaching the{target} target"
+    return f"*{pct(baseline.p_hit)}* chance of reaching the{target} target"
 
 
 def scenario_card(
     *,
     question: str,
     interpretation: list[str],
-    baseline: dict,
-    scenario: dict | None,
+    baseline: Forecast,
+    scenario: Forecast | None,
     chart_png: bytes | None,
     likes: int = 0,
     comments: int = 0,
     scenario_id: int | None = None,
     currency: str = "USD",
     period: Period | None = None,
-    changes: list[dict] | None = None,
+    changes: list[dict[str, Any]] | None = None,
     at_risk: str | None = None,
 ) -> Card:
     """The answer to a what-if (or plain forecast) question, with reactions counted in the footer. `period`
@@ -285,13 +290,13 @@ def scenario_card(
     `changes` (engine change dicts) say what each change acts on; `at_risk` (`at_risk_text`) lists the open
     deals of a rep who leaves."""
     cur = _currency(baseline, currency)
-    blocks: list = []
+    blocks: list[Block] = []
     if interpretation:
         # the reading echoes the question's own words (deal names, clauses): a person's text, never markup
         blocks.append(Text("Understood: " + "; ".join(user(line) for line in interpretation)))
     blocks.append(Text(_headline(baseline, scenario, cur)))
     blocks.append(_forecast_facts(baseline, scenario, cur, period))
-    notes = [acts_on_text(changes), ramp_text(scenario) or ramp_text(baseline)]
+    notes = [acts_on_text(changes), ramp_text(scenario.ramp if scenario else None) or ramp_text(baseline.ramp)]
     if any(notes):
         blocks.append(Text("\n".join(n for n in notes if n)))
     if at_risk:
@@ -330,7 +335,7 @@ def _a_chance(p: float) -> str:
 
 def required_rate_card(
     *,
-    forecast: dict,
+    forecast: Forecast,
     confidence: float = 0.8,
     currency: str | None = None,
     question: str | None = None,
@@ -340,21 +345,20 @@ def required_rate_card(
     """'How many opportunities do we need?': today vs the rate for 50% / the asked confidence / the spreadsheet;
     `at_risk` (`at_risk_text`) lists the open deals of a rep who leaves when that is the condition."""
     cur = _currency(forecast, currency)
-    rates = forecast.get("required_rate") or {}
+    rates = forecast.required_rate
     current = rates.get("current")
-    target = money(forecast["target"], cur) if forecast.get("target") is not None else "the"
-    weeks = forecast.get("weeks_left")
-    left = f" in the {number(weeks)} weeks left" if weeks is not None else ""
+    target = money(forecast.target, cur)
+    left = f" in the {number(forecast.weeks_left)} weeks left"
     facts: list[Fact] = []
     lines: list[str] = []
-    when = period_text(period, forecast)
+    when = period_text(period, forecast.weeks_left)
     if when:
         facts.append(Fact("Period", when))
     if current is not None:
         facts.append(Fact("Today", f"{rate(current)} per rep per week"))
         lines.append(
             f"Today the team creates *{rate(current)}* new opportunities per rep per week: "
-            f"{_a_chance(forecast['p_hit'])} of reaching the {target} target{left}."
+            f"{_a_chance(forecast.p_hit)} of reaching the {target} target{left}."
         )
     levels = [0.5] + ([confidence] if round(confidence * 100) != 50 else [])
     for level in levels:
@@ -383,7 +387,7 @@ def required_rate_card(
             "which is still about a coin flip, not a plan."
         )
     title = trim_title(question) if question else "New opportunities needed per rep per week"
-    blocks: list = [Facts(tuple(facts)), Text("\n".join(lines))]
+    blocks: list[Block] = [Facts(tuple(facts)), Text("\n".join(lines))]
     if at_risk:
         blocks.append(Text(at_risk))
     stale = stale_text(period)
@@ -394,9 +398,9 @@ def required_rate_card(
 
 def drivers_card(
     *,
-    forecast: dict,
+    forecast: Forecast,
     currency: str | None = None,
-    baseline: dict | None = None,
+    baseline: Forecast | None = None,
     period: Period | None = None,
     question: str | None = None,
 ) -> Card:
@@ -404,16 +408,16 @@ def drivers_card(
     one the table is about: a scenario's (then `baseline` is today's forecast, said beside it) or the
     baseline's."""
     cur = _currency(forecast, currency)
-    rows = sorted(forecast.get("sensitivity") or [], key=lambda r: r.get("swing", 0.0), reverse=True)
+    rows = sorted(forecast.sensitivity, key=lambda r: r["swing"], reverse=True)
     if baseline is not None:
         about = f" “{trim_title(question, 80)}”" if question else ""
         now = (
-            f"This scenario{about}: *{pct(forecast['p_hit'])}* chance of reaching the target "
-            f"(the baseline today: {pct(baseline['p_hit'])}). The table moves each driver from the scenario."
+            f"This scenario{about}: *{pct(forecast.p_hit)}* chance of reaching the target "
+            f"(the baseline today: {pct(baseline.p_hit)}). The table moves each driver from the scenario."
         )
     else:
-        now = f"Today: *{pct(forecast['p_hit'])}* chance of reaching the target."
-    when = period_text(period, forecast)
+        now = f"Today: *{pct(forecast.p_hit)}* chance of reaching the target."
+    when = period_text(period, forecast.weeks_left)
     head = [Text(f"{now}\nPeriod: {when}." if when else now)]
     stale = [Text(t) for t in (stale_text(period),) if t]
     if not rows:
@@ -441,12 +445,12 @@ def drivers_card(
     )
 
 
-def _deals_in_window(baseline: dict) -> list[dict]:
+def _deals_in_window(baseline: dict[str, Any]) -> list[dict[str, Any]]:
     start, end = str(baseline.get("as_of", "")), str(baseline.get("period_end", ""))
     return [d for d in baseline.get("pipeline") or [] if start <= str(d.get("close_date", "")) <= end]
 
 
-def _deal_line(deal: dict, cur: str) -> str:
+def _deal_line(deal: dict[str, Any], cur: str) -> str:
     name = trim_title(str(deal.get("name") or deal.get("id") or "deal"), 60)
     who = ", ".join(str(x) for x in (deal.get("stage"), deal.get("owner")) if x)
     extra = f" ({who})" if who else ""
@@ -456,21 +460,23 @@ def _deal_line(deal: dict, cur: str) -> str:
     )
 
 
-def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None, period: Period | None = None) -> Card:
+def baseline_card(
+    *, baseline: dict[str, Any], version: int | None, forecast: Forecast | None, period: Period | None = None
+) -> Card:
     """The channel's baseline: drivers, target and period, the open pipeline and its five biggest deals, where
     each borrowed value came from (its `sources`), and its age with a roll-forward button when it is stale."""
     cur = baseline.get("currency") or "USD"
     deal_size = baseline.get("deal_size") or {}
     cycle = baseline.get("cycle_weeks") or {}
     in_window = _deals_in_window(baseline)
-    if forecast is not None and forecast.get("open_deals") is not None:
-        open_deals, weighted = int(forecast["open_deals"]), float(forecast.get("weighted_pipeline") or 0.0)
+    if forecast is not None:
+        open_deals, weighted = forecast.open_deals, forecast.weighted_pipeline
     else:
         open_deals = len(in_window)
         weighted = sum(float(d["amount"]) * float(d["probability"]) for d in in_window)
     when = f"{baseline.get('as_of')} → {baseline.get('period_end')}"
-    if forecast is not None and forecast.get("weeks_left") is not None:
-        when += f" ({number(forecast['weeks_left'])} weeks left)"
+    if forecast is not None:
+        when += f" ({number(forecast.weeks_left)} weeks left)"
     if period is not None and period.stale:
         when += f", {period.age()}; {number(period.weeks_left_today)} weeks left today"
     sources = period.sources if period is not None else {}
@@ -490,8 +496,8 @@ def baseline_card(*, baseline: dict, version: int | None, forecast: dict | None,
         Fact("Open deals in period", f"{open_deals} ({money(weighted, cur)} weighted)"),
     ]
     if forecast is not None:
-        facts.append(Fact("P(reach target)", pct(forecast["p_hit"])))
-    blocks: list = [Facts(tuple(facts))]
+        facts.append(Fact("P(reach target)", pct(forecast.p_hit)))
+    blocks: list[Block] = [Facts(tuple(facts))]
     biggest = sorted(in_window, key=lambda d: float(d["amount"]), reverse=True)[:5]
     if biggest:
         blocks.append(Text("*Five biggest deals*\n" + "\n".join(_deal_line(d, cur) for d in biggest)))

@@ -2,8 +2,8 @@
 
 Owns `compute_answer`, the function the Assistant runs in its executor for a question, and
 `compute_requirement`, its twin for back-solving a driver ("how many reps do we need?"). Both take plain data
-(the baseline JSON and change dicts) and return plain data, so they work in a thread pool or a process pool
-alike, and the event loop never waits on numpy or matplotlib.
+(the baseline JSON and change dicts) and return the engine's frozen dataclasses (picklable), so they work in a
+thread pool or a process pool alike, and the event loop never waits on numpy or matplotlib.
 """
 
 from __future__ import annotations
@@ -12,47 +12,53 @@ import copy
 import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.charts import fan_chart
-from engine.baseline import BaselineError, parse_baseline
+from engine.baseline import Baseline, BaselineError, parse_baseline
 from engine.changes import Change, apply_changes, change_from_dict
-from engine.forecast import forecast
-from engine.solve import required_value
+from engine.forecast import Forecast, Ramp, forecast
+from engine.solve import Requirement, required_value
+
+if TYPE_CHECKING:
+    from bot.core.language import Parsed
 
 __all__ = ["Answer", "Needed", "compute_answer", "compute_requirement", "confidence_of"]
 
 
-def confidence_of(parsed: Any) -> float:
+def confidence_of(parsed: Parsed | None) -> float:
     """The certainty a question asked for ("80% sure": 0.8; language.Parsed.confidence), 0.8 when none was."""
-    c = getattr(parsed, "confidence", None)
+    c = parsed.confidence if parsed is not None else None
     return c if isinstance(c, float) and 0 < c < 1 else 0.8
 
 
 @dataclass(frozen=True)
 class Answer:
-    """Forecast dicts (engine.forecast.Forecast.to_dict()) of the baseline and of the scenario (None when
-    no change was asked), the fan chart PNG, or the problems of an impossible change."""
+    """The forecasts of the baseline and of the scenario (None when no change was asked), the fan chart PNG, or
+    the problems of an impossible change (then no forecast)."""
 
-    baseline: dict[str, Any] | None = None
-    scenario: dict[str, Any] | None = None
+    baseline: Forecast | None = None
+    scenario: Forecast | None = None
     chart: bytes | None = None
     problems: list[str] = field(default_factory=list)
 
 
 _CACHE_SIZE = 16
-_baseline_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_baseline_cache: OrderedDict[str, Forecast] = OrderedDict()
 
 
-def _baseline_forecast(base: Any, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def _baseline_forecast(
+    base: Baseline, data: dict[str, Any], weekly: bool, sensitivity: bool, confidences: tuple[float, ...]
+) -> Forecast:
     """The baseline's forecast, remembered per baseline and options in this process: every question in a channel
     forecasts the same baseline beside its scenario, and the engine is deterministic (seeded), so the second and
     later questions on a baseline cost one forecast instead of two. Bounded (least recently used goes first);
-    a copy is returned so no caller can change what the next one gets."""
+    a copy is returned so no caller can change what the next one gets (the Forecast is frozen, its lists are not)."""
+    options = {"weekly": weekly, "sensitivity": sensitivity, "confidences": confidences}
     key = json.dumps([data, options], sort_keys=True, default=str)
     cached = _baseline_cache.get(key)
     if cached is None:
-        cached = forecast(base, **options).to_dict()
+        cached = forecast(base, weekly=weekly, sensitivity=sensitivity, confidences=confidences)
         _baseline_cache[key] = cached
         while len(_baseline_cache) > _CACHE_SIZE:
             _baseline_cache.popitem(last=False)
@@ -80,27 +86,33 @@ def compute_answer(
         scenario_baseline = apply_changes(base, changes) if changes else None
     except BaselineError as exc:
         return Answer(problems=list(exc.problems))
-    options = {"weekly": want_chart, "sensitivity": want_sensitivity, "confidences": tuple(confidences)}
-    base_fc = _baseline_forecast(base, baseline_data, options)
-    scen_fc = forecast(scenario_baseline, **options).to_dict() if scenario_baseline is not None else None
+    confidences = tuple(confidences)
+    base_fc = _baseline_forecast(base, baseline_data, want_chart, want_sensitivity, confidences)
+    scen_fc = None
+    if scenario_baseline is not None:
+        scen_fc = forecast(scenario_baseline, weekly=want_chart, sensitivity=want_sensitivity, confidences=confidences)
     png = fan_chart(baseline=base_fc, scenario=scen_fc, currency=base.currency, title=title) if want_chart else None
     return Answer(baseline=base_fc, scenario=scen_fc, chart=png)
 
 
 @dataclass(frozen=True)
 class Needed:
-    """A back-solved driver, as plain data: `requirement` is engine.solve.Requirement.to_dict() (solved on the
-    scenario when changes were given), `baseline_p_hit` the chance today without those changes, `ramp` the
-    forecast's ramp dict at the required number of reps when that adds reps (None otherwise), and the
-    figures a card states beside it; or the `problems` of an impossible condition."""
+    """A back-solved driver: the `requirement` (solved on the scenario when changes were given), `baseline_p_hit`
+    the chance today without those changes, `ramp` the forecast's ramp at the required number of reps when that
+    adds reps (None otherwise), and the figures a card states beside it; or the `problems` of an impossible
+    condition (then no requirement)."""
 
-    requirement: dict[str, Any] | None = None
+    requirement: Requirement | None = None
     baseline_p_hit: float | None = None
-    ramp: dict[str, Any] | None = None
+    ramp: Ramp | None = None
     target: float | None = None
     weeks_left: float | None = None
     currency: str = "USD"
     problems: list[str] = field(default_factory=list)
+
+
+def _p_hit(baseline: Baseline) -> float:
+    return forecast(baseline, weekly=False, sensitivity=False, confidences=()).p_hit
 
 
 def compute_requirement(
@@ -115,17 +127,16 @@ def compute_requirement(
         requirement = required_value(scenario, driver, confidence)
     except BaselineError as exc:
         return Needed(problems=list(exc.problems))
-    options: dict[str, Any] = {"weekly": False, "sensitivity": False, "confidences": ()}
-    base_p = requirement.p_hit_at_current if not changes else forecast(base, **options).p_hit
+    base_p = requirement.p_hit_at_current if not changes else _p_hit(base)
     ramp = None
     if driver == "reps" and requirement.value is not None and requirement.value > requirement.current:
         # the ramp of the hires the answer asks for, in the words a what-if card uses ("2 new reps ramp up ...")
         hired = apply_changes(scenario, [Change("reps", requirement.current, requirement.value)])
-        ramp = forecast(hired, **options).ramp
+        ramp = forecast(hired, weekly=False, sensitivity=False, confidences=()).ramp
     return Needed(
-        requirement=requirement.to_dict(),
+        requirement=requirement,
         baseline_p_hit=base_p,
-        ramp=dict(ramp) if ramp else None,
+        ramp=ramp,
         target=scenario.target,
         weeks_left=scenario.weeks_left,
         currency=scenario.currency,

@@ -14,13 +14,13 @@ and offers to roll forward (bot.core.baselines.feature).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.baselines import feature as baseline_feature
 from bot.core.baselines.freshness import Period, engine_data, period_of
 from bot.core.cards import card_to_dict
 from bot.core.events import ActionInvoked, MessageReceived
-from bot.core.language import EXAMPLES, parse
+from bot.core.language import EXAMPLES, Parsed, parse
 from bot.core.nudges.published import record_published
 from bot.core.router import Router
 from bot.core.scenarios.cards import (
@@ -38,18 +38,26 @@ from bot.core.scenarios.solve_cards import ASK_ACTIONS, clarify_card, required_v
 from bot.core.turn import Turn
 from engine.baseline import parse_baseline
 
+if TYPE_CHECKING:
+    from engine.forecast import Forecast
+    from storage import BaselineVersion
+
 __all__ = ["register", "on_question", "on_ask_button"]
 
 SUMMARY_KEYS = ("p_hit", "expected", "p10", "p50", "p90", "weeks_left", "target", "required_rate")
 
 
-def _summary(forecast: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The numbers worth keeping with a scenario (not the weekly path or the sensitivity table)."""
-    return None if forecast is None else {k: forecast.get(k) for k in SUMMARY_KEYS}
+def _summary(forecast: Forecast | None) -> dict[str, Any] | None:
+    """The numbers worth keeping with a scenario (not the weekly path or the sensitivity table), as stored JSON."""
+    if forecast is None:
+        return None
+    summary: dict[str, Any] = {k: getattr(forecast, k) for k in SUMMARY_KEYS}
+    summary["required_rate"] = dict(forecast.required_rate)
+    return summary
 
 
-def _suggestions(parsed: Any) -> list[str]:
-    suggestions = list(getattr(parsed, "suggestions", None) or [])
+def _suggestions(parsed: Parsed | None) -> list[str]:
+    suggestions = list(parsed.suggestions) if parsed is not None else []
     for example in EXAMPLES:  # always three, even when the parser had fewer close matches
         if len(suggestions) >= 3:
             break
@@ -58,7 +66,7 @@ def _suggestions(parsed: Any) -> list[str]:
     return suggestions[:3]
 
 
-def _at_risk(parsed: Any, data: dict[str, Any]) -> str | None:
+def _at_risk(parsed: Parsed, data: dict[str, Any]) -> str | None:
     """The at-risk block of a rep who leaves ("what if Luis leaves"), from the deals of the baseline asked on."""
     if not parsed.at_risk_deals:
         return None
@@ -70,16 +78,16 @@ def _today(turn: Turn) -> date:
     return turn.services.today or date.today()
 
 
-def _period(turn: Turn, stored: Any) -> Period | None:
+def _period(turn: Turn, stored: BaselineVersion) -> Period | None:
     return period_of(stored.data, _today(turn), stored.id)
 
 
-async def _not_understood(turn: Turn, problem: str, parsed: Any) -> None:
+async def _not_understood(turn: Turn, problem: str, parsed: Parsed | None) -> None:
     await turn.reply(not_understood_card(problem, _suggestions(parsed)), thread_id=turn.answer_thread())
 
 
 async def on_question(turn: Turn) -> None:
-    text = turn.event.text.strip()
+    text = turn.text.strip()
     if not text:
         await send_help(turn)
         return
@@ -111,12 +119,13 @@ async def on_question(turn: Turn) -> None:
         await _not_understood(turn, parsed.problem or f"I could not read “{text}” as a question.", parsed)
 
 
-async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
+async def _scenario(turn: Turn, stored: BaselineVersion, parsed: Parsed) -> None:
     changes = [c.to_dict() for c in parsed.changes]
+    question = turn.text
     answer: Answer = await turn.run(
-        compute_answer, engine_data(stored.data), changes, turn.services.charts, False, (0.5, 0.8), turn.event.text
+        compute_answer, engine_data(stored.data), changes, turn.services.charts, False, (0.5, 0.8), question
     )
-    if answer.problems:
+    if answer.problems or answer.baseline is None:
         await _not_understood(turn, "That change is not possible: " + "; ".join(answer.problems), parsed)
         return
     event = turn.event
@@ -126,7 +135,7 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
     scenario = await turn.storage.scenarios.create(
         workspace_id,
         channel_id,
-        question=event.text,
+        question=question,
         intent=intent,
         changes=changes,
         baseline_id=stored.id,
@@ -134,13 +143,13 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
         asked_by=event.actor.user_id,
     )
     card = scenario_card(
-        question=event.text,
+        question=question,
         interpretation=list(parsed.interpretation),
         baseline=answer.baseline,
         scenario=answer.scenario,
         chart_png=answer.chart,
         scenario_id=scenario.id,
-        currency=answer.baseline.get("currency") or "USD",
+        currency=answer.baseline.currency or "USD",
         period=_period(turn, stored),
         changes=changes,
         at_risk=_at_risk(parsed, stored.data),
@@ -164,26 +173,26 @@ async def _scenario(turn: Turn, stored: Any, parsed: Any) -> None:
     await record_published(turn, stored, answer.baseline, intent, published_key)
 
 
-async def _required_rate(turn: Turn, stored: Any, parsed: Any) -> None:
+async def _required_rate(turn: Turn, stored: BaselineVersion, parsed: Parsed) -> None:
     confidence = confidence_of(parsed)
     confidences = tuple(sorted({0.5, round(confidence, 4)}))
     changes = [c.to_dict() for c in parsed.changes]
     answer = await turn.run(compute_answer, engine_data(stored.data), changes, False, False, confidences)
-    if answer.problems:
+    if answer.problems or answer.baseline is None:
         await _not_understood(turn, "That change is not possible: " + "; ".join(answer.problems), parsed)
         return
     forecast = answer.scenario or answer.baseline
     card = required_rate_card(
         forecast=forecast,
         confidence=confidence,
-        question=turn.event.text,
+        question=turn.text,
         period=_period(turn, stored),
         at_risk=_at_risk(parsed, stored.data),
     )
     await turn.reply(card, thread_id=turn.answer_thread())
 
 
-async def _required_value(turn: Turn, stored: Any, parsed: Any) -> None:
+async def _required_value(turn: Turn, stored: BaselineVersion, parsed: Parsed) -> None:
     """ "How many reps do we need (to be 80% sure) (if we lose Globex)?": engine.required_value on the scenario."""
     changes = [c.to_dict() for c in parsed.changes]
     needed: Needed = await turn.run(
@@ -194,7 +203,7 @@ async def _required_value(turn: Turn, stored: Any, parsed: Any) -> None:
         return
     card = required_value_card(
         requirement=needed.requirement,
-        question=turn.event.text,
+        question=turn.text,
         currency=needed.currency,
         target=needed.target,
         weeks_left=needed.weeks_left,
@@ -209,10 +218,14 @@ async def _required_value(turn: Turn, stored: Any, parsed: Any) -> None:
 
 
 async def _drivers(
-    turn: Turn, stored: Any, changes: list[dict[str, Any]], thread_id: str | None, question: str | None = None
+    turn: Turn,
+    stored: BaselineVersion,
+    changes: list[dict[str, Any]],
+    thread_id: str | None,
+    question: str | None = None,
 ) -> None:
     answer = await turn.run(compute_answer, engine_data(stored.data), changes, False, True)
-    if answer.problems:
+    if answer.problems or answer.baseline is None:
         await turn.reply(not_understood_card("; ".join(answer.problems), list(EXAMPLES)[:3]), thread_id=thread_id)
         return
     # a scenario's table is about the scenario; "today" is the baseline's chance, said beside it
@@ -230,7 +243,9 @@ async def on_drivers_button(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionInvoked)
     storage, workspace_id = turn.storage, turn.workspace_id
-    stored, changes, question = None, [], None
+    stored: BaselineVersion | None = None
+    changes: list[dict[str, Any]] = []
+    question: str | None = None
     scenario_id = event.value.get("scenario_id")
     scenario = await storage.scenarios.get(workspace_id, scenario_id) if isinstance(scenario_id, int) else None
     if scenario is not None and scenario.channel_id != turn.place.channel_id:

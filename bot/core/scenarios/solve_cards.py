@@ -2,17 +2,17 @@
 
 Owns `clarify_card` (the parser's prompt and one button per suggested question; a tap asks that question, see
 `ASK_ACTIONS`) and `required_value_card` ("To reach the target with an 80% chance you need 14 reps (today 10:
-23%)", or why no value up to the searched bound does). Pure functions over plain data (the dict of
-engine.solve.Requirement and the figures of `scenarios.compute.Needed`); no platform, storage or engine calls.
+23%)", or why no value up to the searched bound does). Pure functions over engine.solve.Requirement and the
+figures of `scenarios.compute.Needed`; no platform, storage or engine calls.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.baselines.freshness import Period
-from bot.core.cards import MAX_BUTTON_LABEL, Button, Card, Fact, Facts, Text
+from bot.core.cards import MAX_BUTTON_LABEL, Block, Button, Card, Fact, Facts, Text
 from bot.core.formatting import money, number, pct, user
 from bot.core.scenarios.cards import (
     acts_on_text,
@@ -22,6 +22,10 @@ from bot.core.scenarios.cards import (
     stale_text,
     trim_title,
 )
+
+if TYPE_CHECKING:
+    from engine.forecast import Ramp
+    from engine.solve import Requirement
 
 __all__ = ["ASK_ACTIONS", "clarify_card", "required_value_card", "shown_value"]
 
@@ -40,16 +44,16 @@ def clarify_card(problem: str, suggestions: list[str], *, buttons: bool = True) 
         hint = "Ask again in your own words."
     else:
         hint = f"{'Tap' if buttons else 'Ask'} one of them, or ask again in your own words."
-    blocks = [Text(user(prompt))]
+    blocks: list[Block] = [Text(user(prompt))]
     if listed:
         blocks.append(Text(listed))
     blocks.append(Text(hint))
-    buttons = tuple(
+    asks = tuple(
         Button(trim_title(s, MAX_BUTTON_LABEL), action, {"question": s[:1000]})
         for s, action in zip(picks, ASK_ACTIONS, strict=False)
         if buttons
     )
-    return Card(title="Did you mean…?", blocks=tuple(blocks), buttons=buttons, kind="clarify")
+    return Card(title="Did you mean…?", blocks=tuple(blocks), buttons=asks, kind="clarify")
 
 
 _WHAT = {"reps": "reps", "win_rate": "a win rate of", "deal_size": "an average deal size of"}
@@ -75,7 +79,7 @@ def _ceil_significant(x: float, digits: int = 3) -> float:
     """`x` rounded UP to `digits` significant digits: a shown requirement never falls short of the real one."""
     if x <= 0 or not math.isfinite(x):
         return x
-    scale = 10 ** (digits - 1 - math.floor(math.log10(x)))
+    scale = 10.0 ** (digits - 1 - math.floor(math.log10(x)))
     return math.ceil(x * scale - 1e-9) / scale
 
 
@@ -107,25 +111,25 @@ def _needed_phrase(driver: str, value: float, currency: str) -> str:
 
 def required_value_card(
     *,
-    requirement: dict[str, Any],
+    requirement: Requirement,
     question: str | None = None,
     currency: str = "USD",
     target: float | None = None,
     weeks_left: float | None = None,
     baseline_p_hit: float | None = None,
-    ramp: dict | None = None,
+    ramp: Ramp | None = None,
     interpretation: list[str] | None = None,
-    changes: list[dict] | None = None,
+    changes: list[dict[str, Any]] | None = None,
     at_risk: str | None = None,
     period: Period | None = None,
 ) -> Card:
-    """The back-solved driver. `requirement` is engine.solve.Requirement.to_dict(); with a condition
-    (`interpretation` lines, `changes`) it was solved on the scenario, and `baseline_p_hit` is today's chance
-    without the condition. `ramp` (a forecast's ramp dict) says how hired reps ramp up."""
-    driver = str(requirement["driver"])
-    c = float(requirement["confidence"])
-    current, p_now = float(requirement["current"]), float(requirement["p_hit_at_current"])
-    value, p_value = requirement.get("value"), requirement.get("p_hit_at_value")
+    """The back-solved driver. With a condition (`interpretation` lines, `changes`) `requirement` was solved on the
+    scenario, and `baseline_p_hit` is today's chance without the condition. `ramp` (a forecast's) says how hired
+    reps ramp up."""
+    driver = requirement.driver
+    c = requirement.confidence
+    current, p_now = float(requirement.current), requirement.p_hit_at_current
+    value, p_value = requirement.value, requirement.p_hit_at_value
     goal = f"the {money(target, currency)} target" if target is not None else "the target"
     left = f" in the {number(weeks_left)} weeks left" if weeks_left is not None else ""
     now_value = _with_unit(driver, _today_value(driver, current, currency))
@@ -141,10 +145,10 @@ def required_value_card(
         lines.append("Understood: if " + "; ".join(user(line) for line in interpretation or []))
     facts: list[Fact] = []
     if value is None:
-        bound = requirement.get("bound")
+        bound = requirement.bound
         lines.append(
             f"{lead}{'no' if lead else 'No'} {_NONE[driver]} reaches {goal} with {_a_chance(c)}{left}: "
-            f"{requirement.get('reason') or 'the search found none'}."
+            f"{requirement.reason or 'the search found none'}."
         )
         facts.append(Fact(f"For {_a_chance(c)}", "not reachable"))
         if bound is not None:
@@ -183,18 +187,18 @@ def required_value_card(
         facts.append(Fact("P(reach target) with the change", f"{pct(p_now)}{without}"))
     else:
         facts.append(Fact("P(reach target) today", pct(p_now)))
-    when_text = period_text(period, {"weeks_left": weeks_left} if weeks_left is not None else None)
+    when_text = period_text(period, weeks_left)
     if when_text:
         facts.append(Fact("Period", when_text))
     if target is not None:
         facts.append(Fact("Target", money(target, currency)))
 
-    notes = [ramp_text({"ramp": ramp})]
+    notes = [ramp_text(ramp)]
     if driver == "reps" and not ramp and value is not None and 0 < float(value) < current:
         notes.append("Fewer reps stop creating opportunities at once; their open deals stay in the pipeline.")
-    acted_on = ([] if driver == "reps" else [{"driver": driver}]) + list(changes or [])
-    notes.append(acts_on_text(acted_on))
-    blocks: list = [Text("\n".join(lines)), Facts(tuple(facts))]
+    acted_on: list[dict[str, Any]] = [] if driver == "reps" else [{"driver": driver}]
+    notes.append(acts_on_text(acted_on + list(changes or [])))
+    blocks: list[Block] = [Text("\n".join(lines)), Facts(tuple(facts))]
     note_text = "\n".join(n for n in notes if n)
     if note_text:
         blocks.append(Text(note_text))

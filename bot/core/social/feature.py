@@ -8,7 +8,7 @@ and replies on messages that are not our cards are ignored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.cards import Form, FormField
 from bot.core.events import ActionInvoked, FormSubmitted, Place, ReactionChanged, ThreadReply
@@ -18,20 +18,23 @@ from bot.core.router import Router
 from bot.core.scenarios.cards import COMMENT_ACTION, LIKE_ACTION
 from bot.core.turn import Turn
 
+if TYPE_CHECKING:
+    from storage import SentMessage
+
 __all__ = ["register", "COMMENT_FORM", "COMMENT_FIELD"]
 
 COMMENT_FORM = "comment"
 COMMENT_FIELD = "text"
 
 
-async def _card_of(turn: Turn, message_id: str | None) -> Any:
+async def _card_of(turn: Turn, message_id: str | None) -> SentMessage | None:
     """The recorded card posted as `message_id` in this channel, or None."""
     if not message_id:
         return None
     return await turn.storage.messages.find(turn.workspace_id, turn.place.channel_id, message_id)
 
 
-async def _card_of_thread(turn: Turn, parent_id: str) -> Any:
+async def _card_of_thread(turn: Turn, parent_id: str) -> SentMessage | None:
     """The card a thread reply comments on: the card itself when the thread hangs under it, else the newest
     card the bot posted inside that thread (an @mention is answered in the mention's own thread)."""
     sent = await _card_of(turn, parent_id)

@@ -7,17 +7,20 @@ rebuild the card with a new footer, and replace the posted message through the o
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.core.cards import card_from_dict
 from bot.core.events import Place
 from bot.core.ports import Outbox
 from bot.core.scenarios.cards import footer_text
 
+if TYPE_CHECKING:
+    from storage import Storage
+
 __all__ = ["refresh"]
 
 
-async def refresh(storage: Any, outbox: Outbox, place: Place, workspace_id: int, sent_message_id: int) -> None:
+async def refresh(storage: Storage, outbox: Outbox, place: Place, workspace_id: int, sent_message_id: int) -> None:
     """Update the card recorded as `sent_message_id` with its current counts (no-op if it is gone)."""
     sent = await storage.messages.get(workspace_id, sent_message_id)
     if sent is None:

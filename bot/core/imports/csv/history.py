@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 __all__ = ["CrmRow", "FittedDriver", "Drivers", "fit_drivers", "MIN_CLOSED", "MIN_WON", "MIN_CREATED"]
 
@@ -51,7 +52,7 @@ class FittedDriver:
     def trusted(self) -> bool:
         return self.value is not None and self.warning is None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {"value": self.value, "sample": self.sample, "warning": self.warning}
         if self.cv is not None:
             out["cv"] = self.cv
@@ -78,7 +79,7 @@ class Drivers:
     def warnings(self) -> list[str]:
         return [d.warning for d in self.all() if d.warning]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "window_start": self.window_start.isoformat(),
             "as_of": self.as_of.isoformat(),
@@ -111,7 +112,7 @@ def fit_drivers(rows: Iterable[CrmRow], *, as_of: date, window_weeks: float | No
     window_start = as_of - timedelta(days=round(weeks * 7))
     won: list[CrmRow] = []
     lost = 0
-    created: list[CrmRow] = []
+    created: list[tuple[date, CrmRow]] = []  # with its created date (rows without one are not counted)
     any_created = False
     for row in rows:
         any_created = any_created or row.created_date is not None
@@ -121,7 +122,7 @@ def fit_drivers(rows: Iterable[CrmRow], *, as_of: date, window_weeks: float | No
             else:
                 lost += 1
         if row.created_date is not None and window_start <= row.created_date <= as_of:
-            created.append(row)
+            created.append((row.created_date, row))
 
     closed = len(won) + lost
     win_rate = FittedDriver(
@@ -166,12 +167,12 @@ def fit_drivers(rows: Iterable[CrmRow], *, as_of: date, window_weeks: float | No
     # MIN_CLOSED) says too little about where the export starts to cut anything.
     closes = [r.close_date for r in rows if r.outcome != "open"]
     oldest_close = min(closes) if len(closes) >= MIN_CLOSED else None
-    span_start = max(window_start, min((r.created_date for r in created), default=as_of))  # type: ignore[type-var]
+    span_start = max(window_start, min((day for day, _ in created), default=as_of))
     if oldest_close is not None and oldest_close > span_start:
         span_start = min(oldest_close, as_of)
-        created = [r for r in created if r.created_date >= span_start]  # type: ignore[operator]
+        created = [(day, r) for day, r in created if day >= span_start]
     span_weeks = max((as_of - span_start).days / 7, 1.0)
-    owners = {r.owner for r in created if r.owner}
+    owners = {r.owner for _, r in created if r.owner}
     rate_value = round(len(created) / span_weeks / len(owners), 3) if owners else None
     rate_warning = _small(len(created), MIN_CREATED, "opportunities created", "keep your own rate")
     if not created and not any_created:

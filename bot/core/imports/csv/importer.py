@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from typing import TypedDict
 
 from .formats import FIELDS, REQUIRED, Mapping, column_title, detect_format, find_header
 from .formats import suggest_mapping as _suggest
@@ -48,9 +49,19 @@ _LABELS = {
 }
 
 
-def _blocked(report: ImportReport, message: str, **kwargs) -> ImportResult:
+class _Period(TypedDict):
+    """The period an import is read for, as ImportResult takes it."""
+
+    as_of: date
+    period_end: date
+    period_start: date | None
+
+
+def _blocked(
+    report: ImportReport, message: str, period: _Period, *, mapping: Mapping | None = None, needs_mapping: bool = False
+) -> ImportResult:
     report.file_error(message)
-    return ImportResult(report=report, **kwargs)
+    return ImportResult(report=report, mapping=mapping, needs_mapping=needs_mapping, **period)
 
 
 def _check_mapping(mapping: Mapping, header: Sequence[str]) -> str | None:
@@ -103,22 +114,30 @@ def parse_crm_csv(
     """Read a Salesforce, HubSpot or mapped CSV export; never raises for bad input, the report says what is wrong.
     Reading and checking the rows stops with a file error after `time_budget` seconds."""
     report = ImportReport(cap=cap)
-    period = {"as_of": as_of, "period_end": period_end, "period_start": period_start}
+    period: _Period = {"as_of": as_of, "period_end": period_end, "period_start": period_start}
     deadline = Deadline(time_budget)
     try:
         return _parse(data, report, period, mapping, window_weeks, max_bytes, deadline)
     except CsvFileError as exc:
-        return _blocked(ImportReport(cap=cap), str(exc), **period)
+        return _blocked(ImportReport(cap=cap), str(exc), period)
 
 
-def _parse(data, report, period, mapping, window_weeks, max_bytes, deadline: Deadline) -> ImportResult:
+def _parse(
+    data: bytes,
+    report: ImportReport,
+    period: _Period,
+    mapping: Mapping | None,
+    window_weeks: float | None,
+    max_bytes: int,
+    deadline: Deadline,
+) -> ImportResult:
     as_of = period["as_of"]
     text, encoding = decode(data, max_bytes=max_bytes)
     delimiter = sniff_delimiter(text)
     rows = list(read_rows(text, delimiter, deadline))
     head = find_header(rows[:20])
     if not rows or not any(cell.strip() for cell in rows[head][1]):
-        return _blocked(report, "the file has no header row: the first line should name the columns", **period)
+        return _blocked(report, "the file has no header row: the first line should name the columns", period)
     header_line, header = rows[head]
     header = [cell.strip() for cell in header]
     found = ", ".join(repr(h) for h in header if h) or "(none)"
@@ -131,13 +150,13 @@ def _parse(data, report, period, mapping, window_weeks, max_bytes, deadline: Dea
                 report,
                 "this is not a Salesforce or HubSpot export I recognise; please confirm which column is which "
                 f"(suggested below). Columns found: {found}",
+                period,
                 mapping=suggestion,
                 needs_mapping=True,
-                **period,
             )
     problem = _check_mapping(mapping, header)
     if problem:
-        return _blocked(report, problem, mapping=mapping, **period)
+        return _blocked(report, problem, period, mapping=mapping)
 
     index = {name: header.index(column) for name, column in mapping.columns.items()}
     width = len(header)
@@ -156,7 +175,7 @@ def _parse(data, report, period, mapping, window_weeks, max_bytes, deadline: Dea
 
     if not body:
         return _blocked(
-            report, f"the file has a header (line {header_line}) but no data rows below it", mapping=mapping, **period
+            report, f"the file has a header (line {header_line}) but no data rows below it", period, mapping=mapping
         )
 
     def column(name: str) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "CsvFileError",
@@ -47,7 +47,7 @@ class CsvFileError(ValueError):
 class Deadline:
     """A time budget for one import: `check()` raises CsvFileError once `seconds` have passed since creation."""
 
-    def __init__(self, seconds: float = TIME_BUDGET_SECONDS, *, clock=time.monotonic) -> None:
+    def __init__(self, seconds: float = TIME_BUDGET_SECONDS, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self.clock = clock
         self.at = clock() + seconds

@@ -194,8 +194,9 @@ class ImportResult:
                 f"{_n(len(outside), 'open deal')} close outside the period ({overdue:,} overdue, "
                 f"{len(outside) - overdue:,} later) and are left out of the forecast."
             )
-        if self.booked_in_period is not None:
-            lines.append(f"Booked since {self.period_start.isoformat()}: {_money(self.booked_in_period, cur)}.")
+        booked = self.booked_in_period
+        if booked is not None and self.period_start is not None:  # (there is a booked figure only with a start)
+            lines.append(f"Booked since {self.period_start.isoformat()}: {_money(booked, cur)}.")
         if self.drivers is not None:
             d = self.drivers
             parts = []

@@ -8,6 +8,7 @@ probability from the file or, failing that, from the stage's default; a unique i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from engine.baseline import MAX_MONEY
 
@@ -94,7 +95,7 @@ class RowReader:
             self.seen[raw] = line
         return raw
 
-    def _date(self, raw: str, name: str, errors: list[tuple[str, str]], *, required: bool):
+    def _date(self, raw: str, name: str, errors: list[tuple[str, str]], *, required: bool) -> date | None:
         if not raw:
             if required:
                 errors.append(

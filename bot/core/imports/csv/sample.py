@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 __all__ = ["salesforce_export", "hubspot_export", "SALESFORCE_HEADER", "HUBSPOT_HEADER"]
@@ -44,7 +45,9 @@ _ACCOUNTS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries
 _KINDS = ("renewal", "expansion", "new logo", "pilot", "upsell", "platform deal")
 
 
-def _rows(n_rows: int, as_of: date, seed: int, reps: int, win_rate: float, all_open: bool = False):
+def _rows(
+    n_rows: int, as_of: date, seed: int, reps: int, win_rate: float, all_open: bool = False
+) -> Iterator[tuple[int, random.Random, str, str, str, float, date, date, str]]:
     rng = random.Random(seed)
     owners = [f"Rep {i + 1:02d}" for i in range(reps)]
     for i in range(n_rows):

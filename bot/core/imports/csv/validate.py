@@ -8,6 +8,7 @@ other rows import once the user accepts. Long lists are capped ("and 212 more") 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["RowError", "ImportReport", "DEFAULT_CAP"]
 
@@ -74,7 +75,7 @@ class ImportReport:
     def to_text(self, cap: int | None = None) -> str:
         return "\n".join(self.lines(cap))
 
-    def to_dict(self, cap: int | None = None) -> dict:
+    def to_dict(self, cap: int | None = None) -> dict[str, Any]:
         cap = self.cap if cap is None else cap
         rows = sorted(self.row_errors, key=lambda e: e.line)
         return {
