@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.core.assistant import Assistant
+from bot.core.errors import log_failure
 from bot.core.events import Event
 from bot.core.jobs import EVENT, FOOTER, RetryLater, backoff, event_from_dict, next_run
 from bot.core.outbox import DurableOutbox
@@ -166,7 +167,7 @@ class Worker:
         except RETRYABLE as error:
             await self._again(job, type(error).__name__, None)
         except Exception as error:
-            log.exception("job %s (%s) failed: %s", job.id, job.key, type(error).__name__)
+            log_failure(log, error, "job %s (%s)", job.id, job.key)
             await self._again(job, type(error).__name__, None)
         else:
             await self.storage.jobs.finish(job, now=self.clock(), again_at=self._coalesce_at())
@@ -205,7 +206,7 @@ class Worker:
             )  # noqa: E501
             await self.assistant.apologise(event, outbox)
         except Exception as error:
-            log.warning("job %s: the apology could not be sent either (%s)", job.id, type(error).__name__)
+            log_failure(log, error, "job %s: the apology", job.id, level=logging.WARNING)
 
     # ------------------------------------------------------------------ loops
 

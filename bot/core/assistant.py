@@ -3,7 +3,7 @@
 Owns resolving the tenant (workspace) of an event, dispatching it through the Router to a feature, running
 heavy work in an executor, coalescing card footer updates, and the promise that `handle` never raises: an
 unexpected failure is logged with ids only (never message text or secrets) and the user gets a short,
-friendly error card instead of a traceback.
+friendly error card instead of a traceback (both from bot.core.errors, shared with the adapters).
 
 Two ways in. Adapters on the web server call `accept`: the delivery and the job that will handle it are stored
 in one transaction before the platform gets its acknowledgement, and the worker (bot.worker) later calls
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.core.errors import SORRY, log_failure
 from bot.core.events import ActionInvoked, Event, MessageReceived, Place
 from bot.core.features import register_all
 from bot.core.jobs import EVENT, FOOTER, RetryLater, event_to_dict, place_from_dict, place_to_dict
@@ -39,14 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["Assistant"]
 
 log = logging.getLogger(__name__)
-SORRY = "I could not answer that because of a problem on my side. Please try again in a minute."
 T = TypeVar("T")
-
-
-def _where(exc: BaseException, depth: int = 4) -> str:
-    """The innermost frames of a traceback as 'file.py:line function' (no message, no locals)."""
-    frames = traceback.extract_tb(exc.__traceback__)[-depth:]
-    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames)) or "?"
 
 
 class Assistant:
@@ -104,13 +96,11 @@ class Assistant:
         except Exception as exc:
             if retryable and isinstance(exc, retryable):
                 raise
-            # ids, the exception type and where it happened only: the exception's message may quote the
-            # user's text or a token, so neither it nor a full traceback is ever logged
-            log.error(
-                "handling %s failed: %s at %s (platform %s, workspace %s/%s, delivery %s)",
+            log_failure(
+                log,
+                exc,
+                "handling %s (platform %s, workspace %s/%s, delivery %s)",
                 kind,
-                type(exc).__name__,
-                _where(exc),
                 event.place.platform,
                 event.place.workspace_id,
                 workspace_id,
@@ -201,7 +191,7 @@ class Assistant:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.error("footer update failed: %s (workspace %s, message %s)", type(exc).__name__, *key)
+            log_failure(log, exc, "footer update (workspace %s, message %s)", *key)
 
     async def later(
         self, kind: str, key: str, payload: dict[str, Any], *, run_at: datetime, workspace_id: int | None
@@ -226,4 +216,4 @@ class Assistant:
         try:
             await outbox.send(event.place, error_card(SORRY), thread_id=thread_id)
         except Exception as exc:
-            log.error("sending the error card failed too: %s (delivery %s)", type(exc).__name__, event.delivery_id)
+            log_failure(log, exc, "sending the error card (delivery %s)", event.delivery_id)

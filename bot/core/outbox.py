@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.core.cards import Card, Chart, Form
+from bot.core.errors import log_failure
 from bot.core.events import Actor, Place
 from bot.core.jobs import RetryLater, SendError
 from bot.core.ports import Outbox, PlatformSender, Sent
@@ -253,7 +254,7 @@ class DurableOutbox:
         try:
             delivered = await self.fallback(code, place, message, user_id)
         except Exception as error:  # the fallback is best effort: the send has already failed for good
-            log.error("outbox %s: fallback failed: %s", key, type(error).__name__)
+            log_failure(log, error, "outbox %s: fallback", key)
             return
         if delivered:
             await self.storage.outbox.failed(key, error=f"{code}; delivered by the fallback")

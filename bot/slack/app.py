@@ -24,6 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
+from bot.core.errors import log_failure
 from bot.core.events import Actor, Event, Place
 from bot.slack import translate
 from bot.slack.client import KeepAliveWebClient
@@ -149,7 +150,7 @@ def _inbox_middleware(assistant: AssistantLike):
                 first = await assistant.accept("slack", delivery, tenant, event)
         except Exception as error:
             # Not acknowledged: Slack retries, and the retry is recorded once the database is back.
-            log.error("slack inbox unavailable: %s (delivery %s)", type(error).__name__, delivery)
+            log_failure(log, error, "slack inbox, so not acknowledged (delivery %s)", delivery)
             return BoltResponse(status=500, body="")
         if not first:
             log.info("slack delivery %s already handled: acknowledged without processing", delivery)

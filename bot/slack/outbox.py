@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.cards import Card, Chart, Form, FormField
+from bot.core.errors import log_failure
 from bot.core.events import Place
 from bot.core.ports import Sent
 from bot.slack.render import render_blocks
@@ -224,11 +225,7 @@ class SlackOutbox:
                 place.channel_id,
             )
         except Exception as error:  # an SDK bug must not crash the caller either
-            log.exception(
-                "slack %s failed unexpectedly: %s (team=%s channel=%s)",
-                name,
-                type(error).__name__,
-                place.workspace_id,
-                place.channel_id,
+            log_failure(
+                log, error, "slack %s, unexpectedly (team=%s channel=%s)", name, place.workspace_id, place.channel_id
             )
         return None

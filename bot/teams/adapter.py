@@ -2,39 +2,32 @@
 
 Owns building `CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.teams))` (botbuilder reads
 APP_ID, APP_PASSWORD, APP_TYPE and APP_TENANTID from the settings object by name) and `on_turn_error`: an
-exception that escapes a turn is logged with ids and its type only (never the text, which may quote the user
-or a token) and the user gets one short, friendly message instead of a traceback.
+exception that escapes a turn is logged with ids, its type and where (bot.core.errors: never the text, which may
+quote the user or a token) and the user gets the one short apology instead of a traceback.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
-from pathlib import Path
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
 from bot.config import TeamsSettings
+from bot.core.errors import SORRY, log_failure
 from bot.teams.translate import base_conversation_id, tenant_id
 
 __all__ = ["build_adapter", "SORRY"]
 
 log = logging.getLogger(__name__)
-SORRY = "Sorry, something went wrong on my side while answering that. Please try again in a minute."
-
-
-def _where(error: BaseException, depth: int = 3) -> str:
-    frames = traceback.extract_tb(error.__traceback__)[-depth:]
-    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames)) or "?"
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     activity = context.activity
-    log.error(
-        "teams turn failed: %s at %s (activity %s type %s, tenant %s, conversation %s)",
-        type(error).__name__,
-        _where(error),
+    log_failure(
+        log,
+        error,
+        "teams turn (activity %s type %s, tenant %s, conversation %s)",
         activity.id,
         activity.type,
         tenant_id(activity),
@@ -45,7 +38,7 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
     try:
         await context.send_activity(SORRY)
     except Exception as send_error:
-        log.error("teams: sending the apology failed too: %s (activity %s)", type(send_error).__name__, activity.id)
+        log_failure(log, send_error, "teams: sending the apology (activity %s)", activity.id)
 
 
 def build_adapter(settings: TeamsSettings) -> CloudAdapter:

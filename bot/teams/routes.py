@@ -31,6 +31,7 @@ from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkA
 
 from bot import metrics
 from bot.config import Settings
+from bot.core.errors import log_failure
 from bot.teams.adapter import build_adapter
 from bot.teams.handler import CLAIMED, ScenarioTeamsBot, events_of
 
@@ -160,14 +161,14 @@ def mount(
                 return _error(503, "busy: the activity could not be recorded in time; deliver it again")
             error = recording.exception()
             if error is not None:
-                log.error("teams activity %s not recorded: %s", activity.id, type(error).__name__)
+                log_failure(log, error, "recording teams activity %s", activity.id)
                 return _error(503, "the activity could not be recorded right now; deliver it again")
             return web.Response(status=201)
         try:
             invoke_response = await adapter.process_activity(result, activity, bot.on_turn)
         except Exception as error:
             # on_turn_error already handled failures inside the turn; this is the adapter itself failing
-            log.error("teams activity %s failed outside the turn: %s", activity.id, type(error).__name__)
+            log_failure(log, error, "teams activity %s outside the turn", activity.id)
             return _error(500, "the activity could not be processed")
         if invoke_response:
             return web.json_response(serializer_helper(invoke_response.body), status=invoke_response.status)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.core.errors import log_failure
 from bot.core.language import deals, intents
 from bot.core.language.clarify import PROMPT, count_candidates, leaving_candidates, vague_candidates
 from bot.core.language.dates import find_date, read_period_end
@@ -368,8 +369,8 @@ def parse(text: str, baseline: Baseline, *, today: date | None = None) -> Parsed
     """Read a question against `baseline`. Never raises: anything unreadable comes back with `problem` set."""
     try:
         return _parse(str(text), baseline, today or baseline.as_of)
-    except Exception:  # a parser bug must become a friendly reply, not a crashed handler
-        log.exception("what-if parser failed on a question of %d characters", len(str(text)))
+    except Exception as error:  # a parser bug must become a friendly reply, not a crashed handler
+        log_failure(log, error, "what-if parser on a question of %d characters", len(str(text)))
         return _problem("", "I could not read that question; try one of these", baseline)
 
 
@@ -439,6 +440,6 @@ def parse_set(text: str, baseline: Baseline) -> Parsed:
     """Read `/scenario set <driver> <value>` ("set win rate 30%"): intent 'set' with one change. Never raises."""
     try:
         return _parse_set(str(text), baseline)
-    except Exception:  # see parse()
-        log.exception("set parser failed on a command of %d characters", len(str(text)))
+    except Exception as error:  # see parse()
+        log_failure(log, error, "set parser on a command of %d characters", len(str(text)))
         return _problem("", "I could not read that set command", baseline, SET_EXAMPLES)
