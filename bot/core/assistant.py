@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from bot.core.errors import SORRY, log_failure
 from bot.core.events import ActionInvoked, Event, MessageReceived, Place
@@ -39,6 +39,7 @@ __all__ = ["Assistant"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Args = TypeVarTuple("Args")
 
 
 class Assistant:
@@ -154,7 +155,7 @@ class Assistant:
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     # -- services lent to features through Turn --------------------------------------------------------------
-    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run_blocking(self, fn: Callable[[*Args], T], *args: *Args) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, fn, *args)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, TypeVarTuple
 
 from bot.core.cards import Card
 from bot.core.events import Event, MessageReceived, Place, ThreadReply
@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the facade pulls in SQLAlchemy; a turn only names it
 __all__ = ["Services", "Turn"]
 
 T = TypeVar("T")
+Args = TypeVarTuple("Args")  # the executor call's positional arguments, checked against the function's
 
 
 class Services(Protocol):
@@ -31,7 +32,7 @@ class Services(Protocol):
     today: date | None
     charts: bool
 
-    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T: ...
+    async def run_blocking(self, fn: Callable[[*Args], T], *args: *Args) -> T: ...
 
     async def schedule_footer(self, workspace_id: int, sent_message_id: int, place: Place, outbox: Outbox) -> None: ...
 
@@ -63,7 +64,7 @@ class Turn:
     def storage(self) -> Storage:
         return self.services.storage
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def run(self, fn: Callable[[*Args], T], *args: *Args) -> T:
         """Run `fn(*args)` in the executor: engine forecasts and charts never block the event loop."""
         return await self.services.run_blocking(fn, *args)
 

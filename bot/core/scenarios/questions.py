@@ -108,7 +108,7 @@ async def on_question(turn: Turn) -> None:
     elif intent == "required_rate":
         await _required_rate(turn, stored, parsed)
     elif intent == "required_value" and parsed.solve_for:
-        await _required_value(turn, stored, parsed)
+        await _required_value(turn, stored, parsed, parsed.solve_for)
     elif intent == "clarify" and parsed.suggestions:
         problem = parsed.problem or "Did you mean one of these?"
         await turn.reply(clarify_card(problem, list(parsed.suggestions)), thread_id=turn.answer_thread())
@@ -192,11 +192,12 @@ async def _required_rate(turn: Turn, stored: BaselineVersion, parsed: Parsed) ->
     await turn.reply(card, thread_id=turn.answer_thread())
 
 
-async def _required_value(turn: Turn, stored: BaselineVersion, parsed: Parsed) -> None:
-    """ "How many reps do we need (to be 80% sure) (if we lose Globex)?": engine.required_value on the scenario."""
+async def _required_value(turn: Turn, stored: BaselineVersion, parsed: Parsed, driver: str) -> None:
+    """ "How many reps do we need (to be 80% sure) (if we lose Globex)?": engine.required_value of `driver` on the
+    scenario."""
     changes = [c.to_dict() for c in parsed.changes]
     needed: Needed = await turn.run(
-        compute_requirement, engine_data(stored.data), changes, parsed.solve_for, confidence_of(parsed)
+        compute_requirement, engine_data(stored.data), changes, driver, confidence_of(parsed)
     )
     if needed.problems or needed.requirement is None:
         await _not_understood(turn, "That change is not possible: " + "; ".join(needed.problems), parsed)
