@@ -175,6 +175,7 @@ class FakePlatform:
             "conversations.replies": self._replies,
             "conversations.open": self._open_dm,
             "users.info": self._user_info,
+            "chat.getPermalink": self._permalink,
         }
         self.files: dict[str, tuple[dict[str, Any], bytes]] = {}  # shared files: id -> (file object, bytes)
         # --- what the real Web API enforces (see the module docstring); tests may change any of these
@@ -266,9 +267,13 @@ class FakePlatform:
         tz: str = "Europe/Berlin",
         tz_offset: int = 3600,
         team_id: str = TEAM_ID,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> dict[str, Any]:
-        """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest)."""
+        """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest); `is_admin` /
+        `is_owner`: a Workspace Admin / Owner, as users.info flags them."""
         self.users[user_id] = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
+        self.users[user_id].update(is_admin=is_admin or is_owner, is_owner=is_owner, is_primary_owner=False)
         return self.users[user_id]
 
     def response_url(self, *, issued_at: float | None = None) -> str:
@@ -615,6 +620,21 @@ class FakePlatform:
         channel = self.dms.setdefault(user, "D" + hashlib.sha256(user.encode()).hexdigest()[:10].upper())
         return {"ok": True, "channel": {"id": channel}}
 
+    def _permalink(self, r: Recorded) -> dict[str, Any]:
+        # chat.getPermalink (docs.slack.dev/reference/methods/chat.getPermalink): channel + message_ts in, the
+        # message's URL out (https://<domain>.slack.com/archives/<channel>/p<ts without the dot>, and for a reply in
+        # a thread ?thread_ts=<parent>&cid=<channel>); channel_not_found / message_not_found otherwise.
+        channel, ts = str(r.json.get("channel") or ""), str(r.json.get("message_ts") or "")
+        if channel not in self.messages and not channel.startswith("D") and channel not in self.joined:
+            return {"ok": False, "error": "channel_not_found"}
+        found = next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+        if found is None:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if found.get("thread_ts") and found["thread_ts"] != ts:
+            link += f"?thread_ts={found['thread_ts']}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def _user_info(self, r: Recorded) -> dict[str, Any]:
         found = self.users.get(str(r.json.get("user") or ""))
         return {"ok": True, "user": found} if found else {"ok": False, "error": "user_not_found"}
@@ -690,6 +710,10 @@ def _user(
         "tz_label": tz,
         "tz_offset": tz_offset,
         "is_bot": False,
+        # users.info's role flags (docs.slack.dev/reference/objects/user-object): owners are admins too
+        "is_admin": False,
+        "is_owner": False,
+        "is_primary_owner": False,
         "profile": {
             "display_name": display_name,
             "display_name_normalized": display_name,
