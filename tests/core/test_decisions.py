@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+
 import pytest
 
 from bot.core.baselines.feature import sample_baseline
