@@ -263,3 +263,13 @@ class RoleRepository:
                 .order_by(RoleRow.set_at, RoleRow.id)
             )
             return [_role(row) for row in rows]
+
+    async def listing(self, workspace_id: int) -> list[Role]:
+        """Every role of the workspace, by user."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(RoleRow)
+                .where(RoleRow.workspace_id == workspace_id)
+                .order_by(RoleRow.user_id, RoleRow.channel_id)
+            )
+            return [_role(row) for row in rows]
