@@ -194,6 +194,7 @@ class FakePlatform:
         self.strict_cards = True
         self.connector_returns_ids = True
         self.card_violations: list[str] = []
+        self.teams_dms: dict[str, str] = {}  # member id -> the 1:1 conversation created with them
         # --- slash commands' response_urls
         self.response_url_ttl = 30 * 60.0
         self.response_url_uses = 5
@@ -368,6 +369,8 @@ class FakePlatform:
             return self._download(request.path, recorded)
         if request.path.startswith("/api/"):
             return await self._slack_method(request.path.removeprefix("/api/"), recorded)
+        if request.path == "/v3/conversations" and request.method == "POST":
+            return self._create_conversation(recorded)
         if request.path.startswith("/v3/conversations/"):
             return self._connector(request.method, request.path, recorded)
         if request.path.startswith("/commands/") and request.method == "POST":
@@ -459,6 +462,20 @@ class FakePlatform:
     def connector_calls(self, method: str = "POST") -> list[Recorded]:
         """Every Bot Connector call of `method` (POST: new activities, PUT: updates), in arrival order."""
         return [r for r in self.requests if r.method == method and r.path.startswith("/v3/conversations/")]
+
+    def _create_conversation(self, recorded: Recorded) -> web.Response:
+        # Bot Connector "Create Conversation" (POST /v3/conversations, learn.microsoft.com/azure/bot-service/rest-api/
+        # bot-framework-rest-connector-api-reference#create-conversation): ConversationParameters in, a
+        # ConversationResourceResponse {"id"} out (201). A 1:1 with the same person is the same conversation each
+        # time; no members is a 400 BadArgument.
+        members = [m.get("id") for m in (recorded.json.get("members") or []) if isinstance(m, dict) and m.get("id")]
+        if len(members) != 1 or recorded.json.get("isGroup"):
+            error = {"code": "BadArgument", "message": "a 1:1 conversation needs exactly one member"}
+            return web.json_response({"error": error}, status=400)
+        [member] = members
+        conversation = self.teams_dms.setdefault(member, "a:1" + hashlib.sha256(member.encode()).hexdigest()[:24])
+        recorded.reply = {"id": conversation}
+        return web.json_response(recorded.reply, status=201)
 
     def _connector(self, method: str, path: str, recorded: Recorded) -> web.Response:
         # /v3/conversations/{conversationId}/activities[/{activityId}]; the id may hold ';messageid=' (decoded)
