@@ -86,6 +86,7 @@ async def test_decide_posts_the_card_dms_each_participant_once_and_the_log_expor
     # Dana asked: the form opens; a due date in the past is refused with the reason, nothing stored
     await env.slack.post(sp.block_actions("decision.decide", {}, message_ts=ts))
     [opened] = fake.calls("POST", "/api/views.open")
+    assert opened.reply["ok"] is True, opened.reply  # a modal Slack accepts
     assert [b["block_id"] for b in opened.json["view"]["blocks"]] == [
         "field:kind",
         "field:text",
@@ -145,3 +146,29 @@ async def test_decide_posts_the_card_dms_each_participant_once_and_the_log_expor
     assert out.read_bytes() == uploaded
     assert await asyncio.to_thread(main, [*argv, "--db", database_url]) == 0
     assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == rows
+
+
+async def test_only_a_workspace_admin_gives_the_manager_role_and_a_manager_may_decide(env):
+    fake = env.fake
+    fake.add_user("U_BOSS", display_name="Boss", is_owner=True)
+    await _post(env, sp.slash_command("baseline sample"))
+    await _post(env, sp.slash_command("what if we add 2 reps"))
+    ts = next(m for m in _posts(env) if m.get("blocks") and "decision.decide" in json.dumps(m["blocks"]))["ts"]
+    # Lee is no admin (users.info says so): nothing changes
+    await _post(env, sp.app_mention(f"role <@{SAM}> manager", user=LEE))
+    assert "Only a workspace admin or owner" in _posts(env)[-1]["text"]
+    # the owner names Lee by mention (the way Slack sends an @mention) and by member id
+    await _post(env, sp.app_mention(f"role <@{LEE}|lee> manager", user="U_BOSS"))
+    assert "now has the manager role in every channel" in _posts(env)[-1]["text"]
+    await _post(env, sp.slash_command("roles", user=LEE))
+    assert LEE in _posts(env)[-1]["text"]
+    await env.slack.post(sp.block_actions("decision.decide", {}, message_ts=ts, user=LEE))
+    [opened] = fake.calls("POST", "/api/views.open")
+    assert opened.reply["ok"] is True  # a modal Slack accepts
+    await _post(env, sp.slash_command(f"role {LEE} none", user="U_BOSS"))
+    assert "no longer has the manager role" in _posts(env)[-1]["text"]
+    await env.slack.post(sp.block_actions("decision.decide", {}, message_ts=ts, user=LEE))
+    assert (
+        len(fake.calls("POST", "/api/views.open")) == 1
+        and "manager role" in (fake.calls("POST", "/api/chat.postEphemeral")[-1].json["text"])
+    )

