@@ -62,6 +62,8 @@ def test_the_form_values_are_checked_field_by_field():
     _, problems = validate({"kind": "other", "text": "x", "owner": ["U1", "U2"], "due": "2026-11-15"}, TODAY)
     assert problems[0] == "Owner: pick exactly one person (got 2)"
     assert problems[1].startswith("Due date: Nov 15, 2026 is in the past; pick today (Nov 16, 2026)")
+    _, problems = validate({"kind": "keep", "text": "x" * 1001, "owner": "U1", "due": "2026-12-01"}, TODAY)
+    assert problems == ["What was decided: at most 1,000 characters (got 1,001); say it shorter"]
 
 
 async def test_the_asker_decides_the_card_is_posted_and_each_participant_gets_one_dm(c):

@@ -59,6 +59,7 @@ DECISIONS_USAGE = (
     "“/scenario decisions export” gives them as a CSV file."
 )
 DUE_EXAMPLE = "e.g. 2026-12-15"
+MAX_TEXT = 1000  # the form's limit (Slack enforces it; a Teams input card does not)
 MAX_TEXT_EXPORT_BLOCKS = 8  # a Teams message holds about 28 KB: the rest is the operator CLI's
 
 
@@ -71,6 +72,8 @@ def validate(values: dict[str, Any], today: date) -> tuple[dict[str, Any], list[
     text = " ".join(str(values.get(FIELD_TEXT) or "").split())
     if not text:
         problems.append("What was decided: it is empty; write the decision, e.g. “We hire 2 reps in January”")
+    elif len(text) > MAX_TEXT:
+        problems.append(f"What was decided: at most {MAX_TEXT:,} characters (got {len(text):,}); say it shorter")
     owners = users_value(values.get(FIELD_OWNER))
     if len(owners) != 1:
         problems.append(f"Owner: pick exactly one person (got {len(owners)})")
