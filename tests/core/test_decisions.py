@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from datetime import date
 
 import pytest
 
@@ -162,3 +164,26 @@ async def test_a_card_of_another_workspace_cannot_be_decided(c):
     await c.send(ActionInvoked(c.actor(ASKER), other, DECIDE_ACTION, message_id=card_id, trigger="t"))
     assert c.outbox.forms == [] and c.outbox.dms == []
     assert await c.storage.decisions.list(ws, "C1") == []
+
+
+def test_peoples_text_on_a_decision_card_is_never_markup_on_slack_or_teams():
+    from datetime import UTC, datetime
+
+    from bot.core.decisions.cards import decision_card
+    from bot.slack.render import render_blocks
+    from bot.teams.render import render_adaptive
+    from storage.records import Decision
+
+    hostile = "<!channel> *boss* <https://evil|click>"
+    decision = Decision(
+        1, 1, "C1", None, 1, None, "U1", "adopt", hostile, "U2", date(2026, 12, 15), "open", None, None, None, None,
+        datetime.now(UTC),
+    )  # fmt: skip
+    card = decision_card(
+        decision, question="<@U123> q", figures=None, decider="<!here>", owner="Lee", scenario_link=None
+    )
+    slack = json.dumps(render_blocks(card)[0])
+    assert "<!channel>" not in slack and "<!here>" not in slack and "<@U123>" not in slack
+    assert "&lt;!channel&gt;" in slack and "<https://evil" not in slack
+    teams = json.dumps(render_adaptive(card)["body"])
+    assert "\\\\<!channel\\\\>" in teams and "[click]" not in teams
