@@ -81,7 +81,7 @@ async def test_the_asker_decides_the_card_is_posted_and_each_participant_gets_on
     assert pct(forecast(parse_baseline(sample_baseline())).p_hit) in text
     assert sorted(r.user_id for r in c.outbox.dms) == sorted([COMMENTER, LIKER])  # not the asker, each once
     assert [b.label for b in posted.card.buttons] == ["Make it the baseline", "Mark done"]
-    assert "told 2 people who took part" in _notices(c)[-1]
+    assert "I told the 2 people who took part by DM" in _notices(c)[-1]
 
 
 async def test_anyone_else_is_refused_until_an_admin_makes_them_manager(c):

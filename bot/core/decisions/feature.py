@@ -162,16 +162,18 @@ async def on_decide_form(turn: Turn) -> None:
         owner=await name_of(turn, decision.owner_id),
         decision_link=decision_link,
     )
+    people = [p for p in await participants(turn.storage, turn.workspace_id, card.id) if p != actor]
     told = 0
-    for person in await participants(turn.storage, turn.workspace_id, card.id):
-        if person == actor:
-            continue  # the decider knows; the bot's own likes and replies never reach storage
+    for person in people:  # the decider knows; the bot's own likes and replies never reach storage
         if await turn.dm(person, dm, key=f"dm:decision:{decision.id}:{person}") is not None:
             told += 1
-    who = (
-        f"{told} {'person' if told == 1 else 'people'} who took part" if told else "nobody else (no likes or comments)"
-    )
-    await notice(turn, f"Decision #{decision.id} recorded in the channel; I told {who} by DM.")
+    if not people:
+        who = "nobody else took part (no likes or comments), so no DMs went out"
+    elif told == len(people):
+        who = f"I told the {told} {'person' if told == 1 else 'people'} who took part by DM"
+    else:
+        who = f"I told {told} of the {len(people)} people who took part by DM (the others cannot get a DM from me)"
+    await notice(turn, f"Decision #{decision.id} recorded in the channel; {who}.")
 
 
 async def on_done(turn: Turn) -> None:

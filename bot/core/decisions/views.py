@@ -40,12 +40,15 @@ async def permalink(turn: Turn, place: Place, message_id: str | None) -> str | N
 
 
 async def scenario_of(turn: Turn, decision_or_card: Any) -> tuple[str, Any]:
-    """(the question, the stored scenario or None) of a decision or a scenario card."""
+    """(the question, the stored scenario or None) of a decision or a scenario card; without a stored scenario, the
+    card's title (the question as asked) stands in."""
     scenario_id = decision_or_card.scenario_id
     scenario = await turn.storage.scenarios.get(turn.workspace_id, scenario_id) if scenario_id else None
     if scenario is not None:
         return scenario.question, scenario
-    card = await turn.storage.messages.get(turn.workspace_id, getattr(decision_or_card, "sent_message_id", -1))
+    card = decision_or_card
+    if not hasattr(card, "payload"):
+        card = await turn.storage.messages.get(turn.workspace_id, decision_or_card.sent_message_id)
     return ((card.payload or {}).get("title") if card else None) or "a scenario", None
 
 
