@@ -20,9 +20,11 @@ async def test_the_whole_decision_flow_at_the_console(console, monkeypatch):  # 
     monkeypatch.chdir(tmp_path)  # the export is written to ./exports
     await _lines(session, screen, "/as Dana", "what if win rate drops to 20%")
     await _lines(session, screen, "/as Lee", "/react :+1: 1", "/as Sam", "/reply 1 9 opps is a stretch")
-    refused = await _lines(session, screen, "/as Lee", "/click 4 1")
+    # Decide's place among the card's buttons (other features add buttons before it)
+    decide = 1 + [b.action_id for b in session.outbox.cards[0][1].buttons].index("decision.decide")
+    refused = await _lines(session, screen, "/as Lee", f"/click {decide} 1")
     assert "Only the person who asked this scenario" in refused and "Record a decision" not in refused
-    form = await _lines(session, screen, "/as Dana", "/click 4 1")
+    form = await _lines(session, screen, "/as Dana", f"/click {decide} 1")
     assert "Record a decision" in form
     # the form, field by field: the decision (a choice), its text (ends with an empty line), owner, due date
     out = await _lines(
