@@ -91,7 +91,14 @@ async def test_anyone_else_is_refused_until_an_admin_makes_them_manager(c):
     await _decide(c, card_id, user=OTHER)  # a submission without the button: refused as well
     ws = await c.workspace_id()
     assert await c.storage.decisions.list(ws, "C1") == []
-    # a Slack admin check needs the sender; the console's operator is the admin
+    # Slack sends "@lee" as typed (no escaping): who that is cannot be told, and the answer says what works
+    await c.say("role @lee manager", user=ASKER)
+    assert "I could not tell who “@lee” is" in c.outbox.sends[-1].text and "member ID" in c.outbox.sends[-1].text
+    # without a way to ask Slack (no sender here) nobody counts as an admin
+    await c.say("role U_OTHER manager", user=ASKER)
+    assert "Only a workspace admin or owner" in c.outbox.sends[-1].text
+    assert not await c.storage.roles.has(ws, OTHER, "manager", "C1")
+    # the console's operator is the admin
     c.place = c.place.__class__("console", "T1", "C1")
     await c.load_sample()
     await c.say(f"role {OTHER} manager")
