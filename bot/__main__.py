@@ -1,7 +1,6 @@
 """The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show |
-track-record` (also
-`scenario-bot`),
-and `teams-manifest` (the Teams app package).
+track-record | decisions export | roles set | roles list` (also `scenario-bot`), and `teams-manifest` (the Teams
+app package).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
 an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show (or a
@@ -18,6 +17,7 @@ from bot.cli import CommandError
 from bot.cli import ask as ask_command
 from bot.cli import baselines as baseline_commands
 from bot.cli import csv_import as csv_commands
+from bot.cli import decisions as decision_commands
 from bot.cli import run as run_commands
 from bot.cli import track_record as track_commands
 
@@ -104,7 +104,30 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--json", action="store_true", help="print forecasts by week, periods, Brier score, reliability")
     track.add_argument("--chart", metavar="FILE.png", help="also write the chart of P(reach target) by week")
     track.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    _decision_parsers(sub)
     return parser
+
+
+def _decision_parsers(sub: argparse._SubParsersAction) -> None:
+    decisions = sub.add_parser("decisions", help="a channel's decision log")
+    dsub = decisions.add_subparsers(dest="decisions_command", required=True, metavar="ACTION")
+    exp = dsub.add_parser("export", help="print the channel's decisions as CSV (formula-safe), newest first")
+    exp.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+    exp.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+    exp.add_argument("--channel", required=True, metavar="ID", help="channel id")
+    exp.add_argument("--out", metavar="FILE.csv", help="write the CSV to FILE.csv instead of printing it")
+    exp.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    roles = sub.add_parser("roles", help="who has the manager role (may decide on any scenario card)")
+    rsub = roles.add_subparsers(dest="roles_command", required=True, metavar="ACTION")
+    rset = rsub.add_parser("set", help="give (--role manager) or take away (--role none) the manager role")
+    rset.add_argument("--user", required=True, metavar="ID", help="Slack member id or Teams Entra object id")
+    rset.add_argument("--role", required=True, choices=("manager", "none"))
+    rset.add_argument("--channel", metavar="ID", help="only in this channel (default: every channel)")
+    rlist = rsub.add_parser("list", help="every role in the workspace")
+    for p in (rset, rlist):
+        p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+        p.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+        p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,6 +156,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 as_json=args.json,
                 chart=args.chart,
             )
+        if args.command == "decisions":
+            return decision_commands.export(
+                platform=args.platform, workspace=args.workspace, channel=args.channel, db_url=args.db, out=args.out
+            )
+        if args.command == "roles" and args.roles_command == "set":
+            return decision_commands.set_role(
+                platform=args.platform,
+                workspace=args.workspace,
+                user=args.user,
+                role=args.role,
+                channel=args.channel,
+                db_url=args.db,
+            )
+        if args.command == "roles":
+            return decision_commands.list_roles(platform=args.platform, workspace=args.workspace, db_url=args.db)
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)
         if args.baseline_command == "import" and args.file.lower().endswith(".csv"):

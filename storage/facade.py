@@ -15,6 +15,7 @@ from storage.repositories import (
     CommentRepository,
     ConversationRepository,
     Database,
+    DecisionRepository,
     ForecastRepository,
     ImportRepository,
     InboxRepository,
@@ -22,6 +23,7 @@ from storage.repositories import (
     LikeRepository,
     MessageRepository,
     OutboxRepository,
+    RoleRepository,
     ScenarioRepository,
     ScheduleRepository,
     WorkspaceRepository,
@@ -32,7 +34,8 @@ __all__ = ["Storage"]
 
 class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
-    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record);
+    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record),
+    `decisions` and `roles` (the decision log);
     `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
@@ -53,6 +56,8 @@ class Storage:
         self.audit = AuditRepository(db)
         self.imports = ImportRepository(db)
         self.forecasts = ForecastRepository(db)
+        self.decisions = DecisionRepository(db)
+        self.roles = RoleRepository(db)
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:

@@ -24,6 +24,8 @@ __all__ = [
     "Schedule",
     "Forecast",
     "PeriodOutcome",
+    "Decision",
+    "Role",
 ]
 
 
@@ -274,3 +276,40 @@ class PeriodOutcome:
     baseline_id: int | None
     source: str
     recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision on a scenario card (`sent_message_id`, the card's sent_messages row). `kind` is 'adopt', 'keep'
+    or 'other'; `status` 'open' or 'done'; `card_message_id` the decision card's platform id once posted;
+    `baseline_version` the channel's version an adopted scenario became, if it was made the baseline."""
+
+    id: int
+    workspace_id: int
+    channel_id: str
+    key: str | None
+    sent_message_id: int
+    scenario_id: int | None
+    decided_by: str
+    kind: str
+    text: str
+    owner_id: str
+    due_date: date
+    status: str
+    done_at: datetime | None
+    done_by: str | None
+    card_message_id: str | None
+    baseline_version: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """`user_id` holds `role` in the workspace: in every channel when `channel_id` is "", else in that one."""
+
+    workspace_id: int
+    channel_id: str
+    user_id: str
+    role: str
+    set_by: str
+    set_at: datetime

@@ -1,9 +1,10 @@
 """ConsoleOutbox: the Outbox of the local console, printing cards as text.
 
 Owns numbering what the bot posts (message ids "1", "2", ...; cards are also numbered 1, 2, ... so a person
-can type `/react :+1: 2`), writing each chart to ./charts/<n>.png and printing its path, holding the form a
-button opened until the REPL has asked for its fields, and (with `/show slack|teams`) printing the platform
-JSON through a renderer handed in by the caller: bot.console never imports bot.slack or bot.teams.
+can type `/react :+1: 2`), writing each chart to ./charts/<n>.png and each shared file (an export) to
+./exports/<name> and printing their paths, holding the form a button opened until the REPL has asked for its
+fields, and (with `/show slack|teams`) printing the platform JSON through a renderer handed in by the caller:
+bot.console never imports bot.slack or bot.teams.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ class ConsoleOutbox:
         write: Callable[[str], None],
         *,
         charts_dir: Path | None = Path("charts"),
+        files_dir: Path | None = Path("exports"),
         renderer_for: Callable[[str], Renderer] | None = None,
     ) -> None:
         self.write = write
         self.charts_dir = charts_dir
+        self.files_dir = files_dir
         self.renderer_for = renderer_for
         self.show: str | None = None
         self.cards: list[tuple[str, Card]] = []  # (message id, card) in posting order: card N is cards[N - 1]
@@ -117,6 +120,18 @@ class ConsoleOutbox:
 
     async def open_form(self, place: Place, form: Form, trigger: Any) -> None:
         self.pending_form = form
+
+    async def send_file(
+        self, place: Place, name: str, data: bytes, *, title: str, thread_id: str | None = None
+    ) -> bool:
+        """A shared file (a decisions export) is written to ./exports/<name> and its path printed."""
+        if self.files_dir is None:
+            return False
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(name).name  # the name is the bot's own, but never a path out of the folder
+        path.write_bytes(data)
+        self.write(f"[file] {title}: {path}")
+        return True
 
     async def notify(self, place: Place, text: str, *, user_id: str | None = None) -> None:
         self.write(f"(only you can see this) {text}")

@@ -5,7 +5,9 @@ question or command (MessageReceived via "console"); `/react :emoji: [N]` and `/
 N (default: the last card); `/reply [N] text` is a comment in card N's thread; `/click N [M]` presses button N of
 card M (default: the newest card that has buttons, so a Drivers card shown since does not hide the scenario
 card's buttons; a form it opens is asked for field by field); `/import PATH` shares a CSV file with the bot (the
-import preview; `/click 1` uses it as the baseline); `/show slack|teams|off`; `/quit`.
+import preview; `/click 1` uses it as the baseline); `/as NAME` acts as another person from then on (their likes,
+comments and decisions; the console's people are their lower-cased names, as a form's @names are read), `/as`
+alone back to you; `/show slack|teams|off`; `/quit`.
 `ConsoleSession.handle_line` is the whole behaviour, so tests drive it without a terminal.
 """
 
@@ -43,6 +45,7 @@ Console commands:
   /reply [N] text      comment in card N's thread                      /click N [M]  press button N of card M
                        (default: the newest card with buttons)
   /import PATH         preview a CRM export (CSV) as this channel's baseline; /click 1 uses it
+  /as NAME             act as NAME from now on (likes, comments, decisions); /as alone: back to you
   /show slack|teams|off  also print each card as platform JSON         /quit"""
 
 
@@ -192,6 +195,7 @@ class ConsoleSession:
             "/click": self._click,
             "/import": self._import,
             "/show": self._show,
+            "/as": self._as,
             "/help": self._help,
             "/quit": self._quit,
             "/exit": self._quit,
@@ -262,6 +266,15 @@ class ConsoleSession:
             self._say("Usage: /show slack|teams|off")
             return True
         self._say(self.outbox.set_show(None if args[0] == "off" else args[0]))
+        return True
+
+    async def _as(self, args: list[str], rest: str) -> bool:
+        name = rest.strip().lstrip("@").strip()
+        if len(name) > 64:
+            self._say("Usage: /as NAME (a first name will do), e.g. /as Lee")
+            return True
+        self.actor = Actor(PLATFORM, name.lower(), name) if name else Actor(PLATFORM, "you", "You")
+        self._say(f"You are now {self.actor.name} (“{self.actor.user_id}” in forms and roles).")
         return True
 
     async def _help(self, args: list[str], rest: str) -> bool:

@@ -17,9 +17,10 @@ def register_all(router: Router) -> None:
     # imported here so that importing one feature package does not load them all
     from bot.core import imports, nudges, scenarios
     from bot.core.baselines import feature as baselines
+    from bot.core.decisions import feature as decisions
     from bot.core.social import feature as social
 
-    for feature in (baselines, imports, social, nudges, scenarios):
+    for feature in (baselines, imports, social, nudges, scenarios, decisions):
         feature.register(router)
 
 

@@ -211,6 +211,28 @@ class DurableOutbox:
             return None
         return await self.send(where, message, key=key)
 
+    async def send_file(
+        self, place: Place, name: str, data: bytes, *, title: str, thread_id: str | None = None, key: str | None = None
+    ) -> bool:
+        """Share a file in `place` where the platform takes files from a bot (Slack: files_upload_v2), once per key.
+        False when this platform's sender cannot share files (the feature then says it another way)."""
+        upload = getattr(self.sender, "upload_file", None)
+        if upload is None:
+            return False
+        key = self._key(key)
+        entry = await self._begin(key, "file", place, thread_id)
+        if entry.status in ("sent", "failed"):
+            return entry.status == "sent"
+        if entry.status in ("sending", "unknown"):
+            # an upload is not looked up: a lost one is asked for again by the person, never posted twice
+            await self.storage.outbox.unknown(key, error=entry.last_error or "outcome lost")
+            return True
+        ok = await self._call_done(key, upload(place, name, data, title=title, thread_id=thread_id))
+        if not ok:
+            return True  # refused for good: recorded and logged; the feature has nothing better to offer
+        await self.storage.outbox.sent(key, remote_id="-", remote_channel=place.channel_id, now=self.clock())
+        return True
+
     async def open_form(self, place: Place, form: Form, trigger: object, *, key: str | None = None) -> None:
         """A form: Slack opens it in the request path (a live outbox in `forms`, trigger valid 3 s); where the
         platform posts forms as messages (a Teams input card) it is a keyed send like any other."""

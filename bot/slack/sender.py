@@ -1,13 +1,14 @@
 """SlackSender: the worker's way to Slack, outside any request (the core's PlatformSender port).
 
 Owns the Web API calls a job makes (chat.postMessage with the outbox key in the message's `metadata`,
-files_upload_v2 for a card's chart, chat.update, chat.postEphemeral, conversations.open for DMs, and the
-history lookup that settles a send whose outcome was lost) and how each failure is classified for the durable
-outbox: 429 is "not sent" with Slack's Retry-After; a refused connection is "not sent"; a 5xx, a timeout or a
-dropped connection is "unknown" (Slack may have posted it); an error code that no retry can fix (channel gone,
-access revoked) is "refused". The client has no retry handlers of its own: retries are the worker's, with
-backoff, so a Retry-After never blocks anything but the job that got it. Errors are logged by the outbox with
-the error code only, never the response text (it can echo what was sent) or the token.
+files_upload_v2 for a card's chart or a shared file (a decisions export), chat.update, chat.postEphemeral,
+conversations.open for DMs, chat.getPermalink (a card linking another), users.info's admin flags (who may give
+roles), and the history lookup that settles a send whose outcome was lost) and how each failure is classified
+for the durable outbox: 429 is "not sent" with Slack's Retry-After; a refused connection is "not sent"; a 5xx, a
+timeout or a dropped connection is "unknown" (Slack may have posted it); an error code that no retry can fix
+(channel gone, access revoked) is "refused". The client has no retry handlers of its own: retries are the
+worker's, with backoff, so a Retry-After never blocks anything but the job that got it. Errors are logged by the
+outbox with the error code only, never the response text (it can echo what was sent) or the token.
 
 Also owns display names: Slack payloads carry a user id and no trustworthy name, so `display_name` asks
 users.info (profile display_name, else real_name) and keeps the answer in a small LRU cache with a TTL (names
@@ -232,6 +233,42 @@ class SlackSender:
         response = await self._call(self.client.users_info, user=user_id)
         tz = (response.get("user") or {}).get("tz")
         return str(tz) if tz else None
+
+    async def permalink(self, place: Place, message_id: str) -> str | None:
+        """The message's URL (chat.getPermalink), to link a card from another message; None if Slack has none."""
+        try:
+            response = await self._call(self.client.chat_getPermalink, channel=place.channel_id, message_ts=message_id)
+        except SendError as error:
+            log.warning("slack chat.getPermalink failed: %s", error.code)
+            return None
+        link = response.get("permalink")
+        return str(link) if isinstance(link, str) and link.startswith("https://") else None
+
+    async def is_admin(self, workspace_external_id: str, user_id: str) -> bool:
+        """Whether `user_id` is an admin or owner of this workspace (users.info `is_admin` / `is_owner`; a guest
+        from another organisation, whose `team_id` differs, is not an admin here). False when Slack cannot say."""
+        try:
+            response = await self._call(self.client.users_info, user=user_id)
+        except SendError as error:
+            log.warning("slack users.info failed: %s (user=%s)", error.code, user_id)
+            return False
+        found = response.get("user") or {}
+        # the workspace is a team id, or an enterprise id on an org-wide install (Enterprise Grid)
+        home = {found.get("team_id"), (found.get("enterprise_user") or {}).get("enterprise_id")}
+        if workspace_external_id not in home:
+            return False
+        return bool(found.get("is_admin") or found.get("is_owner") or found.get("is_primary_owner"))
+
+    async def upload_file(self, place: Place, name: str, data: bytes, *, title: str, thread_id: str | None) -> None:
+        """Share a file in the channel (files_upload_v2: get an upload URL, upload, complete into the channel)."""
+        await self._call(
+            self.client.files_upload_v2,
+            channel=place.channel_id,
+            thread_ts=thread_id,
+            content=data,
+            filename=name,
+            title=title,
+        )
 
     async def open_dm(self, workspace_external_id: str, user_id: str) -> Place:
         response = await self._call(self.client.conversations_open, users=user_id)

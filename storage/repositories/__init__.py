@@ -10,6 +10,7 @@ from storage.repositories.baselines import BaselineRepository
 from storage.repositories.charts import ChartRepository
 from storage.repositories.comments import CommentRepository
 from storage.repositories.conversations import ConversationRepository
+from storage.repositories.decisions import DecisionRepository, RoleRepository
 from storage.repositories.forecasts import ForecastRepository
 from storage.repositories.imports import ImportRepository
 from storage.repositories.inbox import InboxRepository
@@ -28,6 +29,7 @@ __all__ = [
     "CommentRepository",
     "ConversationRepository",
     "Database",
+    "DecisionRepository",
     "ForecastRepository",
     "ImportRepository",
     "InboxRepository",
@@ -38,6 +40,7 @@ __all__ = [
     "LikeRepository",
     "MessageRepository",
     "NotFound",
+    "RoleRepository",
     "ScenarioRepository",
     "WorkspaceRepository",
 ]

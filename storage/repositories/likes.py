@@ -48,6 +48,17 @@ class LikeRepository:
             )
             return int(value or 0)
 
+    async def users(self, workspace_id: int, sent_message_id: int) -> list[str]:
+        """The users who like the card, in the order of their first like."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(LikeRow.user_id, func.min(LikeRow.id).label("first"))
+                .where(LikeRow.workspace_id == workspace_id, LikeRow.sent_message_id == sent_message_id)
+                .group_by(LikeRow.user_id)
+                .order_by("first")
+            )
+            return [user_id for user_id, _ in rows]
+
     async def has_liked(self, workspace_id: int, sent_message_id: int, user_id: str) -> bool:
         """True if the user likes the card from any source."""
         async with self._db.read() as session:

@@ -176,6 +176,7 @@ class FakePlatform:
             "conversations.replies": self._replies,
             "conversations.open": self._open_dm,
             "users.info": self._user_info,
+            "chat.getPermalink": self._permalink,
         }
         self.files: dict[str, tuple[dict[str, Any], bytes]] = {}  # shared files: id -> (file object, bytes)
         # --- what the real Web API enforces (see the module docstring); tests may change any of these
@@ -194,6 +195,7 @@ class FakePlatform:
         self.strict_cards = True
         self.connector_returns_ids = True
         self.card_violations: list[str] = []
+        self.teams_dms: dict[str, str] = {}  # member id -> the 1:1 conversation created with them
         # --- slash commands' response_urls
         self.response_url_ttl = 30 * 60.0
         self.response_url_uses = 5
@@ -267,9 +269,13 @@ class FakePlatform:
         tz: str = "Europe/Berlin",
         tz_offset: int = 3600,
         team_id: str = TEAM_ID,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> dict[str, Any]:
-        """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest)."""
+        """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest); `is_admin` /
+        `is_owner`: a Workspace Admin / Owner, as users.info flags them."""
         self.users[user_id] = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
+        self.users[user_id].update(is_admin=is_admin or is_owner, is_owner=is_owner, is_primary_owner=False)
         return self.users[user_id]
 
     def response_url(self, *, issued_at: float | None = None) -> str:
@@ -366,6 +372,8 @@ class FakePlatform:
             return self._download(request.path, recorded)
         if request.path.startswith("/api/"):
             return await self._slack_method(request.path.removeprefix("/api/"), recorded)
+        if request.path == "/v3/conversations" and request.method == "POST":
+            return self._create_conversation(recorded)
         if request.path.startswith("/v3/conversations/"):
             return self._connector(request.method, request.path, recorded)
         if request.path.startswith("/commands/") and request.method == "POST":
@@ -457,6 +465,20 @@ class FakePlatform:
     def connector_calls(self, method: str = "POST") -> list[Recorded]:
         """Every Bot Connector call of `method` (POST: new activities, PUT: updates), in arrival order."""
         return [r for r in self.requests if r.method == method and r.path.startswith("/v3/conversations/")]
+
+    def _create_conversation(self, recorded: Recorded) -> web.Response:
+        # Bot Connector "Create Conversation" (POST /v3/conversations, learn.microsoft.com/azure/bot-service/rest-api/
+        # bot-framework-rest-connector-api-reference#create-conversation): ConversationParameters in, a
+        # ConversationResourceResponse {"id"} out (201). A 1:1 with the same person is the same conversation each
+        # time; no members is a 400 BadArgument.
+        members = [m.get("id") for m in (recorded.json.get("members") or []) if isinstance(m, dict) and m.get("id")]
+        if len(members) != 1 or recorded.json.get("isGroup"):
+            error = {"code": "BadArgument", "message": "a 1:1 conversation needs exactly one member"}
+            return web.json_response({"error": error}, status=400)
+        [member] = members
+        conversation = self.teams_dms.setdefault(member, "a:1" + hashlib.sha256(member.encode()).hexdigest()[:24])
+        recorded.reply = {"id": conversation}
+        return web.json_response(recorded.reply, status=201)
 
     def _connector(self, method: str, path: str, recorded: Recorded) -> web.Response:
         # /v3/conversations/{conversationId}/activities[/{activityId}]; the id may hold ';messageid=' (decoded)
@@ -618,6 +640,21 @@ class FakePlatform:
         channel = self.dms.setdefault(user, "D" + hashlib.sha256(user.encode()).hexdigest()[:10].upper())
         return {"ok": True, "channel": {"id": channel}}
 
+    def _permalink(self, r: Recorded) -> dict[str, Any]:
+        # chat.getPermalink (docs.slack.dev/reference/methods/chat.getPermalink): channel + message_ts in, the
+        # message's URL out (https://<domain>.slack.com/archives/<channel>/p<ts without the dot>, and for a reply in
+        # a thread ?thread_ts=<parent>&cid=<channel>); channel_not_found / message_not_found otherwise.
+        channel, ts = str(r.json.get("channel") or ""), str(r.json.get("message_ts") or "")
+        if channel not in self.messages and not channel.startswith("D") and channel not in self.joined:
+            return {"ok": False, "error": "channel_not_found"}
+        found = next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+        if found is None:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        if found.get("thread_ts") and found["thread_ts"] != ts:
+            link += f"?thread_ts={found['thread_ts']}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def _user_info(self, r: Recorded) -> dict[str, Any]:
         found = self.users.get(str(r.json.get("user") or ""))
         return {"ok": True, "user": found} if found else {"ok": False, "error": "user_not_found"}
@@ -693,6 +730,10 @@ def _user(
         "tz_label": tz,
         "tz_offset": tz_offset,
         "is_bot": False,
+        # users.info's role flags (docs.slack.dev/reference/objects/user-object): owners are admins too
+        "is_admin": False,
+        "is_owner": False,
+        "is_primary_owner": False,
         "profile": {
             "display_name": display_name,
             "display_name_normalized": display_name,

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     "alembic_version",
     "charts",
+    "decisions",
+    "roles",
     "forecasts",
     "period_outcomes",
     "jobs",

@@ -31,6 +31,8 @@ REPOSITORIES = (
     "inbox",
     "audit",
     "forecasts",
+    "decisions",
+    "roles",
 )
 
 
@@ -73,7 +75,12 @@ async def _tenant_a(store: Storage) -> dict:
         ws, "C-A", period_end=date(2026, 9, 30), target=100.0, booked=120.0,
         recorded_at=datetime(2026, 10, 1, tzinfo=UTC), source="baseline", baseline_id=base.id,
     )  # fmt: skip
-    return {"ws": ws, "baseline": base.id, "scenario": scenario.id, "sent": sent.id}
+    decision, _ = await store.decisions.create(
+        ws, "C-A", key="form:A", sent_message_id=sent.id, scenario_id=scenario.id, decided_by="UA", kind="adopt",
+        text="we hire", owner_id="UA", due_date=date(2026, 12, 15),
+    )  # fmt: skip
+    await store.roles.set(ws, "UA", "manager", set_by="admin")
+    return {"ws": ws, "baseline": base.id, "scenario": scenario.id, "sent": sent.id, "decision": decision.id}
 
 
 async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storage) -> None:
@@ -100,6 +107,12 @@ async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storag
     assert (await store.messages.latest_in_thread(a["ws"], "C-A", "111.000")).id == a["sent"]
     assert await call("likes", "count", b, a["sent"]) == 0
     assert await call("likes", "has_liked", b, a["sent"], "UA") is False
+    assert await call("likes", "users", b, a["sent"]) == []
+    assert await call("decisions", "get", b, a["decision"]) is None
+    assert await call("decisions", "list", b, "C-A") == []
+    assert await call("roles", "has", b, "UA", "manager", "C-A") is False
+    assert await call("roles", "holders", b, "manager", "C-A") == []
+    assert await call("roles", "listing", b) == []
     assert await call("comments", "count", b, a["sent"]) == 0
     assert await call("comments", "list", b, a["sent"], include_deleted=True) == []
     assert await call("audit", "list", b) == []
@@ -112,6 +125,18 @@ async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storag
     assert await call("likes", "add", b, a["sent"], "UB", "+1") is False
     assert await call("likes", "remove", b, a["sent"], "UA", "+1") is False
     assert await call("likes", "toggle_button", b, a["sent"], "UA") is False
+    await call("decisions", "set_card", b, a["decision"], "999.999")
+    assert await call("decisions", "mark_done", b, a["decision"], by="UB") == (None, False)
+    assert await call("decisions", "adopt", b, a["decision"], baseline(deals=1), created_by="UB", note="x") == (
+        None,
+        None,
+    )
+    assert await call("roles", "remove", b, "UA", set_by="UB") == 0
+    with pytest.raises(NotFound):
+        await call(
+            "decisions", "create", b, "C-A", key="form:B", sent_message_id=a["sent"], scenario_id=None,
+            decided_by="UB", kind="keep", text="x", owner_id="UB", due_date=date(2026, 12, 15),
+        )  # fmt: skip
     assert await call("comments", "upsert", b, a["sent"], author_id="UB", message_id="111.333", text="x") is False
     assert await call("comments", "delete", b, a["sent"], "111.333") is False
     with pytest.raises(NotFound):
@@ -156,6 +181,7 @@ async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storag
     await call("conversations", "save_reference", b, "C-A", "channel", {"b": True})
     own = await call("baselines", "save", b, "C-A", baseline(deals=1), created_by="UB")
     await call("audit", "record", b, actor="UB", action="x", object_type="y")
+    await call("roles", "set", b, "UA", "manager", set_by="UB", channel_id="C-A")
     await call("workspaces", "update_settings", b, currency="EUR")
     assert own.version == 1  # tenant A's channel C-A has its own version 1
     after = await snapshot(store)
