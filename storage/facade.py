@@ -15,6 +15,7 @@ from storage.repositories import (
     CommentRepository,
     ConversationRepository,
     Database,
+    ExpertRepository,
     ForecastRepository,
     ImportRepository,
     InboxRepository,
@@ -32,7 +33,8 @@ __all__ = ["Storage"]
 
 class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
-    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record);
+    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`,
+    `forecasts` (the track record), `experts` (invitations and estimates);
     `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
@@ -53,6 +55,7 @@ class Storage:
         self.audit = AuditRepository(db)
         self.imports = ImportRepository(db)
         self.forecasts = ForecastRepository(db)
+        self.experts = ExpertRepository(db)
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:

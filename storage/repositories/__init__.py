@@ -10,6 +10,7 @@ from storage.repositories.baselines import BaselineRepository
 from storage.repositories.charts import ChartRepository
 from storage.repositories.comments import CommentRepository
 from storage.repositories.conversations import ConversationRepository
+from storage.repositories.experts import ExpertRepository
 from storage.repositories.forecasts import ForecastRepository
 from storage.repositories.imports import ImportRepository
 from storage.repositories.inbox import InboxRepository
@@ -28,6 +29,7 @@ __all__ = [
     "CommentRepository",
     "ConversationRepository",
     "Database",
+    "ExpertRepository",
     "ForecastRepository",
     "ImportRepository",
     "InboxRepository",
