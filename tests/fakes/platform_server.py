@@ -266,10 +266,27 @@ class FakePlatform:
         tz: str = "Europe/Berlin",
         tz_offset: int = 3600,
         team_id: str = TEAM_ID,
+        enterprise_id: str | None = None,
+        is_bot: bool = False,
+        deleted: bool = False,
     ) -> dict[str, Any]:
-        """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest)."""
-        self.users[user_id] = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
-        return self.users[user_id]
+        """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest). An Enterprise
+        Grid member also carries `enterprise_user` (id, enterprise_id, teams), as users.info documents it
+        (api.slack.com/methods/users.info, api.slack.com/enterprise/grid/...: "enterprise_user"); a bot user has
+        is_bot, a deactivated account `deleted`."""
+        found = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
+        found.update(is_bot=is_bot, deleted=deleted)
+        if enterprise_id:
+            found["enterprise_user"] = {
+                "id": user_id,
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_id,
+                "is_admin": False,
+                "is_owner": False,
+                "teams": [team_id],
+            }
+        self.users[user_id] = found
+        return found
 
     def response_url(self, *, issued_at: float | None = None) -> str:
         """A slash command's response_url on this server, issued at `issued_at` (default: now)."""
