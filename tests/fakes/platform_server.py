@@ -193,6 +193,8 @@ class FakePlatform:
         self.strict_cards = True
         self.connector_returns_ids = True
         self.card_violations: list[str] = []
+        self.teams_without_app: set[str] = set()  # AAD object ids the bot cannot start a 1:1 chat with
+        self.personal_chats: dict[str, str] = {}  # member id -> the 1:1 conversation id created for them
         # --- slash commands' response_urls
         self.response_url_ttl = 30 * 60.0
         self.response_url_uses = 5
@@ -382,6 +384,8 @@ class FakePlatform:
             return await self._slack_method(request.path.removeprefix("/api/"), recorded)
         if request.path.startswith("/v3/conversations/"):
             return self._connector(request.method, request.path, recorded)
+        if request.path.rstrip("/") == "/v3/conversations" and request.method == "POST":
+            return self._create_conversation(recorded)
         if request.path.startswith("/commands/") and request.method == "POST":
             return self._respond(request.path, recorded)
         if request.path == "/openid/.well-known/openidconfiguration":
@@ -467,6 +471,27 @@ class FakePlatform:
         return max(1, math.ceil((1 - bucket.tokens) / self.post_rate))
 
     # ---------------------------------------------------------------- Bot Connector (Teams)
+
+    def _create_conversation(self, recorded: Recorded) -> web.Response:
+        """Create Conversation (POST /v3/conversations, learn.microsoft.com/azure/bot-service/rest-api/
+        bot-framework-rest-connector-api-reference#create-conversation): a 1:1 chat with one member, answered with
+        a ConversationResourceResponse; the same member gets the same conversation again. Teams refuses a member
+        who has not installed the app with 403 (learn.microsoft.com/microsoftteams/platform/bots/how-to/
+        conversations/send-proactive-messages: "the app must be installed for the user")."""
+        body = recorded.json or {}
+        members = body.get("members") or []
+        if body.get("isGroup") or len(members) != 1 or not (members[0] or {}).get("id"):
+            error = {"code": "BadArgument", "message": "a 1:1 conversation takes exactly one member"}
+            return web.json_response({"error": error}, status=400)
+        member = str(members[0]["id"])
+        if member in self.teams_without_app:
+            recorded.reply = {
+                "error": {"code": "Forbidden", "message": "The bot is not part of the conversation roster."}
+            }
+            return web.json_response(recorded.reply, status=403)
+        chat = self.personal_chats.setdefault(member, f"a:1personal-{hashlib.sha256(member.encode()).hexdigest()[:12]}")
+        recorded.reply = {"id": chat, "serviceUrl": self.url + "/"}
+        return web.json_response(recorded.reply, status=201)
 
     def connector_calls(self, method: str = "POST") -> list[Recorded]:
         """Every Bot Connector call of `method` (POST: new activities, PUT: updates), in arrival order."""

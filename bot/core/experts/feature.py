@@ -181,7 +181,8 @@ async def invite(turn: Turn, sent: Any, picked: list[str], *, question: str, dri
             scenario_payload=sent.payload,
             expires_at=created.expires_at,
         )
-        dm = await turn.dm(uid, card, key=f"dm:expert:{created.id}")
+        # the key names this very invitation: a withdrawn one's id may be handed out again (SQLite reuses rowids)
+        dm = await turn.dm(uid, card, key=f"dm:expert:{created.id}:{uid}:{created.created_at.timestamp():.6f}")
         if dm is None:
             await storage.experts.withdraw(workspace_id, created.id)
             problems.append(_NOT_INSTALLED.get(turn.place.platform, _UNREACHABLE).format(name=user(name)))

@@ -32,8 +32,14 @@ async def schedule(turn: Turn, invitation: Any, remind_at: datetime) -> None:
         "platform": turn.place.platform,
         "workspace": turn.place.workspace_id,
     }
-    await turn.later(REMIND, f"{REMIND}:{invitation.workspace_id}:{invitation.id}", payload, at=remind_at)
-    await turn.later(EXPIRE, f"{EXPIRE}:{invitation.workspace_id}:{invitation.id}", payload, at=invitation.expires_at)
+    name = _name(invitation)
+    await turn.later(REMIND, f"{REMIND}:{name}", payload, at=remind_at)
+    await turn.later(EXPIRE, f"{EXPIRE}:{name}", payload, at=invitation.expires_at)
+
+
+def _name(invitation: Any) -> str:
+    """A key part naming this very invitation (an id alone may be handed out again after a row is deleted)."""
+    return f"{invitation.workspace_id}:{invitation.id}:{invitation.created_at.timestamp():.6f}"
 
 
 async def run_remind(job: Job, ctx: JobContext) -> None:
@@ -54,7 +60,7 @@ async def run_remind(job: Job, ctx: JobContext) -> None:
         "give your estimate, or press Can't help.",
     )
     await ctx.outbox(platform, workspace_id=workspace_id).dm(
-        place, invitation.invitee_id, text, key=f"dm:expert:{invitation.id}:reminder"
+        place, invitation.invitee_id, text, key=f"dm:expert:{_name(invitation)}:reminder"
     )
 
 
