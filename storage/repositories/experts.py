@@ -152,6 +152,19 @@ class ExpertRepository:
                 .values(dm_channel_id=channel_id, dm_message_id=message_id)
             )
 
+    async def rename_invitee(self, workspace_id: int, invitation_id: int, name: str) -> None:
+        """The invitee's name as the platform gave it when they acted (a people picker gives ids only)."""
+        async with self._db.write() as session:
+            await session.execute(
+                update(ExpertInvitationRow)
+                .where(
+                    ExpertInvitationRow.workspace_id == workspace_id,
+                    ExpertInvitationRow.id == invitation_id,
+                    ExpertInvitationRow.invitee_name != name,
+                )
+                .values(invitee_name=name[:255])
+            )
+
     async def get(self, workspace_id: int, invitation_id: int) -> Invitation | None:
         async with self._db.read() as session:
             row = await session.scalar(self._by_id(workspace_id, invitation_id))

@@ -34,7 +34,7 @@ async def test_the_experts_flow_with_as(console):  # noqa: F811
     base = parse_baseline(sample_baseline())
     change = Change("new_opps_per_rep_week", current_value(base, "new_opps_per_rep_week"), 8.0)
     expected = pct(forecast(apply_changes(base, [change])).p_hit)
-    assert "Estimate by Sam: eight" in out and f"sam: 8.0 opps/rep/week → {expected}" in out
+    assert "Estimate by Sam: eight" in out and f"Sam: 8.0 opps/rep/week → {expected}" in out
     assert "Experts: 1 asked, 1 answered" in out
 
     await _lines(session, "/click 4 2", "@lee", "Can marketing give 8?", "", "")

@@ -127,6 +127,8 @@ async def test_invite_like_comment_estimate_and_chain_over_bot_framework(teams_e
     line = next(x for x in _card(estimate)["fallbackText"].splitlines() if x.startswith("P(reach target)"))
     assert line.endswith(expected) and estimate.path.startswith(f"/v3/conversations/{ta.CHANNEL};messageid={root}/")
     assert "Experts: 1 asked, 1 answered" in _footer(env)
+    updated = json.dumps(_card(env.fake.connector_calls("PUT")[-1]), ensure_ascii=False)
+    assert f"Sam Expert: 8.0 opps/rep/week → {expected}" in updated  # named as Teams named him when he acted
 
     await _submit_form(env, dm_actions["expert.invite"], dm_id, in_dm(SAM, sam_chat), who=LEE["aadObjectId"])
     lee_chat = env.fake.personal_chats[LEE["aadObjectId"]]

@@ -22,6 +22,8 @@ TABLES = (
     "pending_imports",
     "forecasts",
     "period_outcomes",
+    "expert_invitations",
+    "expert_estimates",
 )
 
 

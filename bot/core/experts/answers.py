@@ -22,7 +22,7 @@ from bot.core.outbox import display_name
 from bot.core.router import Router
 from bot.core.turn import Turn
 
-__all__ = ["register", "own_invitation", "expired", "expired_text", "on_dm_reaction", "COMMENT_FORM"]
+__all__ = ["register", "own_invitation", "remember_name", "expired", "expired_text", "on_dm_reaction", "COMMENT_FORM"]
 
 COMMENT_FORM = "expert.comment"
 DM_SOURCE = "dm:"  # a like from a reaction on the DM: its own source, so removing it leaves channel likes alone
@@ -38,6 +38,16 @@ def expired_text(invitation: Any) -> str:
 
 async def _notify(turn: Turn, text: str) -> None:
     await turn.outbox.notify(turn.place, message_text(turn.place.platform, text), user_id=turn.event.actor.user_id)
+
+
+async def remember_name(turn: Turn, invitation: Any) -> Any:
+    """Keep the name the platform gives with the invitee's own action (Teams sends it; the people picker gave only
+    an id), so the card's estimates and later chains name them; the invitation as it is now."""
+    name = turn.event.actor.name
+    if not name or name == invitation.invitee_name:
+        return invitation
+    await turn.storage.experts.rename_invitee(turn.workspace_id, invitation.id, name)
+    return await turn.storage.experts.get(turn.workspace_id, invitation.id) or invitation
 
 
 async def own_invitation(turn: Turn, raw: Any = None, *, allow_expired: bool = False) -> Any:
@@ -72,6 +82,7 @@ async def on_like(turn: Turn) -> None:
     invitation = await own_invitation(turn)
     if invitation is None or (sent := await _card(turn, invitation)) is None:
         return
+    await remember_name(turn, invitation)
     await turn.storage.likes.toggle_button(turn.workspace_id, sent.id, turn.event.actor.user_id)
     await _footer(turn, sent)
 
@@ -117,6 +128,7 @@ async def on_comment_form(turn: Turn) -> None:
     invitation = await own_invitation(turn)
     if invitation is None or (sent := await _card(turn, invitation)) is None:
         return
+    await remember_name(turn, invitation)
     text = str(event.values.get("text") or "").strip()
     if not text:
         await _notify(turn, "The comment was empty, so nothing was posted. Press Comment again to write one.")
@@ -141,6 +153,7 @@ async def on_decline(turn: Turn) -> None:
     invitation = await own_invitation(turn)
     if invitation is None:
         return
+    await remember_name(turn, invitation)
     changed = await turn.storage.experts.set_status(
         turn.workspace_id, invitation.id, "declined", now=turn.now(), actor=turn.event.actor.user_id
     )

@@ -69,7 +69,7 @@ def _merged(original: list[dict], estimate: list[dict]) -> list[dict]:
 
 
 async def on_estimate_form(turn: Turn) -> None:
-    from bot.core.experts.answers import own_invitation
+    from bot.core.experts.answers import own_invitation, remember_name
     from bot.core.experts.feature import channel_place
 
     event = turn.event
@@ -77,6 +77,7 @@ async def on_estimate_form(turn: Turn) -> None:
     invitation = await own_invitation(turn)
     if invitation is None:
         return
+    await remember_name(turn, invitation)
     storage, workspace_id = turn.storage, turn.workspace_id
     sent = await storage.messages.get(workspace_id, invitation.sent_message_id)
     scenario = await storage.scenarios.get(workspace_id, sent.scenario_id) if sent and sent.scenario_id else None

@@ -108,6 +108,7 @@ async def on_invite_form(turn: Turn) -> None:
         parent = await storage.experts.get(workspace_id, raw_invitation)
         if parent is None or parent.invitee_id != actor:
             return
+        parent = await answers.remember_name(turn, parent)
         sent = await storage.messages.get(workspace_id, parent.sent_message_id)
     elif isinstance(raw_card, int):
         sent = await storage.messages.get(workspace_id, raw_card)
