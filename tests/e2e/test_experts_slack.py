@@ -105,7 +105,7 @@ def _engine_p(to: float) -> str:
 
 async def test_invite_like_comment_estimate_chain_and_refusals(slack_env):
     env = slack_env
-    env.fake.add_user("U_SAM", display_name="Sam", real_name="Sam Finance")
+    env.fake.add_user("U_SAM", display_name="Sam", real_name="Sam Finance", title="Finance")
     env.fake.add_user("U_KIM", display_name="Kim", real_name="Kim Ops")
     card = await _card(env)
     ts = card.reply["ts"]
@@ -156,12 +156,14 @@ async def test_invite_like_comment_estimate_chain_and_refusals(slack_env):
         env, "expert.estimate", {"value": "I think 8 per rep per week is the most"}, meta, user="U_SAM", channel=sam_dm
     )
     [estimate] = [
-        r for r in env.fake.calls("POST", "/api/chat.postMessage") if r.json["text"].startswith("Estimate by Sam")
+        r
+        for r in env.fake.calls("POST", "/api/chat.postMessage")
+        if r.json["text"].startswith("Estimate by Sam (Finance): I think 8")
     ]
     assert estimate.json["thread_ts"] == ts
     line = next(x for x in estimate.json["text"].splitlines() if x.startswith("P(reach target)"))
     assert line.endswith(_engine_p(8.0)), (line, _engine_p(8.0))
-    assert f"Sam: 8.0 opps/rep/week → {_engine_p(8.0)}" in _footer(env)
+    assert f"Sam (Finance): 8.0 opps/rep/week → {_engine_p(8.0)}" in _footer(env)
     assert "Experts: 1 asked, 1 answered" in _footer(env)
 
     # the expert invites a second person, whose DM names both
@@ -187,7 +189,7 @@ async def test_invite_like_comment_estimate_chain_and_refusals(slack_env):
         user="U_DANA",
         channel=sp.CHANNEL,
     )
-    assert "Sam is already invited to this card" in _ephemeral(env, "U_DANA")
+    assert "Sam (Finance) is already invited to this card" in _ephemeral(env, "U_DANA")
     await _submit(env, "expert.invite", {"who": ["U_SAM"], "question": "me"}, meta, user="U_SAM", channel=sam_dm)
     assert "You cannot invite yourself" in _ephemeral(env, "U_SAM")
     workspace = await env.services.storage.workspaces.ensure("slack", sp.TEAM)

@@ -271,13 +271,15 @@ class FakePlatform:
         enterprise_id: str | None = None,
         is_bot: bool = False,
         deleted: bool = False,
+        title: str = "",
     ) -> dict[str, Any]:
         """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest). An Enterprise
         Grid member also carries `enterprise_user` (id, enterprise_id, teams), as users.info documents it
         (api.slack.com/methods/users.info, api.slack.com/enterprise/grid/...: "enterprise_user"); a bot user has
-        is_bot, a deactivated account `deleted`."""
+        is_bot, a deactivated account `deleted`; `title` is the profile's job title."""
         found = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
         found.update(is_bot=is_bot, deleted=deleted)
+        found["profile"]["title"] = title
         if enterprise_id:
             found["enterprise_user"] = {
                 "id": user_id,

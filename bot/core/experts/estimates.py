@@ -77,7 +77,7 @@ async def on_estimate_form(turn: Turn) -> None:
     invitation = await own_invitation(turn)
     if invitation is None:
         return
-    await remember_name(turn, invitation)
+    invitation = await remember_name(turn, invitation)
     storage, workspace_id = turn.storage, turn.workspace_id
     sent = await storage.messages.get(workspace_id, invitation.sent_message_id)
     scenario = await storage.scenarios.get(workspace_id, sent.scenario_id) if sent and sent.scenario_id else None
@@ -99,7 +99,8 @@ async def on_estimate_form(turn: Turn) -> None:
     if answer.problems or answer.scenario is None:
         await _notify(turn, "That estimate is not possible: " + "; ".join(answer.problems or ["no change"]))
         return
-    name = await display_name(turn.outbox, event.actor, turn.place.workspace_id)
+    # credited as invited ("Priya (Marketing)"), else as the platform names the person
+    name = invitation.invitee_name or await display_name(turn.outbox, event.actor, turn.place.workspace_id)
     where = channel_place(turn, sent)
     thread = sent.thread_id or sent.message_id
     posted = await _post_scenario(

@@ -10,6 +10,7 @@ channel) it came from: a card of another workspace is simply not found.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.core.turn import Turn
 
 __all__ = ["register", "INVITE_FORM", "channel_place", "name_of", "notify"]
 
+log = logging.getLogger(__name__)
 INVITE_FORM = "expert.invite"
 ANY_DRIVER = "any"
 _NOT_INSTALLED = {
@@ -146,10 +148,11 @@ async def invite(turn: Turn, sent: Any, picked: list[str], *, question: str, dri
     invited: list[str] = []
     for uid in plan.invite:
         name = await name_of(turn, uid)
-        refused = await _refusal(turn, uid, name)
+        refused, title = await _check(turn, uid, name)
         if refused:
             problems.append(refused)
             continue
+        credited = f"{name} ({title})" if title else name  # "Priya (Marketing)": their role says why they were asked
         now = turn.now()
         created = await storage.experts.invite(
             workspace_id,
@@ -158,7 +161,7 @@ async def invite(turn: Turn, sent: Any, picked: list[str], *, question: str, dri
             inviter_id=actor,
             inviter_name=inviter_name,
             invitee_id=uid,
-            invitee_name=name,
+            invitee_name=credited,
             parent_id=parent.id if parent is not None else None,
             depth=parent.depth + 1 if parent is not None else 1,
             question=question,
@@ -213,14 +216,20 @@ async def _chain(turn: Turn, invitation: Any) -> list[str]:
     return names
 
 
-async def _refusal(turn: Turn, user_id: str, name: str) -> str | None:
-    """Why `user_id` may not be invited from here (Slack: users.info says another team, a bot, deactivated)."""
+async def _check(turn: Turn, user_id: str, name: str) -> tuple[str | None, str]:
+    """(why `user_id` may not be invited from here, or None; their job title if the platform says it). Slack:
+    users.info says another team or enterprise, a bot or deactivated; a look-up that fails invites nobody."""
     sender = getattr(turn.outbox, "sender", None)
     lookup = getattr(sender, "person", None)
     if lookup is None:
-        return None
-    person = await lookup(turn.place.workspace_id, user_id)
-    return foreign_reason(person, turn.place.workspace_id, name)
+        return None, ""
+    try:
+        person = await lookup(turn.place.workspace_id, user_id)
+    except Exception as error:  # a DM must not leave the workspace unchecked: ask again later instead
+        log.warning("expert invitee look-up failed: %s", type(error).__name__)
+        return f"I could not check that {user(name)} is a member of this workspace; please invite them again.", ""
+    title = str(((person or {}).get("profile") or {}).get("title") or "").strip()[:60]
+    return foreign_reason(person, turn.place.workspace_id, name), title
 
 
 async def on_invite_button(turn: Turn) -> None:
