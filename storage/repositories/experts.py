@@ -199,8 +199,8 @@ class ExpertRepository:
         self, workspace_id: int, invitation_id: int, status: str, *, now: datetime, actor: str
     ) -> bool:
         """Move a pending invitation to `status` ('answered', 'declined', 'expired'); False if it was not pending.
-        An answered invitation may be answered again (a second estimate)."""
-        allowed = ("pending", "answered") if status == "answered" else ("pending",)
+        An answered invitation may be answered again (a second estimate), and a declined one answered after all."""
+        allowed = ("pending", "answered", "declined") if status == "answered" else ("pending",)
         values: dict[str, Any] = {"status": status}
         if status in ("answered", "declined"):
             values["answered_at"] = now

@@ -121,6 +121,10 @@ BASE = parse_baseline(sample_baseline())
         ("average order size +15%", None, 23000.0),
         ("22%", "win_rate", 0.22),
         ("2 more reps", "reps", 12.0),
+        ("12", "reps", 12.0),  # an estimate of the team's size is a total, not 12 more
+        ("9.5", "new_opps_per_rep_week", 9.5),
+        ("$25k", "deal_size", 25000.0),
+        ("10", "cycle_weeks", 10.0),
     ],
 )
 def test_estimates_read_as_people_type_them(text, driver, to):
@@ -133,6 +137,9 @@ def test_estimates_read_as_people_type_them(text, driver, to):
 def test_an_unreadable_or_off_topic_estimate_says_what_to_type():
     problem = unmark(read_estimate("banana", BASE, "new_opps_per_rep_week").problem or "")
     assert "could not read a value for new opportunities per rep per week" in problem and "“8”" in problem
-    problem = unmark(read_estimate("win rate 30%", BASE, "new_opps_per_rep_week").problem or "")
-    assert "asks about new opportunities per rep per week" in problem and "win rate" in problem
+    for off_topic, named in (("win rate 30%", "win rate"), ("2 more reps", "reps"), ("12 reps", "reps")):
+        problem = unmark(read_estimate(off_topic, BASE, "new_opps_per_rep_week").problem or "")
+        assert "asks about new opportunities per rep per week" in problem and f"a change of {named}." in problem
+    problem = unmark(read_estimate("12 reps", BASE, None).problem or "")
+    assert "Did you mean “we have 12 reps” or “we hire 12 reps”?" in problem  # vague: asked back, not guessed
     assert "empty" in (read_estimate("  ", BASE, "win_rate").problem or "")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.language import parse
+from bot.core.language.drivers import detect_driver
 from engine.baseline import Baseline
 
 __all__ = ["Reading", "read_estimate", "DRIVER_CHOICES", "driver_label", "example_for"]
@@ -75,6 +76,31 @@ def _try(question: str, baseline: Baseline) -> tuple[tuple[dict, ...], tuple[str
     return tuple(c.to_dict() for c in parsed.changes), tuple(parsed.interpretation)
 
 
+def _as_driver(body: str, driver: str, baseline: Baseline) -> tuple[tuple[dict, ...], tuple[str, ...]]:
+    """The text as a value of `driver`: "8" -> "new opportunities per rep per week 8"; a head count is a total
+    ("12" -> "we have 12 reps"), as an estimate of the team's size means."""
+    if driver == "reps":
+        return _try(f"what if we have {body}" + ("" if "rep" in body.lower() else " reps"), baseline)
+    return _try(f"what if {_PHRASE[driver]} {body}", baseline)
+
+
+def _did_you_mean(question: str, baseline: Baseline) -> str:
+    """ " Did you mean “2 more reps”?" when the language read the text only vaguely ("12 reps": in all, or more?)."""
+    parsed = parse(question, baseline)
+    if parsed.intent != "clarify" or not parsed.suggestions:
+        return ""
+    options = " or ".join(f"“{s.removeprefix('what if ').strip()}”" for s in parsed.suggestions[:2])
+    return f" Did you mean {options}?"
+
+
+def _off_topic(driver: str, named: str, example: str) -> str:
+    asked = driver_label(driver).lower()
+    return (
+        f"This invitation asks about {asked}, but I read your estimate as a change of {named}. "
+        f"Give a value for {asked}, e.g. {example}."
+    )
+
+
 def read_estimate(text: str, baseline: Baseline, driver: str | None) -> Reading:
     """The estimate `text` as changes of `driver` (any driver when None)."""
     body = _normalise(text)
@@ -85,21 +111,24 @@ def read_estimate(text: str, baseline: Baseline, driver: str | None) -> Reading:
     if changes and driver and any(c.get("driver") != driver for c in changes):
         named = ", ".join(sorted({_PHRASE.get(str(c.get("driver")), str(c.get("driver"))) for c in changes}))
         if not any(c.get("driver") == driver for c in changes):
-            changes = ()  # perhaps the number is the asked driver's after all ("8" read as something else)
-            retry, retry_lines = _try(f"what if {_PHRASE[driver]} {body}", baseline)
-            if retry and all(c.get("driver") == driver for c in retry):
-                return Reading(retry, retry_lines)
-            return Reading(
-                problem=f"This invitation asks about {driver_label(driver).lower()}, but I read your estimate as "
-                f"a change of {named}. Give a value for {driver_label(driver).lower()}, e.g. {example}."
-            )
+            said = detect_driver(body.lower())
+            if said is None or said[0] == driver:  # the number is the asked driver's after all
+                retry, retry_lines = _as_driver(body, driver, baseline)
+                if retry and all(c.get("driver") == driver for c in retry):
+                    return Reading(retry, retry_lines)
+            return Reading(problem=_off_topic(driver, named, example))
         kept = [(c, line) for c, line in zip(changes, lines, strict=False) if c.get("driver") == driver]
         return Reading(tuple(c for c, _ in kept), tuple(line for _, line in kept))
     if changes:
         return Reading(changes, lines)
+    named = detect_driver(body.lower())
+    if driver and named is not None and named[0] != driver:
+        # "12 reps" for a question about opportunities: not read as 12 opportunities
+        return Reading(problem=_off_topic(driver, _PHRASE.get(named[0], named[0]), example))
     if driver:
-        changes, lines = _try(f"what if {_PHRASE[driver]} {body}", baseline)
+        changes, lines = _as_driver(body, driver, baseline)
         if changes:
             return Reading(changes, lines)
     about = f" for {driver_label(driver).lower()}" if driver else ""
-    return Reading(problem=f"I could not read a value{about} in your estimate. Try e.g. {example}.")
+    hint = _did_you_mean(f"what if {body}", baseline) or f" Try e.g. {example}."
+    return Reading(problem=f"I could not read a value{about} in your estimate.{hint}")

@@ -124,9 +124,21 @@ async def on_invite_form(turn: Turn) -> None:
         await notify(turn, answers.expired_text(parent))
         return
     question = " ".join(str(event.values.get("question") or "").split()) or _question_prefill(sent)
-    driver = str(event.values.get("driver") or "").strip() or None
-    driver = driver if driver in dict(DRIVER_CHOICES) else (parent.driver if parent and driver is None else None)
+    driver = await _driver_asked(turn, str(event.values.get("driver") or "").strip(), sent, parent)
     await invite(turn, sent, users_value(event.values.get("who")), question=question, driver=driver, parent=parent)
+
+
+async def _driver_asked(turn: Turn, chosen: str, sent: Any, parent: Any) -> str | None:
+    """The driver the invitees are asked about: the one chosen, none for "any", else (left empty) the inviter's own
+    invitation's or the card's scenario's."""
+    if chosen in dict(DRIVER_CHOICES):
+        return chosen
+    if chosen == ANY_DRIVER:
+        return None
+    if parent is not None:
+        return parent.driver
+    scenario = await turn.storage.scenarios.get(turn.workspace_id, sent.scenario_id) if sent.scenario_id else None
+    return _driver_of(sent, scenario)
 
 
 async def invite(turn: Turn, sent: Any, picked: list[str], *, question: str, driver: str | None, parent: Any) -> None:
