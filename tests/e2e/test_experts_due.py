@@ -99,7 +99,7 @@ async def test_one_reminder_none_after_cant_help_then_expiry(pinned):
     assert notice.startswith("This invitation expired on Dec 6, 12:00 UTC")
 
 
-async def test_two_estimates_of_one_driver_give_the_median_and_the_range(pinned):
+async def test_two_estimates_give_the_median_and_the_range_and_answered_experts_get_no_reminder(pinned):
     env = pinned
     dms = await _invite(env, ["U_SAM", "U_KIM"])
     for uid, value in (("U_SAM", "8"), ("U_KIM", "10 per rep per week")):
@@ -118,3 +118,5 @@ async def test_two_estimates_of_one_driver_give_the_median_and_the_range(pinned)
     line = next(x for x in median["text"].splitlines() if x.startswith("P(reach target)"))
     assert line.endswith(pct(p(9.0)))
     assert f"ranges from {pct(p(8.0))} to {pct(p(10.0))}" in median["text"]
+    await env.worker.run_once(SUNDAY + timedelta(days=5))  # both answered: no reminder for either
+    assert not [t for uid in ("U_SAM", "U_KIM") for t in _to(env, uid) if t.startswith("A reminder")]
