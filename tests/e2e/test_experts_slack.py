@@ -179,6 +179,7 @@ async def test_invite_like_comment_estimate_chain_and_refusals(slack_env):
     [lee_dm] = _dm_posts(env, env.fake.dms["U_LEE"])
     assert "Dana asked Sam, who asked you" in lee_dm.json["text"]
     assert "Experts: 2 asked, 1 answered" in _footer(env)
+    assert "Sam (Finance) answered, lee asked" in _footer(env)  # who was asked, and where each stands
 
     # refusals, each told to the person who tried: duplicate, self-invite, depth cap
     await _submit(

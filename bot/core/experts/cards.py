@@ -112,23 +112,36 @@ def _unit(driver: str | None) -> str:
     return {"new_opps_per_rep_week": "opps/rep/week", "reps": "reps"}.get(driver or "", "")
 
 
-def experts_block(estimates: list[Any], currency: str = "USD") -> Text | None:
-    """The estimates received, one line each ("Priya: 8 opps/rep/week → 41%")."""
-    if not estimates:
+_STATUS_WORDS = {"pending": "asked", "answered": "answered", "declined": "can't help", "expired": "expired"}
+MAX_NAMED = 10
+
+
+def experts_block(invitations: list[Any], estimates: list[Any], currency: str = "USD") -> Text | None:
+    """Who was asked and where each stands ("Sam (Finance) answered, Lee can't help, Kim asked"), then the
+    estimates received, one line each ("Priya: 8 opps/rep/week → 41%")."""
+    if not invitations:
         return None
-    lines = [_estimate_line(e, currency) for e in estimates[:20]]
+    named = [
+        f"{user(i.invitee_name or i.invitee_id)} {_STATUS_WORDS.get(i.status, i.status)}"
+        for i in invitations[:MAX_NAMED]
+    ]
+    if len(invitations) > MAX_NAMED:
+        named.append(f"and {len(invitations) - MAX_NAMED} more")
+    lines = [f"*Experts*: {', '.join(named)}"]
+    lines += [_estimate_line(e, currency) for e in estimates[:20]]
     if len(estimates) > 20:
-        lines.append(f"- and {len(estimates) - 20} more")
-    return Text("*Expert estimates*\n" + "\n".join(lines))
+        lines.append(f"- and {len(estimates) - 20} more estimates")
+    return Text("\n".join(lines))
 
 
 def with_experts(card: Card, invitations: list[Any], estimates: list[Any], currency: str = "USD") -> Card:
-    """The scenario card with its experts' lines: the estimates block (before the chart) and the footer count."""
+    """The scenario card with its experts' lines (who was asked, the estimates; before the chart) and the footer
+    count."""
     summary = experts_footer(invitations)
     if summary is None:
         return card
     blocks = list(card.blocks)
-    block = experts_block(estimates, currency)
+    block = experts_block(invitations, estimates, currency)
     if block is not None:
         at = next((n for n, b in enumerate(blocks) if isinstance(b, Chart)), len(blocks))
         blocks.insert(at, block)
