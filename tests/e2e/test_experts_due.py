@@ -88,6 +88,9 @@ async def test_one_reminder_none_after_cant_help_then_expiry(pinned):
     assert len([t for t in _to(env, "U_SAM") if t.startswith("A reminder")]) == 1
     env.now = SUNDAY + timedelta(days=7)
     await env.worker.run_once(env.now)
+    env.now += timedelta(seconds=1)
+    await env.worker.run_once(env.now)  # the card's coalesced update
+    assert "Sam expired, Kim can't help" in env.fake.calls("POST", "/api/chat.update")[-1].json["text"]
     sam = dms["U_SAM"]
     await _post(
         env,

@@ -70,7 +70,12 @@ async def run_expire(job: Job, ctx: JobContext) -> None:
     invitation = await storage.experts.get(workspace_id, job.payload["invitation_id"]) if workspace_id else None
     if invitation is None or invitation.status != "pending":
         return
-    await storage.experts.set_status(workspace_id, invitation.id, "expired", now=ctx.worker.clock(), actor="bot")
+    if await storage.experts.set_status(workspace_id, invitation.id, "expired", now=ctx.worker.clock(), actor="bot"):
+        # the card says who was asked and where each stands: "Kim expired"
+        platform = job.payload["platform"]
+        place = Place(platform, job.payload["workspace"], invitation.channel_id)
+        outbox = ctx.outbox(platform, workspace_id=workspace_id)
+        await ctx.worker.assistant.schedule_footer(workspace_id, invitation.sent_message_id, place, outbox)
 
 
 def handlers() -> dict[str, Any]:
