@@ -260,3 +260,19 @@ async def test_forged_ids_from_another_workspace_change_nothing(slack_env):
     assert await _count(env, ExpertInvitationRow) == 1
     assert len(env.fake.calls("POST", "/api/chat.postMessage")) == posts
     assert len(env.fake.calls("POST", "/api/chat.update")) == updates
+
+
+async def test_hostile_form_values_are_bounded_and_shown_as_typed(slack_env):
+    env = slack_env
+    env.fake.add_user("U_SAM", display_name="Sam")
+    ts = (await _card(env)).reply["ts"]
+    meta = await _form(env, "expert.ask", {}, ts=ts, user="U_DANA")
+    question = "<!channel> *now* <https://evil.example|click> " + "x" * 5000
+    values = {"who": ["U_SAM", "U" + "9" * 400], "question": question, "driver": sp.select("no-such-driver")}
+    await _submit(env, "expert.invite", values, meta, user="U_DANA", channel=sp.CHANNEL)
+    [dm] = _dm_posts(env, env.fake.dms["U_SAM"])
+    text = json.dumps(dm.json["blocks"])
+    assert "<!channel>" not in text and "<https://evil" not in text and "&lt;!channel&gt;" in text
+    assert "x" * 900 in text and "x" * 1000 not in text  # the question is kept to 1,000 characters
+    assert "They ask about" in text  # an unknown driver choice falls back to the card's own driver
+    assert await _count(env, ExpertInvitationRow) == 1

@@ -29,6 +29,8 @@ __all__ = ["register", "INVITE_FORM", "channel_place", "name_of", "notify"]
 
 log = logging.getLogger(__name__)
 INVITE_FORM = "expert.invite"
+MAX_QUESTION = 1000
+MAX_USER_ID = 255  # the longest id a platform gives (Teams AAD object ids are 36); longer is not a person
 ANY_DRIVER = "any"
 _NOT_INSTALLED = {
     "teams": (
@@ -56,7 +58,7 @@ async def notify(turn: Turn, text: str) -> None:
 
 def _question_prefill(sent: Any) -> str:
     title = str((sent.payload or {}).get("title") or "this scenario")
-    return f"Is this realistic: “{title}”? What would you estimate?"[:3000]
+    return f"Is this realistic: “{title}”? What would you estimate?"[:MAX_QUESTION]
 
 
 def _driver_of(sent: Any, scenario: Any) -> str | None:
@@ -73,7 +75,7 @@ def invite_form(*, metadata: dict[str, Any], question: str, driver: str | None, 
         title=title,
         fields=(
             FormField("who", "Who (1 to 10 people)", kind="users", max_selected=10),
-            FormField("question", "Your question to them", initial=question, max_length=1000),
+            FormField("question", "Your question to them", initial=question, max_length=MAX_QUESTION),
             FormField("driver", "About which driver", kind="select", options=options, optional=True, initial=driver),
         ),
         submit_label="Invite",
@@ -123,9 +125,11 @@ async def on_invite_form(turn: Turn) -> None:
     if parent is not None and answers.expired(parent, turn.now()):
         await notify(turn, answers.expired_text(parent))
         return
-    question = " ".join(str(event.values.get("question") or "").split()) or _question_prefill(sent)
+    # the platforms limit the field's length in the form, but a submission is people's data: bounded here too
+    question = " ".join(str(event.values.get("question") or "").split())[:MAX_QUESTION] or _question_prefill(sent)
     driver = await _driver_asked(turn, str(event.values.get("driver") or "").strip(), sent, parent)
-    await invite(turn, sent, users_value(event.values.get("who")), question=question, driver=driver, parent=parent)
+    picked = [uid for uid in users_value(event.values.get("who")) if len(uid) <= MAX_USER_ID and uid.isprintable()]
+    await invite(turn, sent, picked, question=question, driver=driver, parent=parent)
 
 
 async def _driver_asked(turn: Turn, chosen: str, sent: Any, parent: Any) -> str | None:
