@@ -141,5 +141,13 @@ async def test_invite_like_comment_estimate_and_chain_over_bot_framework(teams_e
     await _submit_form(env, actions["expert.ask"], card_id, in_channel(ta.USER), who=LEE["aadObjectId"])
     # Teams' people picker gives ids only: a person not yet seen by the bot is named by their id
     assert any(f"{LEE['aadObjectId']} is already invited to this card" in _text(r) for r in _posts(env))
+    workspace = await env.services.storage.workspaces.ensure("teams", ta.TENANT)
+    await env.services.storage.experts.set_settings(workspace.id, actor="test", max_depth=2)
+    lee_actions = {a["data"]["action_id"]: a["data"] for a in _card(lee_dm)["actions"]}
+    lee_make = in_dm(LEE, lee_chat)
+    await _submit_form(env, lee_actions["expert.invite"], lee_dm.reply["id"], lee_make, who="aad-kim")
+    assert any(
+        "already 2 deep, the most this workspace allows (2)" in _text(r) for r in _posts(env) if lee_chat in r.path
+    )
     async with env.services.engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(ExpertInvitationRow))).scalar_one() == 2
