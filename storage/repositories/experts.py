@@ -89,6 +89,8 @@ class ExpertRepository:
                     ExpertInvitationRow.invitee_id == invitee_id,
                 )
             )
+            # this look-up only orders the answers (a duplicate is named as such, not as "card full"); the unique
+            # key and ON CONFLICT below are what keep two concurrent invitations of one person to one row
             if existing is not None:
                 return DUPLICATE
             if int(count or 0) >= max_per_card:
