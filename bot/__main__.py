@@ -1,6 +1,6 @@
 """The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show |
-track-record | decisions export | roles set | roles list` (also `scenario-bot`), and `teams-manifest` (the Teams
-app package).
+track-record | decisions export | roles set | roles list | experts settings` (also `scenario-bot`), and
+`teams-manifest` (the Teams app package).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
 an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show (or a
@@ -18,6 +18,7 @@ from bot.cli import ask as ask_command
 from bot.cli import baselines as baseline_commands
 from bot.cli import csv_import as csv_commands
 from bot.cli import decisions as decision_commands
+from bot.cli import experts as expert_commands
 from bot.cli import run as run_commands
 from bot.cli import track_record as track_commands
 
@@ -105,6 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--chart", metavar="FILE.png", help="also write the chart of P(reach target) by week")
     track.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     _decision_parsers(sub)
+    experts = sub.add_parser("experts", help="a workspace's limits for expert invitations")
+    esub = experts.add_subparsers(dest="experts_command", required=True, metavar="ACTION")
+    limits = esub.add_parser("settings", help="show or change the depth cap, per-card limit and expiry")
+    limits.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+    limits.add_argument(
+        "--workspace", required=True, metavar="ID", help="Slack team (or enterprise) id, Teams tenant id"
+    )
+    limits.add_argument("--max-depth", type=expert_commands.bounded("max_depth"), metavar="N", help="default 3")
+    limits.add_argument("--max-per-card", type=expert_commands.bounded("max_per_card"), metavar="N", help="default 50")
+    limits.add_argument("--expiry-days", type=expert_commands.bounded("expiry_days"), metavar="N", help="default 7")
+    limits.add_argument("--default", action="store_true", help="back to the defaults")
+    limits.add_argument("--json", action="store_true", help="print the limits as JSON")
+    limits.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     return parser
 
 
@@ -171,6 +185,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "roles":
             return decision_commands.list_roles(platform=args.platform, workspace=args.workspace, db_url=args.db)
+        if args.command == "experts":
+            changes = {"max_depth": args.max_depth, "max_per_card": args.max_per_card, "expiry_days": args.expiry_days}
+            return expert_commands.settings(
+                platform=args.platform,
+                workspace=args.workspace,
+                changes=changes,
+                reset=args.default,
+                db_url=args.db,
+                as_json=args.json,
+            )
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)
         if args.baseline_command == "import" and args.file.lower().endswith(".csv"):

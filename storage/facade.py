@@ -16,6 +16,7 @@ from storage.repositories import (
     ConversationRepository,
     Database,
     DecisionRepository,
+    ExpertRepository,
     ForecastRepository,
     ImportRepository,
     InboxRepository,
@@ -36,6 +37,8 @@ class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
     `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record),
     `decisions` and `roles` (the decision log);
+    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`,
+    `forecasts` (the track record), `experts` (invitations and estimates);
     `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
@@ -58,6 +61,7 @@ class Storage:
         self.forecasts = ForecastRepository(db)
         self.decisions = DecisionRepository(db)
         self.roles = RoleRepository(db)
+        self.experts = ExpertRepository(db)
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:

@@ -26,6 +26,9 @@ __all__ = [
     "PeriodOutcome",
     "Decision",
     "Role",
+    "Invitation",
+    "Estimate",
+    "ExpertSettings",
 ]
 
 
@@ -313,3 +316,54 @@ class Role:
     role: str
     set_by: str
     set_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """An expert asked by DM about the scenario card `sent_message_id` (in `channel_id`). `parent_id` is the
+    invitation of the person who invited them (None when the card's reader asked directly), `depth` 1 for a
+    direct invitation; `status` is 'pending', 'answered', 'declined' or 'expired'."""
+
+    id: int
+    workspace_id: int
+    sent_message_id: int
+    channel_id: str
+    inviter_id: str
+    inviter_name: str
+    invitee_id: str
+    invitee_name: str
+    parent_id: int | None
+    depth: int
+    question: str
+    driver: str | None
+    status: str
+    dm_channel_id: str | None
+    dm_message_id: str | None
+    created_at: datetime
+    expires_at: datetime
+    reminded_at: datetime | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """An expert's estimate with the invitation it answers (the expert is `invitation.invitee_id`)."""
+
+    id: int
+    workspace_id: int
+    invitation: Invitation
+    text: str
+    driver: str | None
+    changes: list[Any]
+    p_hit: float
+    message_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExpertSettings:
+    """A workspace's expert limits; None means the default."""
+
+    max_depth: int | None = None
+    max_per_card: int | None = None
+    expiry_days: int | None = None

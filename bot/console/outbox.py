@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.console.render import render_text
-from bot.core.cards import Card, Form
+from bot.core.cards import Card, Form, Text
 from bot.core.events import Place
+from bot.core.formatting import PLAIN, render
 from bot.core.ports import Sent
 
 __all__ = ["ConsoleOutbox", "Renderer"]
@@ -40,6 +41,7 @@ class ConsoleOutbox:
         self.renderer_for = renderer_for
         self.show: str | None = None
         self.cards: list[tuple[str, Card]] = []  # (message id, card) in posting order: card N is cards[N - 1]
+        self.places: dict[str, Place] = {}  # where each message went: a DM's buttons and reactions act there
         self._dm_keys: dict[str, Sent] = {}  # a keyed DM is printed once, as the outbox sends it once
         self.pending_form: Form | None = None
         self._ids = itertools.count(1)
@@ -82,6 +84,7 @@ class ConsoleOutbox:
 
     async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent:
         message_id = str(next(self._ids))
+        self.places[message_id] = place
         if thread_id:
             n = self.card_number(thread_id)
             self.write(f"  (in the thread of card {n})" if n else "  (in a thread)")
@@ -115,6 +118,13 @@ class ConsoleOutbox:
             self.write(f"[card {n} updated]")
             self._print_card(card, None)
             return
+        if _text_blocks(before) != _text_blocks(card):
+            # new lines on the card (an expert's estimate): print them, not only the footer
+            added = [b.text for b in _text_blocks(card) if b not in _text_blocks(before)]
+            self.write(f"[card {n} updated] {card.footer or ''}".rstrip())
+            for text in added:
+                self.write(render(text, PLAIN))
+            return
         # a footer update changes one line: print just that, not the whole card again
         self.write(f"[card {n} updated] {card.footer or ''}".rstrip())
 
@@ -135,3 +145,7 @@ class ConsoleOutbox:
 
     async def notify(self, place: Place, text: str, *, user_id: str | None = None) -> None:
         self.write(f"(only you can see this) {text}")
+
+
+def _text_blocks(card: Card) -> list[Text]:
+    return [b for b in card.blocks if isinstance(b, Text)]

@@ -34,6 +34,7 @@ from bot.core.events import (
     ReactionChanged,
     ThreadReply,
 )
+from bot.core.experts.cards import ASK
 from bot.core.imports.flow import csv_file_problem
 
 __all__ = ["ConsoleSession", "CONSOLE_HELP", "ensure_sample_baseline", "loaded_baseline_text"]
@@ -44,6 +45,8 @@ Console commands:
   /react :emoji: [N]   react to card N (default: the last card)      /unreact :emoji: [N]
   /reply [N] text      comment in card N's thread                      /click N [M]  press button N of card M
                        (default: the newest card with buttons)
+  /invite @a, @b [N]   ask experts about scenario card N by DM
+                       (a DM prints as [DM to name]; /as name, then /click or /react on it, answers it)
   /import PATH         preview a CRM export (CSV) as this channel's baseline; /click 1 uses it
   /as NAME             act as NAME from now on (likes, comments, decisions); /as alone: back to you
   /show slack|teams|off  also print each card as platform JSON         /quit"""
@@ -194,8 +197,9 @@ class ConsoleSession:
             "/reply": self._reply,
             "/click": self._click,
             "/import": self._import,
-            "/show": self._show,
             "/as": self._as,
+            "/invite": self._invite,
+            "/show": self._show,
             "/help": self._help,
             "/quit": self._quit,
             "/exit": self._quit,
@@ -208,7 +212,7 @@ class ConsoleSession:
         card = self._card(args[1] if len(args) == 2 else None)
         if card is not None:
             reaction = args[0].strip(":")
-            await self._dispatch(ReactionChanged(self.actor, self.place, card[0], reaction, added))
+            await self._dispatch(ReactionChanged(self.actor, self._place_of(card[0]), card[0], reaction, added))
         return True
 
     async def _reply(self, args: list[str], rest: str) -> bool:
@@ -244,9 +248,55 @@ class ConsoleSession:
             return True
         button = buttons[int(args[0]) - 1]
         event = ActionInvoked(
-            self.actor, self.place, button.action_id, dict(button.value), message_id=message_id, trigger="console"
+            self.actor,
+            self._place_of(message_id),
+            button.action_id,
+            dict(button.value),
+            message_id=message_id,
+            trigger="console",
         )
         await self._dispatch(event)
+        return True
+
+    def _place_of(self, message_id: str) -> Place:
+        """Where a card was posted: the channel, or the DM it was sent in (its buttons act there)."""
+        return self.outbox.places.get(message_id, self.place)
+
+    async def _as(self, args: list[str], rest: str) -> bool:
+        name = rest.strip().lstrip("@").strip() or "You"  # "/as" alone: back to yourself
+        if len(name) > 64:
+            self._say("Usage: /as NAME, e.g. /as Sam (then /as alone to be yourself again)")
+            return True
+        # ids are lower-cased names, as the console's people picker gives them (@Sam -> sam)
+        self.actor = Actor(PLATFORM, "you" if name.lower() == "you" else name.lower(), name)
+        self._say(f"You are now typing as {name}.")
+        return True
+
+    async def _invite(self, args: list[str], rest: str) -> bool:
+        number = args[-1] if args and args[-1].isdigit() else None
+        names = rest[: rest.rfind(number)] if number else rest
+        asks = [(mid, card) for mid, card in self.outbox.cards if any(b.action_id == ASK for b in card.buttons)]
+        if number is not None:
+            card = self._card(number)
+            if card is None:
+                return True
+        elif asks:
+            card = asks[-1]
+        else:
+            self._say("There is no scenario card to ask experts about yet: ask a what-if question first.")
+            return True
+        button = next((b for b in card[1].buttons if b.action_id == ASK), None)
+        if button is None:
+            self._say(f"Card {number} has no Ask an expert button; pick a scenario card.")
+            return True
+        event = ActionInvoked(self.actor, self.place, ASK, dict(button.value), message_id=card[0], trigger="console")
+        await self.assistant.handle(event, self.outbox)
+        await self.assistant.wait_idle()
+        form = self.outbox.pending_form
+        if form is not None and form.fields and form.fields[0].kind == "users" and names.strip():
+            self._form_values[form.fields[0].id] = console_value(form.fields[0], names)
+            self._say(render_form_prompt(form))
+        await self._ask_form_field()
         return True
 
     async def _import(self, args: list[str], rest: str) -> bool:
@@ -266,15 +316,6 @@ class ConsoleSession:
             self._say("Usage: /show slack|teams|off")
             return True
         self._say(self.outbox.set_show(None if args[0] == "off" else args[0]))
-        return True
-
-    async def _as(self, args: list[str], rest: str) -> bool:
-        name = rest.strip().lstrip("@").strip()
-        if len(name) > 64:
-            self._say("Usage: /as NAME (a first name will do), e.g. /as Lee")
-            return True
-        self.actor = Actor(PLATFORM, name.lower(), name) if name else Actor(PLATFORM, "you", "You")
-        self._say(f"You are now {self.actor.name} (“{self.actor.user_id}” in forms and roles).")
         return True
 
     async def _help(self, args: list[str], rest: str) -> bool:

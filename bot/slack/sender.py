@@ -138,6 +138,23 @@ class SlackSender:
             self._names.popitem(last=False)
         return name
 
+    async def person(self, workspace_external_id: str, user_id: str) -> dict[str, Any] | None:
+        """users.info's `user` object (team_id, enterprise_user, is_bot, deleted, profile), or None when Slack
+        does not know the id. Used before inviting someone, so a Slack Connect guest or a bot is never DMed."""
+        try:
+            response = await self._call(self.client.users_info, user=user_id)
+        except SendError as error:
+            if error.code == "user_not_found":
+                return None
+            raise
+        found = response.get("user") or None
+        if found:
+            profile = found.get("profile") or {}
+            name = profile.get("display_name") or profile.get("real_name") or found.get("real_name") or ""
+            if name:
+                self._names[(workspace_external_id, user_id)] = (name, self.clock() + NAME_TTL_SECONDS)
+        return found
+
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         try:

@@ -45,7 +45,7 @@ __all__ = [
     "strip_mentions",
 ]
 
-ACTION_PATTERN = re.compile(r"^(card|import|decision)\.")  # the action id families of our buttons
+ACTION_PATTERN = re.compile(r"^(card|import|expert|decision)\.")
 FORM_CALLBACK_PATTERN = re.compile(r"^form:(?P<form_id>.+)$")
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9_]+(?:\|[^>]*)?>")
 # Message subtypes that are ordinary human messages for our purposes; everything else (joins, topic

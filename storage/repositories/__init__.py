@@ -11,6 +11,7 @@ from storage.repositories.charts import ChartRepository
 from storage.repositories.comments import CommentRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.decisions import DecisionRepository, RoleRepository
+from storage.repositories.experts import ExpertRepository
 from storage.repositories.forecasts import ForecastRepository
 from storage.repositories.imports import ImportRepository
 from storage.repositories.inbox import InboxRepository
@@ -30,6 +31,7 @@ __all__ = [
     "ConversationRepository",
     "Database",
     "DecisionRepository",
+    "ExpertRepository",
     "ForecastRepository",
     "ImportRepository",
     "InboxRepository",

@@ -17,7 +17,7 @@ def test_scenario_card_as_text():
     assert lines[0] == "What if the win rate drops to 20%?"
     assert lines[1] == "=" * len(lines[0])
     assert "The chance of reaching the $3.25M target goes from 10% to 1%" in lines  # the headline, bold marks dropped
-    assert lines[-2] == "[1] Like  [2] Comment  [3] Drivers  [4] Decide — type /click N"
+    assert lines[-2] == "[1] Like  [2] Comment  [3] Drivers  [4] Ask an expert  [5] Decide — type /click N"
     assert lines[-1] == "2 likes · 1 comment"
     assert any(line.startswith("[chart] Fan chart of cumulative bookings") for line in lines)
 

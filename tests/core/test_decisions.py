@@ -194,3 +194,29 @@ def test_peoples_text_on_a_decision_card_is_never_markup_on_slack_or_teams():
     assert "&lt;!channel&gt;" in slack and "<https://evil" not in slack
     teams = json.dumps(render_adaptive(card)["body"])
     assert "\\\\<!channel\\\\>" in teams and "[click]" not in teams
+
+
+async def test_invited_experts_hear_of_the_decision_too_whether_they_answered_or_not(c):
+    from datetime import UTC, datetime, timedelta
+
+    card_id = await _card(c)
+    ws = await c.workspace_id()
+    sent = await c.storage.messages.find(ws, "C1", card_id)
+    for expert in ("U_EXPERT", LIKER):  # the liker was also invited: still one DM
+        await c.storage.experts.invite(
+            ws,
+            sent_message_id=sent.id,
+            channel_id="C1",
+            inviter_id=ASKER,
+            inviter_name="Asker",
+            invitee_id=expert,
+            invitee_name=expert,
+            parent_id=None,
+            depth=1,
+            question="Is 20% realistic?",
+            driver="win_rate",
+            expires_at=datetime.now(UTC) + timedelta(days=7),
+            max_per_card=50,
+        )
+    await _decide(c, card_id)
+    assert sorted(r.user_id for r in c.outbox.dms) == sorted([COMMENTER, LIKER, "U_EXPERT"])

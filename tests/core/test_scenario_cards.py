@@ -108,6 +108,7 @@ def test_scenario_card_compares_baseline_and_scenario():
         ("Like", "card.like", {"scenario_id": 42}),
         ("Comment", "card.comment", {"scenario_id": 42}),
         ("Drivers", "card.drivers", {"scenario_id": 42}),
+        ("Ask an expert", "expert.ask", {"scenario_id": 42}),
         ("Decide", "decision.decide", {"scenario_id": 42}),
     ]
     chart = card.chart

@@ -29,7 +29,7 @@ def _other_tenant(activity: dict) -> dict:
 def _dm_posts(env) -> dict[str, int]:
     return {
         member: len([r for r in _replies(env) if r.path.startswith(f"/v3/conversations/{conv}/")])
-        for member, conv in env.fake.teams_dms.items()
+        for member, conv in env.fake.personal_chats.items()
     }
 
 

@@ -195,7 +195,8 @@ class FakePlatform:
         self.strict_cards = True
         self.connector_returns_ids = True
         self.card_violations: list[str] = []
-        self.teams_dms: dict[str, str] = {}  # member id -> the 1:1 conversation created with them
+        self.teams_without_app: set[str] = set()  # AAD object ids the bot cannot start a 1:1 chat with
+        self.personal_chats: dict[str, str] = {}  # member id -> the 1:1 conversation id created for them
         # --- slash commands' response_urls
         self.response_url_ttl = 30 * 60.0
         self.response_url_uses = 5
@@ -271,12 +272,31 @@ class FakePlatform:
         team_id: str = TEAM_ID,
         is_admin: bool = False,
         is_owner: bool = False,
+        enterprise_id: str | None = None,
+        is_bot: bool = False,
+        deleted: bool = False,
+        title: str = "",
     ) -> dict[str, Any]:
         """A person users.info knows (`team_id` other than the workspace's: a Slack Connect guest); `is_admin` /
-        `is_owner`: a Workspace Admin / Owner, as users.info flags them."""
-        self.users[user_id] = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
-        self.users[user_id].update(is_admin=is_admin or is_owner, is_owner=is_owner, is_primary_owner=False)
-        return self.users[user_id]
+        `is_owner`: a Workspace Admin / Owner, as users.info flags them. An Enterprise Grid member also carries
+        `enterprise_user` (id, enterprise_id, teams), as users.info documents it (api.slack.com/methods/users.info,
+        api.slack.com/enterprise/grid/...: "enterprise_user"); a bot user has is_bot, a deactivated account
+        `deleted`; `title` is the profile's job title."""
+        found = _user(user_id, display_name, real_name, tz, tz_offset, team_id)
+        found.update(is_bot=is_bot, deleted=deleted, is_admin=is_admin or is_owner, is_owner=is_owner)
+        found["is_primary_owner"] = False
+        found["profile"]["title"] = title
+        if enterprise_id:
+            found["enterprise_user"] = {
+                "id": user_id,
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_id,
+                "is_admin": False,
+                "is_owner": False,
+                "teams": [team_id],
+            }
+        self.users[user_id] = found
+        return found
 
     def response_url(self, *, issued_at: float | None = None) -> str:
         """A slash command's response_url on this server, issued at `issued_at` (default: now)."""
@@ -462,23 +482,30 @@ class FakePlatform:
 
     # ---------------------------------------------------------------- Bot Connector (Teams)
 
+    def _create_conversation(self, recorded: Recorded) -> web.Response:
+        """Create Conversation (POST /v3/conversations, learn.microsoft.com/azure/bot-service/rest-api/
+        bot-framework-rest-connector-api-reference#create-conversation): a 1:1 chat with one member, answered with
+        a ConversationResourceResponse; the same member gets the same conversation again. Teams refuses a member
+        who has not installed the app with 403 (learn.microsoft.com/microsoftteams/platform/bots/how-to/
+        conversations/send-proactive-messages: "the app must be installed for the user")."""
+        body = recorded.json or {}
+        members = body.get("members") or []
+        if body.get("isGroup") or len(members) != 1 or not (members[0] or {}).get("id"):
+            error = {"code": "BadArgument", "message": "a 1:1 conversation takes exactly one member"}
+            return web.json_response({"error": error}, status=400)
+        member = str(members[0]["id"])
+        if member in self.teams_without_app:
+            recorded.reply = {
+                "error": {"code": "Forbidden", "message": "The bot is not part of the conversation roster."}
+            }
+            return web.json_response(recorded.reply, status=403)
+        chat = self.personal_chats.setdefault(member, f"a:1personal-{hashlib.sha256(member.encode()).hexdigest()[:12]}")
+        recorded.reply = {"id": chat, "serviceUrl": self.url + "/"}
+        return web.json_response(recorded.reply, status=201)
+
     def connector_calls(self, method: str = "POST") -> list[Recorded]:
         """Every Bot Connector call of `method` (POST: new activities, PUT: updates), in arrival order."""
         return [r for r in self.requests if r.method == method and r.path.startswith("/v3/conversations/")]
-
-    def _create_conversation(self, recorded: Recorded) -> web.Response:
-        # Bot Connector "Create Conversation" (POST /v3/conversations, learn.microsoft.com/azure/bot-service/rest-api/
-        # bot-framework-rest-connector-api-reference#create-conversation): ConversationParameters in, a
-        # ConversationResourceResponse {"id"} out (201). A 1:1 with the same person is the same conversation each
-        # time; no members is a 400 BadArgument.
-        members = [m.get("id") for m in (recorded.json.get("members") or []) if isinstance(m, dict) and m.get("id")]
-        if len(members) != 1 or recorded.json.get("isGroup"):
-            error = {"code": "BadArgument", "message": "a 1:1 conversation needs exactly one member"}
-            return web.json_response({"error": error}, status=400)
-        [member] = members
-        conversation = self.teams_dms.setdefault(member, "a:1" + hashlib.sha256(member.encode()).hexdigest()[:24])
-        recorded.reply = {"id": conversation}
-        return web.json_response(recorded.reply, status=201)
 
     def _connector(self, method: str, path: str, recorded: Recorded) -> web.Response:
         # /v3/conversations/{conversationId}/activities[/{activityId}]; the id may hold ';messageid=' (decoded)

@@ -89,6 +89,7 @@ def test_scenario_card_layout():
         ("card.like", {"scenario_id": 42}),
         ("card.comment", {"scenario_id": 42}),
         ("card.drivers", {"scenario_id": 42}),
+        ("expert.ask", {"scenario_id": 42}),
         ("decision.decide", {"scenario_id": 42}),
     ]
     facts = by_id["facts-2"]["fields"]

@@ -24,6 +24,8 @@ TABLES = (
     "period_outcomes",
     "decisions",
     "roles",
+    "expert_invitations",
+    "expert_estimates",
 )
 
 

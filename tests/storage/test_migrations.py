@@ -20,6 +20,9 @@ from tests.db_fixtures import run_sync
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {
     "alembic_version",
+    "expert_estimates",
+    "expert_invitations",
+    "expert_settings",
     "charts",
     "decisions",
     "roles",

@@ -83,6 +83,7 @@ def test_scenario_card_parts():
         {"action_id": "card.like", "scenario_id": 42},
         {"action_id": "card.comment", "scenario_id": 42},
         {"action_id": "card.drivers", "scenario_id": 42},
+        {"action_id": "expert.ask", "scenario_id": 42},
         {"action_id": "decision.decide", "scenario_id": 42},
     ]
     assert "10% → 1%" in card["fallbackText"]

@@ -1,9 +1,9 @@
 """Card builders: the engine's forecasts (engine.forecast.Forecast) and plain values in, neutral `Card`s out.
 
 Owns what each answer card says and in which order: the scenario card (question, how it was understood,
-the headline probability, baseline vs scenario facts, the fan chart, Like/Comment/Drivers/Decide), the required-rate
-card, the drivers card, the baseline card, and the short help, first-run and error cards. Pure functions:
-no platform, no storage, no engine calls; every number shown is in a Text or Facts block so that
+the headline probability, baseline vs scenario facts, the fan chart, Like/Comment/Drivers/Ask an expert/Decide),
+the required-rate card, the drivers card, the baseline card, and the short help, first-run and error cards.
+Pure functions: no platform, no storage, no engine calls; every number shown is in a Text or Facts block so that
 `Card.fallback_text()` carries it.
 
 Every answer card states its assumptions: the period and the weeks left (`Period`), the age of a baseline
@@ -47,12 +47,14 @@ __all__ = [
     "COMMENT_ACTION",
     "DRIVERS_ACTION",
     "DECIDE_ACTION",
+    "EXPERT_ACTION",
 ]
 
 LIKE_ACTION = "card.like"
 COMMENT_ACTION = "card.comment"
 DRIVERS_ACTION = "card.drivers"
 DECIDE_ACTION = "decision.decide"  # bot.core.decisions: the person who asked, or a manager, records a decision
+EXPERT_ACTION = "expert.ask"  # bot.core.experts: the invitation form
 ROLL_LABEL = "Roll forward to today"
 UNREACHABLE = "not reachable with new opportunities alone"
 NONE_NEEDED = "none needed"  # booked plus the open pipeline already get there
@@ -313,6 +315,7 @@ def scenario_card(
         Button("Like", LIKE_ACTION, value),
         Button("Comment", COMMENT_ACTION, value),
         Button("Drivers", DRIVERS_ACTION, value),
+        Button("Ask an expert", EXPERT_ACTION, value),
         Button("Decide", DECIDE_ACTION, value),
         *roll_button(period),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.cards import Form, FormField
 from bot.core.events import ActionInvoked, FormSubmitted, Place, ReactionChanged, ThreadReply
+from bot.core.experts.answers import on_dm_reaction
 from bot.core.formatting import message_text, user
 from bot.core.outbox import display_name
 from bot.core.router import Router
@@ -48,6 +49,7 @@ async def on_reaction(turn: Turn) -> None:
     assert isinstance(event, ReactionChanged)
     sent = await _card_of(turn, event.message_id)
     if sent is None:
+        await on_dm_reaction(turn)  # a reaction on an expert's invitation DM likes the channel card
         return
     likes = turn.storage.likes
     change = likes.add if event.added else likes.remove
