@@ -24,6 +24,7 @@ from storage.repositories import (
     OutboxRepository,
     ScenarioRepository,
     ScheduleRepository,
+    WorkshopRepository,
     WorkspaceRepository,
 )
 
@@ -32,7 +33,8 @@ __all__ = ["Storage"]
 
 class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
-    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record);
+    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record),
+    `workshops`;
     `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
@@ -53,6 +55,7 @@ class Storage:
         self.audit = AuditRepository(db)
         self.imports = ImportRepository(db)
         self.forecasts = ForecastRepository(db)
+        self.workshops = WorkshopRepository(db)
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:

@@ -460,3 +460,14 @@ class PeriodOutcomeRow(Base):
     baseline_id: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(64), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+# The workshop tables live in their own module (same Base); imported here so Base.metadata has them wherever the
+# models are loaded (migrations' comparison, create_all).
+from storage.workshop_models import (  # noqa: E402,F401
+    WorkshopAgendaItemRow,
+    WorkshopAnswerRow,
+    WorkshopParticipantRow,
+    WorkshopQuestionRow,
+    WorkshopRow,
+)
