@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from datetime import UTC
 
 from bot.core.cards import users_value
 from bot.core.events import ActionInvoked, FormSubmitted, Place
@@ -154,8 +155,8 @@ async def on_plan_form(turn: Turn) -> None:
     saved = {
         "title": plan.title, "goal": plan.goal, "scope": plan.scope, "location": plan.location,
         "preparation": plan.preparation, "cards": list(plan.cards), "timezone": plan.timezone,
-        "start_at": plan.start, "end_at": plan.end, "survey_delay_minutes": plan.delay_minutes,
-        "survey_days": plan.close_days, "anonymous": plan.survey != "named",
+        "start_at": plan.start.astimezone(UTC), "end_at": plan.end.astimezone(UTC),
+        "survey_delay_minutes": plan.delay_minutes, "survey_days": plan.close_days, "anonymous": plan.survey != "named",
     }  # fmt: skip
     workshop_id = await turn.storage.workshops.save_draft(
         turn.workspace_id, platform=turn.place.platform, channel_id=turn.place.channel_id,
