@@ -192,6 +192,7 @@ class FakePlatform:
         # --- Bot Connector
         self.strict_cards = True
         self.connector_returns_ids = True
+        self.teams_chats: dict[str, str] = {}  # member id -> the bot's 1:1 chat with them (Create Conversation)
         self.card_violations: list[str] = []
         # --- slash commands' response_urls
         self.response_url_ttl = 30 * 60.0
@@ -363,6 +364,8 @@ class FakePlatform:
             return self._download(request.path, recorded)
         if request.path.startswith("/api/"):
             return await self._slack_method(request.path.removeprefix("/api/"), recorded)
+        if request.path.rstrip("/") == "/v3/conversations" and request.method == "POST":
+            return self._create_conversation(recorded)
         if request.path.startswith("/v3/conversations/"):
             return self._connector(request.method, request.path, recorded)
         if request.path.startswith("/commands/") and request.method == "POST":
@@ -454,6 +457,27 @@ class FakePlatform:
     def connector_calls(self, method: str = "POST") -> list[Recorded]:
         """Every Bot Connector call of `method` (POST: new activities, PUT: updates), in arrival order."""
         return [r for r in self.requests if r.method == method and r.path.startswith("/v3/conversations/")]
+
+    def _create_conversation(self, recorded: Recorded) -> web.Response:
+        """Create Conversation (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-api-
+        reference#create-conversation): ConversationParameters in, 201 ConversationResourceResponse {id} out. A 1:1
+        chat (isGroup false, one member) with the same person is the same conversation every time, as in Teams; a
+        missing member or tenant is a 400 BadArgument."""
+        body = recorded.json if isinstance(recorded.json, dict) else {}
+        members = [m.get("id") for m in body.get("members") or [] if isinstance(m, dict) and m.get("id")]
+        tenant = body.get("tenantId") or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        if body.get("isGroup") or len(members) != 1 or not tenant:
+            error = {"code": "BadArgument", "message": "a 1:1 conversation needs one member and the tenant"}
+            return web.json_response({"error": error}, status=400)
+        [member] = members
+        chat = self.teams_chats.setdefault(member, f"a:1{hashlib.sha256(member.encode()).hexdigest()[:16]}")
+        recorded.reply = {"id": chat}
+        return web.json_response(recorded.reply, status=201)
+
+    def teams_chat_posts(self, member: str) -> list[Recorded]:
+        """The activities the bot posted in its 1:1 chat with `member` (created with Create Conversation)."""
+        chat = self.teams_chats.get(member)
+        return [r for r in self.connector_calls("POST") if chat and r.path.startswith(f"/v3/conversations/{chat}/")]
 
     def _connector(self, method: str, path: str, recorded: Recorded) -> web.Response:
         # /v3/conversations/{conversationId}/activities[/{activityId}]; the id may hold ';messageid=' (decoded)

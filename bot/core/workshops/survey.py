@@ -151,7 +151,7 @@ def answer_form(workshop_id: int, title: str, questions: list[Any], previous: di
             fields.append(FormField(key, text, kind="number", optional=True, initial=initial))
         else:
             fields.append(FormField(key, text, optional=True, max_length=1000, initial=initial))
-    return Form(ANSWER_FORM, "Workshop survey", tuple(fields), "Send answers", {"workshop": workshop_id})
+    return Form(ANSWER_FORM, "Workshop survey", tuple(fields), "Send answers", {"w": workshop_id})
 
 
 def number_value(raw: str) -> float | None:
