@@ -1,5 +1,5 @@
 """The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show |
-track-record` (also
+track-record | workshop export` (also
 `scenario-bot`),
 and `teams-manifest` (the Teams app package).
 
@@ -20,6 +20,7 @@ from bot.cli import baselines as baseline_commands
 from bot.cli import csv_import as csv_commands
 from bot.cli import run as run_commands
 from bot.cli import track_record as track_commands
+from bot.cli import workshop as workshop_commands
 
 __all__ = ["main", "build_parser"]
 
@@ -104,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--json", action="store_true", help="print forecasts by week, periods, Brier score, reliability")
     track.add_argument("--chart", metavar="FILE.png", help="also write the chart of P(reach target) by week")
     track.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    workshop = sub.add_parser("workshop", help="workshops planned in chat: export a survey's answers")
+    wsub = workshop.add_subparsers(dest="workshop_command", required=True, metavar="ACTION")
+    wexport = wsub.add_parser("export", help="a workshop survey's answers as CSV (anonymous when the survey was)")
+    wexport.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+    wexport.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+    wexport.add_argument("--workshop", required=True, type=int, metavar="ID", help="the workshop's number")
+    wexport.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv (default: stdout)")
+    wexport.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     return parser
 
 
@@ -132,6 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 db_url=args.db,
                 as_json=args.json,
                 chart=args.chart,
+            )
+        if args.command == "workshop":
+            return workshop_commands.export(
+                platform=args.platform,
+                workspace=args.workspace,
+                workshop_id=args.workshop,
+                db_url=args.db,
+                out=args.out,
             )
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)
