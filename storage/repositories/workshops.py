@@ -114,10 +114,12 @@ class WorkshopRepository:
             )  # fmt: skip
             return workshop_id
 
-    async def get(self, workspace_id: int, workshop_id: int) -> Workshop | None:
+    async def get(self, workspace_id: int, workshop_id: int, *, participants: bool = True) -> Workshop | None:
+        """The workshop with its agenda and questions, and its participants unless `participants=False` (an answer
+        needs only the questions: with 200 people, not reading them saves the bulk of the read)."""
         async with self._db.read() as session:
             row = await session.scalar(select(WorkshopRow).where(*self._is(workspace_id, workshop_id)))
-            return await self._record(session, row) if row is not None else None
+            return await self._record(session, row, participants) if row is not None else None
 
     async def latest(self, workspace_id: int, channel_id: str) -> Workshop | None:
         """The channel's most recent workshop that was sent (the one `workshop results` is about)."""
@@ -184,6 +186,18 @@ class WorkshopRepository:
                 .where(*self._person(workspace_id, workshop_id, user_id))
                 .values(timezone=timezone)
             )
+
+    async def set_timezones(self, workspace_id: int, workshop_id: int, zones: dict[str, str]) -> None:
+        """Participants' time zones as the platform told them, in one transaction."""
+        if not zones:
+            return
+        async with self._db.write() as session:
+            for user_id, timezone in zones.items():
+                await session.execute(
+                    update(WorkshopParticipantRow)
+                    .where(*self._person(workspace_id, workshop_id, user_id))
+                    .values(timezone=timezone)
+                )
 
     async def survey_sent(self, workspace_id: int, workshop_id: int, *, now: datetime, closes_at: datetime) -> bool:
         """Mark the survey as sent (first caller only) with the time it closes."""
@@ -287,7 +301,7 @@ class WorkshopRepository:
             )
             return bool(changed.rowcount)
 
-    async def _record(self, session: Any, row: WorkshopRow) -> Workshop:
+    async def _record(self, session: Any, row: WorkshopRow, with_people: bool = True) -> Workshop:
         def children(model: Any) -> Any:
             return (
                 select(model)
@@ -305,7 +319,7 @@ class WorkshopRepository:
         ]
         people = [
             WorkshopParticipant(p.user_id, p.status, p.timezone, as_utc(p.replied_at), p.reminders)
-            for p in await session.scalars(children(WorkshopParticipantRow))
+            for p in (await session.scalars(children(WorkshopParticipantRow)) if with_people else ())
         ]
         return Workshop(
             id=row.id,

@@ -72,3 +72,15 @@ async def test_another_workspace_sees_and_changes_nothing(store):
     assert not await store.workshops.reply(other, w, "U2", attending=True, timezone=None, now=NOW)
     with pytest.raises(NotFound):
         await store.workshops.save_answer(other, w, "U2", {}, now=NOW)
+
+
+async def test_many_jobs_are_queued_in_one_call_and_an_existing_key_is_left_as_it_is(store):
+    from storage import NewJob
+
+    first = NewJob("workshop.close", "workshop:1:close", {"w": 1}, run_at=NOW)
+    assert await store.jobs.enqueue_many([first], now=NOW) == 1
+    again = NewJob("workshop.close", "workshop:1:close", {"w": 2}, run_at=NOW + timedelta(days=1))
+    reminder = NewJob("workshop.survey_reminder", "workshop:1:survey-reminder:U2:1", {"w": 1}, run_at=NOW)
+    assert await store.jobs.enqueue_many([again, reminder], now=NOW) == 1
+    kept = await store.jobs.get("workshop:1:close")
+    assert (kept.payload, kept.run_at) == ({"w": 1}, NOW)

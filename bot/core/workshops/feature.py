@@ -74,10 +74,10 @@ async def _say(turn: Turn, text: str) -> None:
     await turn.reply(message_text(turn.place.platform, text), thread_id=turn.answer_thread())
 
 
-async def _workshop(turn: Turn, workshop_id: object):
+async def _workshop(turn: Turn, workshop_id: object, *, participants: bool = True):
     if not isinstance(workshop_id, int):
         return None
-    return await turn.storage.workshops.get(turn.workspace_id, workshop_id)
+    return await turn.storage.workshops.get(turn.workspace_id, workshop_id, participants=participants)
 
 
 async def on_workshop(turn: Turn) -> None:
@@ -270,7 +270,7 @@ async def on_answer_button(turn: Turn) -> None:
     """Opens the questionnaire: a few fast reads (Slack's trigger_id lives 3 s), prefilled with earlier answers."""
     event = turn.event
     assert isinstance(event, ActionInvoked)
-    w = await _workshop(turn, event.value.get("w"))
+    w = await _workshop(turn, event.value.get("w"), participants=False)
     if w is None:
         return
     if w.status == "closed" or (w.closes_at is not None and turn.now() >= w.closes_at):
@@ -284,7 +284,7 @@ async def on_answer_button(turn: Turn) -> None:
 async def on_answer_form(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, FormSubmitted)
-    w = await _workshop(turn, event.metadata.get("w"))
+    w = await _workshop(turn, event.metadata.get("w"), participants=False)
     if w is None:
         return
     answers, problems = read_answers(list(w.questions), event.values)

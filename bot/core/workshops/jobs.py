@@ -30,7 +30,7 @@ from bot.core.workshops.cards import (
     workshop_card,
 )
 from bot.core.workshops.results import compute_results, summarise
-from storage import Job
+from storage import Job, NewJob
 
 if TYPE_CHECKING:
     from bot.worker import JobContext
@@ -104,12 +104,12 @@ def working_time(moment: datetime, tz: str) -> datetime:
     return local
 
 
-async def _context(job: Job, ctx: JobContext) -> tuple[Any, Any, Place] | None:
+async def _context(job: Job, ctx: JobContext, *, people: bool = True) -> tuple[Any, Any, Place] | None:
     p = job.payload
     if p["platform"] not in ctx.worker.senders:
         log.info("workshop job %s: no sender for %s", job.key, p["platform"])
         return None
-    w = await ctx.worker.storage.workshops.get(p["workspace_id"], p["w"])
+    w = await ctx.worker.storage.workshops.get(p["workspace_id"], p["w"], participants=people)
     if w is None:
         return None
     return (
@@ -193,27 +193,37 @@ async def run_survey(job: Job, ctx: JobContext) -> None:
     closes_at = w.closes_at or closes_at
     open_for = closes_at - now
 
+    # time zones first (asked of the platform where unknown, stored in one write), then the DMs, then every
+    # reminder and the close in one write: the survey of 200 people is not 600 separate transactions
+    zones: dict[str, str] = {}
+
+    async def find_zone(person: Any) -> None:
+        zones[person.user_id] = await _timezone(ctx, p["platform"], p["workspace"], person, w.timezone)
+
+    await _each(list(w.participants), find_zone)
+    known = {x.user_id: x.timezone for x in w.participants}
+    changed = {u: tz for u, tz in zones.items() if tz != known.get(u)}
+    await storage.workshops.set_timezones(w.workspace_id, w.id, changed)
+
     async def ask(person: Any) -> None:
-        tz = await _timezone(ctx, p["platform"], p["workspace"], person, w.timezone)
-        if tz != person.timezone:
-            await storage.workshops.set_timezone(w.workspace_id, w.id, person.user_id, tz)
-        await outbox.dm(
-            place, person.user_id, survey_card(w, closes_at, tz), key=f"dm:workshop:{w.id}:survey:{person.user_id}"
-        )
+        card = survey_card(w, closes_at, zones[person.user_id])
+        await outbox.dm(place, person.user_id, card, key=f"dm:workshop:{w.id}:survey:{person.user_id}")
+
+    await _each(list(w.participants), ask)
+    later = [NewJob(CLOSE_JOB, f"workshop:{w.id}:close", p, run_at=closes_at, workspace_id=w.workspace_id)]
+    for person in w.participants:
+        tz = zones[person.user_id]
         for n in range(1, MAX_SURVEY_REMINDERS + 1):
             at = working_time(now + open_for * n / (MAX_SURVEY_REMINDERS + 1), tz)
             if at < closes_at:
-                await ctx.assistant.later(
-                    SURVEY_REMINDER_JOB, f"workshop:{w.id}:survey-reminder:{person.user_id}:{n}",
-                    {**p, "user": person.user_id, "n": n, "tz": tz}, run_at=at, workspace_id=w.workspace_id,
-                )  # fmt: skip
-
-    await _each(list(w.participants), ask)
-    await ctx.assistant.later(CLOSE_JOB, f"workshop:{w.id}:close", p, run_at=closes_at, workspace_id=w.workspace_id)
+                key = f"workshop:{w.id}:survey-reminder:{person.user_id}:{n}"
+                payload = {**p, "user": person.user_id, "n": n, "tz": tz}
+                later.append(NewJob(SURVEY_REMINDER_JOB, key, payload, run_at=at, workspace_id=w.workspace_id))
+    await storage.jobs.enqueue_many(later, now=now)
 
 
 async def run_survey_reminder(job: Job, ctx: JobContext) -> None:
-    found = await _context(job, ctx)
+    found = await _context(job, ctx, people=False)
     if found is None:
         return
     w, outbox, place = found
