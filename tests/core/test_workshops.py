@@ -169,3 +169,11 @@ def test_the_results_card_says_too_few_answers_without_any_figure_that_could_poi
     w = type("W", (), {"id": 1, "title": "Q1 plan"})()
     card = results_card(w, summarise(QUESTIONS, _answers(2), 5, anonymous=True), {}, final=True)
     assert "Too few answers to show" in card.fallback_text() and "average" not in card.fallback_text()
+
+
+async def test_a_slack_mention_cannot_open_a_modal_so_it_is_told_to_use_the_slash_command(room):
+    c = room
+    await c.say("workshop", user="U1", via="mention")
+    assert "Type “/scenario workshop” to open the workshop form" in c.outbox.last.message
+    await c.say("workshop reslts", user="U1")  # a typo of results: no workshop sent here yet
+    assert "No workshop was sent from this channel yet" in c.outbox.last.message

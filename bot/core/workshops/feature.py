@@ -83,6 +83,10 @@ async def _workshop(turn: Turn, workshop_id: object, *, participants: bool = Tru
 async def on_workshop(turn: Turn) -> None:
     sub, rest = _sub(turn.event.text)
     if sub == "new":
+        if turn.place.platform == "slack" and getattr(turn.event, "via", "") in ("mention", "dm"):
+            # a Slack modal opens only from an interaction (slash command, button): a message has no trigger_id
+            await _say(turn, "Type “/scenario workshop” to open the workshop form (a mention cannot open forms).")
+            return
         form = plan_form(tz=turn.event.actor.timezone)
         await turn.outbox.open_form(turn.place, form, getattr(turn.event, "trigger", None))
         return
