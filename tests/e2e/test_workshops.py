@@ -213,3 +213,22 @@ async def test_a_workshop_from_plan_to_results(env):
                 assert user not in shown and name not in shown
         assert "Lee Park liked the pace" in shown  # Lee's own words, as typed: never a name we added
         assert "U_DANA" not in shown and "Dana" not in shown
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"goal": "Talk about the pipeline"}, "The goal has no measurable outcome"),
+        ({"who": ["U_LEE", "U_AMY"]}, "2 participants: invite at least 3"),
+        ({"who": [f"U_X{i}" for i in range(13)]}, "13 participants: more than 12 rarely work together"),
+        ({"survey": sp.select("none")}, "No follow-up questionnaire"),
+    ],
+    ids=["goal_not_measurable", "too_few_people", "too_many_people", "no_survey"],
+)
+async def test_each_other_checklist_rule_is_reported_on_the_check_card_over_http(env, change, said):
+    # the main flow shows no goal, agenda over the slot and short notice; here each remaining rule, alone
+    good = {**PLAN, "goal": "Decide the Q1 focus accounts", "agenda": "Review - 60 min", "day": sp.date("2026-12-03")}
+    await _post(env, sp.view_submission("workshop_plan", {**good, **change}))
+    [card] = [m for m in env.fake.posted(sp.CHANNEL) if m["text"].startswith("Workshop plan")]
+    findings = card["text"].split("the checklist found:\n", 1)[1].split("\nWhen: ", 1)[0]
+    assert said in findings and findings.count("- ") == 1, findings  # that rule and no other
