@@ -177,3 +177,12 @@ async def test_a_slack_mention_cannot_open_a_modal_so_it_is_told_to_use_the_slas
     assert "Type “/scenario workshop” to open the workshop form" in c.outbox.last.message
     await c.say("workshop reslts", user="U1")  # a typo of results: no workshop sent here yet
     assert "No workshop was sent from this channel yet" in c.outbox.last.message
+
+
+async def test_words_after_workshop_that_are_no_subcommand_become_the_title_of_the_form(room):
+    c = room
+    await c.say("workshop Q1 pipeline plan", user="U1")
+    form = c.outbox.last.message
+    assert isinstance(form, Form) and {f.id: f.initial for f in form.fields}["title"] == "Q1 pipeline plan"
+    await c.say("workshop help", user="U1")
+    assert "“/scenario workshop results”" in c.outbox.last.message

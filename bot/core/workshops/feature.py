@@ -60,9 +60,12 @@ def _sub(text: str) -> tuple[str, str]:
     word = words[0].lower().rstrip(":")
     rest = text.split(maxsplit=1)[1][len(words[0]) :].strip() if len(words) else ""
     if word in ("plan", "create", "start", "schedule"):
-        word = "new"
+        return "new", rest
     close = difflib.get_close_matches(word, _SUBCOMMANDS, n=1, cutoff=0.75)
-    return (close[0] if close else word), rest
+    if close:
+        return close[0], rest
+    # anything else is the new workshop's title ("/scenario workshop Q1 pipeline plan"): the form opens with it
+    return "new", text.split(maxsplit=1)[1].strip()
 
 
 def opens_form(text: str) -> bool:
@@ -87,10 +90,10 @@ async def on_workshop(turn: Turn) -> None:
             # a Slack modal opens only from an interaction (slash command, button): a message has no trigger_id
             await _say(turn, "Type “/scenario workshop” to open the workshop form (a mention cannot open forms).")
             return
-        form = plan_form(tz=turn.event.actor.timezone)
+        form = plan_form({"title": rest[:150]} if rest else None, tz=turn.event.actor.timezone)
         await turn.outbox.open_form(turn.place, form, getattr(turn.event, "trigger", None))
         return
-    if sub not in ("results", "export", "decisions"):
+    if sub == "help":
         await _say(turn, USAGE)
         return
     w = await turn.storage.workshops.latest(turn.workspace_id, turn.place.channel_id)
