@@ -152,8 +152,9 @@ async def test_a_workshop_from_plan_to_results(env):
     survey_ts = e.fake.posted(lee_dm)[-1]["ts"]
     await _post(e, sp.block_actions("card.workshop.answer", {"w": w}, message_ts=survey_ts, user="U_LEE",
                                     channel=lee_dm), SURVEY_AT)  # fmt: skip
-    modal = e.fake.calls("POST", "/api/views.open")[-1].json["view"]
-    assert modal["callback_id"] == "form:workshop_answer"
+    opened = e.fake.calls("POST", "/api/views.open")[-1]
+    modal = opened.json["view"]
+    assert opened.reply["ok"] is True and modal["callback_id"] == "form:workshop_answer"  # a modal Slack accepts
     meta = json.loads(modal["private_metadata"])["meta"]  # what the submission carries back, as the modal set it
     assert meta == {"w": w}
     lee = _answer(w, "4", "8", "Lee Park liked the pace")
