@@ -110,6 +110,16 @@ async def test_a_workshop_from_plan_to_results(env):
     assert "No goal" in check["text"] and "agenda needs 135 min but the slot is 120 min" in check["text"]
     assert "1 working day of notice" in check["text"]  # Monday for Wednesday: Tuesday only
     w = _button(check, "card.workshop.send")["w"]
+    # Edit and Edit survey questions open prefilled modals Slack accepts, in the click's own request
+    for action in ("card.workshop.edit", "card.workshop.questions"):
+        await _post(e, sp.block_actions(action, {"w": w}, message_ts=check["ts"]))
+        reopened = e.fake.calls("POST", "/api/views.open")[-1]
+        assert reopened.reply["ok"] is True, reopened.reply
+    edit_modal = e.fake.calls("POST", "/api/views.open")[-2].json["view"]
+    initial = {b["block_id"]: b["element"] for b in edit_modal["blocks"]}
+    assert initial["field:day"]["initial_date"] == "2026-12-02" and initial["field:who"]["initial_users"] == list(
+        PEOPLE
+    )
 
     # only the organiser may send; the organiser sends twice: one card, one invitation each
     await _post(e, sp.block_actions("card.workshop.send", {"w": w}, message_ts=check["ts"], user="U_LEE"))
