@@ -133,3 +133,23 @@ def test_answers_are_read_by_kind_and_a_number_that_is_not_one_is_refused():
     assert answers == {"0": 4, "1": "B", "2": 8.5, "3": "fine"} and problems == []
     _, problems = read_answers(questions, {"q2": "lots"})
     assert problems == ["“q”: “lots” is not a number; answer e.g. 8 or 8.5."]
+
+
+def test_reminders_fall_in_the_persons_working_hours_and_the_day_before_at_nine_in_their_zone():
+    from bot.core.workshops.jobs import reminder_due, working_time
+
+    # Friday 18:00 Berlin -> Monday 09:00 Berlin; Saturday in Tokyo -> Monday 09:00 Tokyo; 11:00 stays
+    assert working_time(datetime(2026, 12, 4, 17, 0, tzinfo=UTC), "Europe/Berlin") == datetime(
+        2026, 12, 7, 8, 0, tzinfo=UTC
+    )
+    assert working_time(datetime(2026, 12, 4, 16, 0, tzinfo=UTC), "Asia/Tokyo") == datetime(
+        2026, 12, 7, 0, 0, tzinfo=UTC
+    )
+    assert working_time(datetime(2026, 12, 3, 10, 0, tzinfo=UTC), "Europe/Berlin") == datetime(
+        2026, 12, 3, 10, 0, tzinfo=UTC
+    )
+    start = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)  # Thursday 14:00 Berlin
+    assert reminder_due(start, "America/New_York", NOW) == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    late = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # accepted on the day before, after 09:00: reminded now
+    assert reminder_due(start, "America/New_York", late) == late
+    assert reminder_due(start, "Europe/Berlin", datetime(2026, 12, 3, 7, 0, tzinfo=UTC)) is None  # on the day

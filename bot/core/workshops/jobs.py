@@ -5,8 +5,9 @@ idempotency key, so a retried job, a second worker or a restart sends nothing tw
 - `workshop.send` (queued by Send): the channel's workshop card (`workshop:<id>:card`) and one invitation DM per
   participant (`dm:workshop:<id>:invite:<user>`), then the survey job at end + delay;
 - `workshop.reminder`: to a person who still attends, the day before at 09:00 in THEIR time zone;
-- `workshop.survey`: the questionnaire DM to every participant (`dm:workshop:<id>:survey:<user>`), at most 2
-  reminder jobs each in their working hours, and the close job;
+- `workshop.survey`: the questionnaire DM to every participant who did not say they can't attend (they were not
+  there to judge it) (`dm:workshop:<id>:survey:<user>`), at most 2 reminder jobs each in their working hours, and
+  the close job;
 - `workshop.survey_reminder`: only to someone who has not answered, while the survey is open, at most 2 (counted in
   the database, so never more however many workers run it);
 - `workshop.close`: closes the survey and posts the results card in the channel (`workshop:<id>:results`).
@@ -47,6 +48,7 @@ __all__ = [
     "reminder_due",
     "working_time",
     "job_payload",
+    "surveyed",
 ]
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,11 @@ def handlers() -> dict[str, Any]:
         SURVEY_REMINDER_JOB: run_survey_reminder,
         CLOSE_JOB: run_close,
     }
+
+
+def surveyed(w: Any) -> list[Any]:
+    """Who gets the survey: everyone invited but those who said they can't attend."""
+    return [p for p in w.participants if p.status != "declined"]
 
 
 def job_payload(platform: str, workspace: str, workspace_id: int, workshop_id: int, **extra: Any) -> dict[str, Any]:
@@ -200,7 +207,8 @@ async def run_survey(job: Job, ctx: JobContext) -> None:
     async def find_zone(person: Any) -> None:
         zones[person.user_id] = await _timezone(ctx, p["platform"], p["workspace"], person, w.timezone)
 
-    await _each(list(w.participants), find_zone)
+    asked = surveyed(w)
+    await _each(asked, find_zone)
     known = {x.user_id: x.timezone for x in w.participants}
     changed = {u: tz for u, tz in zones.items() if tz != known.get(u)}
     await storage.workshops.set_timezones(w.workspace_id, w.id, changed)
@@ -209,9 +217,9 @@ async def run_survey(job: Job, ctx: JobContext) -> None:
         card = survey_card(w, closes_at, zones[person.user_id])
         await outbox.dm(place, person.user_id, card, key=f"dm:workshop:{w.id}:survey:{person.user_id}")
 
-    await _each(list(w.participants), ask)
+    await _each(asked, ask)
     later = [NewJob(CLOSE_JOB, f"workshop:{w.id}:close", p, run_at=closes_at, workspace_id=w.workspace_id)]
-    for person in w.participants:
+    for person in asked:
         tz = zones[person.user_id]
         for n in range(1, MAX_SURVEY_REMINDERS + 1):
             at = working_time(now + open_for * n / (MAX_SURVEY_REMINDERS + 1), tz)
@@ -240,7 +248,7 @@ async def run_survey_reminder(job: Job, ctx: JobContext) -> None:
 async def build_results(storage: Any, run: Any, charts: bool, w: Any, *, final: bool) -> Any:
     """The results card of workshop `w` as of now (`run` runs the engine and the chart in the executor)."""
     answers = await storage.workshops.answers(w.workspace_id, w.id)
-    summary = summarise(list(w.questions), answers, len(w.participants), anonymous=w.anonymous)
+    summary = summarise(list(w.questions), answers, len(surveyed(w)), anonymous=w.anonymous)
     computed: dict[str, Any] = {"scenarios": [], "p_base": None, "chart": None}
     if summary.shown:
         numbers = [(n.driver, n.median) for n in summary.numbers if n.driver]
