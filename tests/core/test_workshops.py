@@ -108,9 +108,9 @@ def test_an_anonymous_summary_shows_nothing_below_three_answers_and_never_names(
     assert not two.shown and two.ratings == [] and two.texts == []
     three = summarise(QUESTIONS, _answers(3), 5, anonymous=True)
     assert three.ratings == [("Goal reached?", {1: 1, 2: 1, 3: 1, 4: 0, 5: 0})]
-    assert three.texts == [("What went well?", ["text 0", "text 1", "text 2"])]
+    assert three.texts == [("What went well?", [(None, "text 0"), (None, "text 1"), (None, "text 2")])]
     named = summarise(QUESTIONS, _answers(2), 5, anonymous=False)
-    assert named.shown and named.texts[0][1] == ["U0: text 0", "U1: text 1"]
+    assert named.shown and named.texts[0][1] == [("U0", "text 0"), ("U1", "text 1")]
 
 
 async def test_export_is_formula_safe_and_anonymous_and_the_cli_writes_the_same(room, tmp_path, capsys):

@@ -210,7 +210,9 @@ def results_card(w: Any, summary: Summary, computed: dict[str, Any], *, final: b
         blocks.append(Text(f"*{user(question[:200])}*\n" + "\n".join(f"- {user(o)}: {n}" for o, n in counts.items())))
     for question, texts in summary.texts:
         if texts:
-            body = "\n".join(f"- {user(t[:300])}" for t in texts[:MAX_LISTED])
+            body = "\n".join(
+                f"- {who(w.platform, by) + ': ' if by else ''}{user(t[:300])}" for by, t in texts[:MAX_LISTED]
+            )
             blocks.append(Text(f"*{user(question[:200])}*\n{body}"[:2900]))
     scenarios = {s["driver"]: s for s in computed.get("scenarios", [])}
     for number in summary.numbers:

@@ -35,13 +35,15 @@ class Summary:
     shown: bool  # False: too few answers to show (anonymous, fewer than MIN_ANSWERS)
     ratings: list[tuple[str, dict[int, int]]] = field(default_factory=list)
     choices: list[tuple[str, dict[str, int]]] = field(default_factory=list)
-    texts: list[tuple[str, list[str]]] = field(default_factory=list)
+    texts: list[tuple[str, list[tuple[str | None, str]]]] = field(
+        default_factory=list
+    )  # (who, text): who None if anonymous
     numbers: list[NumberResult] = field(default_factory=list)
 
 
 def summarise(questions: list[Any], answers: list[Any], invited: int, *, anonymous: bool) -> Summary:
     """Counts and lists per question. `answers` are records with `.user_id` and `.answers` (position -> value).
-    Free texts are kept in answer order without names when anonymous ("U123: text" otherwise)."""
+    Free texts are kept in answer order, without who wrote them when anonymous."""
     shown = len(answers) >= MIN_ANSWERS or not anonymous
     if not shown:
         return Summary(invited, len(answers), anonymous, False)
@@ -67,7 +69,7 @@ def summarise(questions: list[Any], answers: list[Any], invited: int, *, anonymo
                     NumberResult(q.text, q.driver, statistics.median(values), values[0], values[-1], len(values))
                 )
         else:
-            texts.append((q.text, [str(v) if anonymous else f"{who}: {v}" for who, v in given]))
+            texts.append((q.text, [(None if anonymous else who, str(v)) for who, v in given]))
     return Summary(invited, len(answers), anonymous, True, ratings, choices, texts, numbers)
 
 
