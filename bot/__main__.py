@@ -1,6 +1,6 @@
 """The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show |
-track-record | decisions export | roles set | roles list | experts settings` (also `scenario-bot`), and
-`teams-manifest` (the Teams app package).
+track-record | decisions export | roles set | roles list | experts settings | workshop export` (also
+`scenario-bot`), and `teams-manifest` (the Teams app package).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
 an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show (or a
@@ -21,6 +21,7 @@ from bot.cli import decisions as decision_commands
 from bot.cli import experts as expert_commands
 from bot.cli import run as run_commands
 from bot.cli import track_record as track_commands
+from bot.cli import workshop as workshop_commands
 
 __all__ = ["main", "build_parser"]
 
@@ -119,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--default", action="store_true", help="back to the defaults")
     limits.add_argument("--json", action="store_true", help="print the limits as JSON")
     limits.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    workshop = sub.add_parser("workshop", help="workshops planned in chat: export a survey's answers")
+    wsub = workshop.add_subparsers(dest="workshop_command", required=True, metavar="ACTION")
+    wexport = wsub.add_parser("export", help="a workshop survey's answers as CSV (anonymous when the survey was)")
+    wexport.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+    wexport.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+    wexport.add_argument("--workshop", required=True, type=int, metavar="ID", help="the workshop's number")
+    wexport.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv (default: stdout)")
+    wexport.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     return parser
 
 
@@ -194,6 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 reset=args.default,
                 db_url=args.db,
                 as_json=args.json,
+            )
+        if args.command == "workshop":
+            return workshop_commands.export(
+                platform=args.platform,
+                workspace=args.workspace,
+                workshop_id=args.workshop,
+                db_url=args.db,
+                out=args.out,
             )
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)

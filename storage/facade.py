@@ -27,6 +27,7 @@ from storage.repositories import (
     RoleRepository,
     ScenarioRepository,
     ScheduleRepository,
+    WorkshopRepository,
     WorkspaceRepository,
 )
 
@@ -38,7 +39,7 @@ class Storage:
     `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record),
     `decisions` and `roles` (the decision log);
     `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`,
-    `forecasts` (the track record), `experts` (invitations and estimates);
+    `forecasts` (the track record), `experts` (invitations and estimates), `workshops` (plans and surveys);
     `await dispose()` at shutdown (or use `async with`)."""
 
     def __init__(self, engine: AsyncEngine):
@@ -62,6 +63,7 @@ class Storage:
         self.decisions = DecisionRepository(db)
         self.roles = RoleRepository(db)
         self.experts = ExpertRepository(db)
+        self.workshops = WorkshopRepository(db)
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:

@@ -604,3 +604,14 @@ class ExpertSettingsRow(Base):
     max_per_card: Mapped[int | None] = mapped_column(Integer)
     expiry_days: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = _when()
+
+
+# The workshop tables live in their own module (same Base); imported here so Base.metadata has them wherever the
+# models are loaded (migrations' comparison, create_all).
+from storage.workshop_models import (  # noqa: E402,F401
+    WorkshopAgendaItemRow,
+    WorkshopAnswerRow,
+    WorkshopParticipantRow,
+    WorkshopQuestionRow,
+    WorkshopRow,
+)

@@ -29,6 +29,11 @@ __all__ = [
     "Invitation",
     "Estimate",
     "ExpertSettings",
+    "Workshop",
+    "WorkshopAgendaItem",
+    "WorkshopQuestion",
+    "WorkshopParticipant",
+    "WorkshopAnswers",
 ]
 
 
@@ -367,3 +372,79 @@ class ExpertSettings:
     max_depth: int | None = None
     max_per_card: int | None = None
     expiry_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopAgendaItem:
+    position: int
+    title: str
+    minutes: int
+    visual_aid: str
+    activity: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopQuestion:
+    """`kind`: 'rating' (1-5), 'choice' (one of `options`), 'number' (run through the engine as `driver`), 'text'."""
+
+    position: int
+    kind: str
+    text: str
+    options: tuple[str, ...] = ()
+    driver: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopParticipant:
+    """`status`: 'invited', 'attending' or 'declined'; `reminders`: survey reminders sent so far."""
+
+    user_id: str
+    status: str
+    timezone: str | None
+    replied_at: datetime | None
+    reminders: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopAnswers:
+    """One person's survey answers: `answers` by question position (as text)."""
+
+    user_id: str
+    answers: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Workshop:
+    """A planned workshop with its agenda, questions and participants. `status`: 'draft', 'sent' or 'closed'."""
+
+    id: int
+    workspace_id: int
+    platform: str
+    channel_id: str
+    organiser_id: str
+    status: str
+    title: str
+    goal: str
+    scope: str
+    location: str
+    preparation: str
+    cards: tuple[str, ...]
+    timezone: str
+    start_at: datetime
+    end_at: datetime
+    survey_delay_minutes: int
+    survey_days: int
+    anonymous: bool
+    form: dict[str, Any]
+    card_message_id: str | None
+    decisions: tuple[Any, ...]
+    created_at: datetime
+    sent_at: datetime | None
+    survey_sent_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+    agenda: tuple[WorkshopAgendaItem, ...] = ()
+    questions: tuple[WorkshopQuestion, ...] = ()
+    participants: tuple[WorkshopParticipant, ...] = ()

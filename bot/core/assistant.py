@@ -141,6 +141,8 @@ class Assistant:
 
     def immediate(self, event: Event | None) -> bool:
         """Whether `event` must be handled in the request path (it opens a form: a trigger expires in 3 s)."""
+        if isinstance(event, MessageReceived):
+            return bool(event.trigger) and self.router.command_opens_form(event.text)
         return isinstance(event, ActionInvoked) and self.router.opens_form(event.action_id)
 
     async def wait_idle(self) -> None:

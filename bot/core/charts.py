@@ -27,7 +27,7 @@ from bot.core.formatting import money, pct  # noqa: E402
 if TYPE_CHECKING:
     from engine.forecast import Forecast
 
-__all__ = ["fan_chart", "chart_alt", "chart_title"]
+__all__ = ["fan_chart", "chart_alt", "chart_title", "rating_chart"]
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100  # 800x450 px: readable inline in Slack and Teams
 # Okabe-Ito colours: told apart with every common colour-vision deficiency, and the target lines also differ
@@ -208,3 +208,29 @@ def chart_alt(baseline: Forecast, scenario: Forecast | None, currency: str) -> s
     text += f"; target {money(target, currency)}"
     text += f"; booked so far {money(baseline.booked, currency)}"
     return text + "."
+
+
+def rating_chart(ratings: list[tuple[str, dict[int, int]]]) -> bytes:
+    """PNG bytes (800 wide) of each rating question's answers 1-5 as horizontal bars, one row per question: how
+    many people gave each score (a workshop survey's results card)."""
+    rows = max(1, len(ratings))
+    fig = Figure(figsize=(WIDTH_IN, 1.0 + 1.6 * rows), dpi=DPI)
+    FigureCanvasAgg(fig)
+    for i, (question, counts) in enumerate(ratings, start=1):
+        ax = fig.add_subplot(rows, 1, i)
+        scores = [1, 2, 3, 4, 5]
+        values = [counts.get(score, 0) for score in scores]
+        ax.bar(scores, values, color=BASELINE_COLOR, width=0.6)
+        for score, value in zip(scores, values, strict=True):
+            if value:
+                ax.annotate(str(value), (score, value), ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(scores)
+        ax.set_ylim(0, max(values + [1]) * 1.25)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+        short = question if len(question) <= 90 else question[:89] + "…"
+        ax.set_title(short, fontsize=9, loc="left")
+    fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.35 / (1 + 1.6 * rows), bottom=0.3 / (1 + 1.6 * rows),
+                        hspace=0.8)  # fmt: skip
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()

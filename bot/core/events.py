@@ -64,6 +64,7 @@ class MessageReceived:
     via: str = "mention"
     message_id: str | None = None
     delivery_id: str | None = None
+    trigger: Any = None  # a slash command's trigger_id (Slack, valid 3 s): lets a command open a form at once
 
 
 @dataclass(frozen=True, slots=True)

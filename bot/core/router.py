@@ -45,6 +45,7 @@ class Router:
         self._commands: dict[str, Handler] = {}
         self._actions: dict[str, Handler] = {}
         self._form_openers: set[str] = set()
+        self._command_forms: dict[str, Callable[[str], bool]] = {}
         self._forms: dict[str, Handler] = {}
         self._fallback: Handler | None = None
         self._reaction: Handler | None = None
@@ -57,9 +58,12 @@ class Router:
             raise RouterError(f"{what} {key!r} is registered twice")
         table[key] = handler
 
-    def command(self, word: str, handler: Handler) -> None:
-        """A message whose first word is `word` (case-insensitive) goes to `handler`."""
+    def command(self, word: str, handler: Handler, *, opens_form: Callable[[str], bool] | None = None) -> None:
+        """A message whose first word is `word` (case-insensitive) goes to `handler`. `opens_form(text)` says which
+        of its messages open a form: a Slack slash command's trigger_id lives 3 s, so those run in the request."""
         self._claim(self._commands, word.lower(), handler, "command")
+        if opens_form is not None:
+            self._command_forms[word.lower()] = opens_form
 
     def fallback(self, handler: Handler) -> None:
         """Every other message (free-text questions)."""
@@ -74,6 +78,11 @@ class Router:
 
     def opens_form(self, action_id: str) -> bool:
         return action_id in self._form_openers
+
+    def command_opens_form(self, text: str) -> bool:
+        """Whether the command message `text` opens a form (see `command(opens_form=...)`)."""
+        wants = self._command_forms.get(first_word(text))
+        return wants is not None and wants(text)
 
     def form(self, form_id: str, handler: Handler) -> None:
         self._claim(self._forms, form_id, handler, "form")

@@ -8,7 +8,8 @@ answers later through bot.slack.sender. The one exception is a button that opens
 trigger_id for 3 seconds only, so that handler runs right here, in the request, with a live outbox
 (bot.slack.outbox) that can call views.open; it never waits behind queued answers. A slash command is a
 `slack.command` job that carries the command's response_url with its event, so the worker can still answer where
-the bot is not a member (bot.slack.respond).
+the bot is not a member (bot.slack.respond); one that opens a form (`/scenario workshop`) runs in the request, as
+a button does, because its trigger_id lives 3 s too.
 """
 
 from __future__ import annotations
@@ -164,14 +165,14 @@ def _register(app: AsyncApp, assistant: AssistantLike, live: SlackOutbox) -> Non
     async def just_ack(ack) -> None:
         await ack()  # the delivery is already a job (the inbox middleware); the answer follows from the worker
 
-    async def on_action(ack, context) -> None:
+    async def on_action(ack, context) -> None:  # a button, or a slash command that opens a form
         event = context.get("immediate_event")
         if event is not None:
             # opening a form: Slack honours the trigger_id for 3 s, so this runs now, not behind queued work
             await assistant.handle(event, live)
         await ack()
 
-    app.command("/scenario")(just_ack)
+    app.command("/scenario")(on_action)  # a command that opens a form runs now, like a button; others are jobs
     app.event("app_mention")(just_ack)
     app.event("message")(just_ack)
     app.event("reaction_added")(just_ack)

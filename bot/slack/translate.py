@@ -105,6 +105,7 @@ def command_event(body: dict[str, Any], tenant: str) -> MessageReceived:
         text=" ".join((body.get("text") or "").split()),
         via="command",
         delivery_id=delivery_id(body),
+        trigger=body.get("trigger_id"),
     )
 
 

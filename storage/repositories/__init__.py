@@ -20,6 +20,7 @@ from storage.repositories.likes import BUTTON, LikeRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.scenarios import ScenarioRepository
+from storage.repositories.workshops import WorkshopRepository
 from storage.repositories.workspaces import WorkspaceRepository
 
 __all__ = [
@@ -44,5 +45,6 @@ __all__ = [
     "NotFound",
     "RoleRepository",
     "ScenarioRepository",
+    "WorkshopRepository",
     "WorkspaceRepository",
 ]

@@ -109,6 +109,17 @@ class JobRepository:
             result = await session.execute(self.insert_statement(job, now))
             return rowcount(result) == 1
 
+    async def enqueue_many(self, jobs: list[NewJob], *, now: datetime) -> int:
+        """Add several jobs in one transaction (a survey's reminders for everyone); those whose key exists are left
+        as they are. The number added."""
+        if not jobs:
+            return 0
+        async with self._db.write() as session:
+            added = 0
+            for job in jobs:
+                added += rowcount(await session.execute(self.insert_statement(job, now)))
+            return added
+
     async def enqueue_coalesced(self, job: NewJob, *, now: datetime) -> None:
         """One job per key for work that reads its state when it runs (a card's footer): queued already, it absorbs
         this request; finished, it is queued again for `job.run_at`; running, it runs once more when it finishes."""

@@ -220,3 +220,15 @@ async def test_invited_experts_hear_of_the_decision_too_whether_they_answered_or
         )
     await _decide(c, card_id)
     assert sorted(r.user_id for r in c.outbox.dms) == sorted([COMMENTER, LIKER, "U_EXPERT"])
+
+
+async def test_a_workshop_reads_decisions_by_their_number_within_the_workspace(c):
+    from bot.core.decisions.lookup import decision_texts
+
+    card_id = await _card(c)
+    await _decide(c, card_id)
+    ws = await c.workspace_id()
+    [decision] = await c.storage.decisions.list(ws, "C1")
+    found = await decision_texts(c.storage, ws, [decision.id, decision.id + 99])
+    assert found == {decision.id: "Adopt this scenario: We go with the lower win rate (due Dec 15, 2026, open)"}
+    assert await decision_texts(c.storage, ws + 1, [decision.id]) == {}  # another workspace's number: nothing

@@ -493,6 +493,10 @@ class FakePlatform:
         if body.get("isGroup") or len(members) != 1 or not (members[0] or {}).get("id"):
             error = {"code": "BadArgument", "message": "a 1:1 conversation takes exactly one member"}
             return web.json_response({"error": error}, status=400)
+        tenant = body.get("tenantId") or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        if not tenant:  # botbuilder-python#128/#140: "Could not parse tenant id"
+            error = {"code": "BadArgument", "message": "Could not parse tenant id"}
+            return web.json_response({"error": error}, status=400)
         member = str(members[0]["id"])
         if member in self.teams_without_app:
             recorded.reply = {
@@ -506,6 +510,11 @@ class FakePlatform:
     def connector_calls(self, method: str = "POST") -> list[Recorded]:
         """Every Bot Connector call of `method` (POST: new activities, PUT: updates), in arrival order."""
         return [r for r in self.requests if r.method == method and r.path.startswith("/v3/conversations/")]
+
+    def teams_chat_posts(self, member: str) -> list[Recorded]:
+        """The activities the bot posted in its 1:1 chat with `member` (created with Create Conversation)."""
+        chat = self.personal_chats.get(member)
+        return [r for r in self.connector_calls("POST") if chat and r.path.startswith(f"/v3/conversations/{chat}/")]
 
     def _connector(self, method: str, path: str, recorded: Recorded) -> web.Response:
         # /v3/conversations/{conversationId}/activities[/{activityId}]; the id may hold ';messageid=' (decoded)
