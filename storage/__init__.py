@@ -30,6 +30,8 @@ from storage.records import (
     Workspace,
 )
 from storage.repositories import BUTTON, NewJob, NotFound
+from storage.repositories.installations import Refreshed, SlackBot, SlackInstaller
+from storage.secrets import NoSecretKey, Secrets, SecretUnreadable
 
 __all__ = [
     "BUTTON",
@@ -44,6 +46,12 @@ __all__ = [
     "Schedule",
     "PendingImport",
     "NewJob",
+    "NoSecretKey",
+    "Refreshed",
+    "Secrets",
+    "SecretUnreadable",
+    "SlackBot",
+    "SlackInstaller",
     "NotFound",
     "Scenario",
     "SentMessage",

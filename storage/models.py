@@ -460,3 +460,8 @@ class PeriodOutcomeRow(Base):
     baseline_id: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(64), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+# The install tables live in their own module (storage.models_install); importing it here registers them on Base,
+# so every user of Base.metadata (migrations, the workspace export and delete) sees them.
+from storage import models_install as _install  # noqa: E402,F401
