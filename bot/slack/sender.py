@@ -9,6 +9,11 @@ access revoked) is "refused". The client has no retry handlers of its own: retri
 backoff, so a Retry-After never blocks anything but the job that got it. Errors are logged by the outbox with
 the error code only, never the response text (it can echo what was sent) or the token.
 
+Installed in many workspaces, each call is made with the token of the workspace it is for: `tokens(tenant)` (the
+TokenKeeper) gives the installation's current token, rotated first when it is about to expire; a workspace where the
+app is no longer installed is refused ("not_installed"), a refresh token Slack refused too (reinstall needed).
+With one SLACK_BOT_TOKEN (`tokens` None) every call uses the client's token, as before.
+
 Also owns display names: Slack payloads carry a user id and no trustworthy name, so `display_name` asks
 users.info (profile display_name, else real_name) and keeps the answer in a small LRU cache with a TTL (names
 change rarely; a relay of ten comments must not make ten calls).
@@ -20,7 +25,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +37,7 @@ from bot.core.cards import Card, Chart, Form
 from bot.core.events import Place
 from bot.core.jobs import SendError
 from bot.core.ports import Sent
+from bot.slack.installations import TokenUnavailable
 from bot.slack.render import render_blocks
 
 __all__ = ["SlackSender", "METADATA_EVENT", "worker_client"]
@@ -106,9 +112,16 @@ class SlackSender:
     platform = "slack"
     can_reconcile = True
 
-    def __init__(self, client: AsyncWebClient, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        tokens: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.client = client
         self.clock = clock
+        self.tokens = tokens
         self._names: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
         self.name_lookups = 0  # users.info calls made (tests and benchmarks read it)
 
@@ -121,7 +134,8 @@ class SlackSender:
             return cached[0]
         self.name_lookups += 1
         try:
-            response = await self._call(self.client.users_info, user=user_id)
+            client = await self.client_for(workspace_external_id)
+            response = await self._call(client.users_info, user=user_id)
         except SendError as error:
             log.warning("slack users.info failed: %s (user=%s)", error.code, user_id)
             return None
@@ -135,6 +149,21 @@ class SlackSender:
         while len(self._names) > NAME_CACHE_SIZE:
             self._names.popitem(last=False)
         return name
+
+    async def client_for(self, workspace_external_id: str) -> AsyncWebClient:
+        """The client carrying the token of this workspace (or organisation); SendError when there is none."""
+        if self.tokens is None:
+            return self.client
+        try:
+            token = await self.tokens(workspace_external_id)
+        except TokenUnavailable as error:
+            raise SendError("refused" if error.for_good else "not_sent", error.code) from None
+        if token is None:
+            raise SendError("refused", "not_installed")
+        base = self.client
+        return AsyncWebClient(
+            token=token, base_url=base.base_url, timeout=base.timeout, session=base.session, retry_handlers=[]
+        )
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
@@ -152,8 +181,9 @@ class SlackSender:
             blocks, text = render_blocks(message)
         else:
             blocks, text = None, message
+        client = await self.client_for(place.workspace_id)
         response = await self._call(
-            self.client.chat_postMessage,
+            client.chat_postMessage,
             channel=place.channel_id,
             text=text,
             blocks=blocks,
@@ -167,8 +197,9 @@ class SlackSender:
 
     async def upload_chart(self, place: Place, chart: Chart, *, thread_id: str) -> None:
         # Threads do not nest: a card posted inside a thread gets its chart in that same thread.
+        client = await self.client_for(place.workspace_id)
         await self._call(
-            self.client.files_upload_v2,
+            client.files_upload_v2,
             channel=place.channel_id,
             thread_ts=thread_id,
             content=chart.png,
@@ -179,16 +210,27 @@ class SlackSender:
 
     async def update(self, place: Place, message_id: str, card: Card, *, chart_url: str | None) -> None:
         blocks, text = render_blocks(card)
-        await self._call(self.client.chat_update, channel=place.channel_id, ts=message_id, text=text, blocks=blocks)
+        client = await self.client_for(place.workspace_id)
+        await self._call(
+            client.chat_update,
+            channel=place.channel_id,
+            ts=message_id,
+            text=text,
+            blocks=blocks,
+        )
 
     async def notify(self, place: Place, text: str, *, user_id: str | None) -> None:
+        client = await self.client_for(place.workspace_id)
         if user_id is None:
             await self._call(
-                self.client.chat_postMessage, channel=place.channel_id, text=text, thread_ts=place.thread_id
+                client.chat_postMessage,
+                channel=place.channel_id,
+                text=text,
+                thread_ts=place.thread_id,
             )
             return
         await self._call(
-            self.client.chat_postEphemeral,
+            client.chat_postEphemeral,
             channel=place.channel_id,
             user=user_id,
             text=text,
@@ -201,9 +243,10 @@ class SlackSender:
     async def find_sent(self, place: Place, key: str, *, thread_id: str | None, since: datetime | None) -> Sent | None:
         """The message carrying `key` in its metadata: in the thread (conversations.replies) or in the channel's
         history since shortly before the lost attempt (conversations.history)."""
+        client = await self.client_for(place.workspace_id)
         if thread_id:
             response = await self._call(
-                self.client.conversations_replies,
+                client.conversations_replies,
                 channel=place.channel_id,
                 ts=thread_id,
                 include_all_metadata=True,
@@ -212,7 +255,7 @@ class SlackSender:
         else:
             oldest = f"{since.timestamp() - _LOOKBACK_SECONDS:.6f}" if since is not None else None
             response = await self._call(
-                self.client.conversations_history,
+                client.conversations_history,
                 channel=place.channel_id,
                 oldest=oldest,
                 include_all_metadata=True,
@@ -228,11 +271,13 @@ class SlackSender:
 
     async def user_timezone(self, workspace_external_id: str, user_id: str) -> str | None:
         """The person's IANA time zone (users.info `tz`, needs users:read), or None when Slack does not say."""
-        response = await self._call(self.client.users_info, user=user_id)
+        client = await self.client_for(workspace_external_id)
+        response = await self._call(client.users_info, user=user_id)
         tz = (response.get("user") or {}).get("tz")
         return str(tz) if tz else None
 
     async def open_dm(self, workspace_external_id: str, user_id: str) -> Place:
-        response = await self._call(self.client.conversations_open, users=user_id)
+        client = await self.client_for(workspace_external_id)
+        response = await self._call(client.conversations_open, users=user_id)
         channel = (response.get("channel") or {}).get("id", "")
         return Place("slack", workspace_external_id, channel, None, True)
