@@ -1,5 +1,5 @@
 """The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show |
-track-record` (also
+track-record | workspace list | export | delete | rekey` (also
 `scenario-bot`),
 and `teams-manifest` (the Teams app package).
 
@@ -20,6 +20,7 @@ from bot.cli import baselines as baseline_commands
 from bot.cli import csv_import as csv_commands
 from bot.cli import run as run_commands
 from bot.cli import track_record as track_commands
+from bot.cli import workspaces as workspace_commands
 
 __all__ = ["main", "build_parser"]
 
@@ -104,7 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--json", action="store_true", help="print forecasts by week, periods, Brier score, reliability")
     track.add_argument("--chart", metavar="FILE.png", help="also write the chart of P(reach target) by week")
     track.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    _workspace_parser(sub)
     return parser
+
+
+def _workspace_parser(sub: argparse._SubParsersAction) -> None:
+    workspace = sub.add_parser("workspace", help="list, export or delete a workspace's data (data-protection requests)")
+    wsub = workspace.add_subparsers(dest="workspace_command", required=True, metavar="ACTION")
+    listing = wsub.add_parser("list", help="every workspace, where the app is installed there")
+    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    export = wsub.add_parser("export", help="all of a workspace's data as JSON on stdout (no tokens)")
+    delete = wsub.add_parser("delete", help="delete all of a workspace's data, in one transaction")
+    delete.add_argument("--yes", action="store_true", help="really delete (without: say what would be deleted)")
+    for p in (export, delete):
+        p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+        p.add_argument("--workspace", required=True, metavar="ID", help="Slack team/enterprise id or Teams tenant id")
+    rekey = wsub.add_parser("rekey", help="seal every stored token again with the first SECRET_KEY key")
+    for p in (listing, export, delete, rekey):
+        p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 as_json=args.json,
                 chart=args.chart,
             )
+        if args.command == "workspace":
+            return _workspace(args)
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)
         if args.baseline_command == "import" and args.file.lower().endswith(".csv"):
@@ -161,6 +181,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
+
+
+def _workspace(args: argparse.Namespace) -> int:
+    if args.workspace_command == "list":
+        return workspace_commands.list_workspaces(db_url=args.db, as_json=args.json)
+    if args.workspace_command == "export":
+        return workspace_commands.export(platform=args.platform, workspace=args.workspace, db_url=args.db)
+    if args.workspace_command == "delete":
+        return workspace_commands.delete(platform=args.platform, workspace=args.workspace, yes=args.yes, db_url=args.db)
+    return workspace_commands.rekey(db_url=args.db)
 
 
 def _teams_manifest(app_id: str, host: str, out: str) -> int:
