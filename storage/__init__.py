@@ -31,6 +31,7 @@ from storage.records import (
 )
 from storage.repositories import BUTTON, NewJob, NotFound
 from storage.repositories.installations import Refreshed, SlackBot, SlackInstaller
+from storage.repositories.workspace_data import Tenant
 from storage.secrets import NoSecretKey, Secrets, SecretUnreadable
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "SecretUnreadable",
     "SlackBot",
     "SlackInstaller",
+    "Tenant",
     "NotFound",
     "Scenario",
     "SentMessage",

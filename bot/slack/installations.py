@@ -30,7 +30,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.translate import workspace_id
-from storage import NoSecretKey, Refreshed, SlackBot, SlackInstaller
+from storage import NoSecretKey, Refreshed, SlackBot, SlackInstaller, Tenant
 
 __all__ = [
     "InstallationStore",
@@ -339,10 +339,14 @@ async def forget(
         for user in users:
             await storage.slack_installs.delete_installers(enterprise_id, team_id, user)
     tenant = workspace_id(enterprise_id, team_id)
-    ws = await storage.workspaces.get("slack", tenant) if tenant else None
-    if ws is None or not bot or await storage.slack_installs.bots_of(ws.id):
+    if not tenant or not bot:
         return {}
-    cancelled = await storage.workspace_data.cancel_pending(ws, now=datetime.now(UTC), reason=reason)
+    ws = await storage.workspaces.get("slack", tenant)
+    if ws is not None and await storage.slack_installs.bots_of(ws.id):
+        return {}  # another installation of this tenant (a workspace of the same organisation) still sends
+    # no workspace row yet: its deliveries were recorded but none handled; their jobs are found by the tenant
+    target = ws or Tenant("slack", tenant)
+    cancelled = await storage.workspace_data.cancel_pending(target, now=datetime.now(UTC), reason=reason)
     log.warning(
         "slack %s for %s: %d queued jobs, %d unsent messages and %d schedules cancelled",
         reason,

@@ -266,6 +266,9 @@ class SlackInstallRepository:
     ) -> SlackBot | None:
         """The bot, its token rotated by `refresh` first when `due(bot)` says so, with no other rotation of the
         same bot in between (see the module docstring). None when it is not installed (any more)."""
+        bot = await self.find_bot(enterprise_id, team_id)
+        if bot is None or not due(bot):
+            return bot  # the common case, a plain read: requests and sends do not queue on the bot's lock
         if self._db.dialect == "postgresql":
             async with self._db.write() as session:
                 row = await session.scalar(self._bot_query(enterprise_id, team_id).with_for_update())

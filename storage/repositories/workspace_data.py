@@ -17,22 +17,35 @@ as failed, its schedules inactive.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, Table, and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy import String, Table, and_, delete, exists, false, func, literal, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Base, InboxRow, JobRow, OutboxRow, ScheduleRow, WorkspaceRow
 from storage.records import Workspace
 from storage.repositories._base import Database
 
-__all__ = ["WorkspaceDataRepository", "scoped_tables"]
+__all__ = ["WorkspaceDataRepository", "Tenant", "scoped_tables"]
 
 # a table whose rows are found through another table's rows is read before that table's rows are deleted
 _BEFORE = {"charts": "outbox"}
 _SENT_BY_JOBS = ("job:", "sorry:")
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """A tenant that may have no workspace row yet (`id` None): its deliveries were recorded, not yet handled."""
+
+    platform: str
+    external_id: str
+    id: int | None = None
+
+
+Scope = Workspace | Tenant
 
 
 def scoped_tables() -> list[Table]:
@@ -65,11 +78,11 @@ class WorkspaceDataRepository:
 
     # ------------------------------------------------------------------ what belongs to a workspace
 
-    def _inbox(self, ws: Workspace) -> ColumnElement[bool]:
+    def _inbox(self, ws: Scope) -> ColumnElement[bool]:
         return and_(InboxRow.platform == ws.platform, InboxRow.workspace_external_id == ws.external_id)
 
-    def _where(self, table: Table, ws: Workspace) -> ColumnElement[bool]:
-        mine = table.c.workspace_id == ws.id
+    def _where(self, table: Table, ws: Scope) -> ColumnElement[bool]:
+        mine = table.c.workspace_id == ws.id if ws.id is not None else false()
         if table.name == "jobs":
             keys = select(_text(f"{ws.platform}:") + InboxRow.delivery_id).where(self._inbox(ws))
             return or_(mine, table.c.key.in_(keys))
@@ -84,7 +97,7 @@ class WorkspaceDataRepository:
             return or_(mine, table.c.token.in_(shown))
         return mine
 
-    def _sent_by_jobs(self, outbox: Table, ws: Workspace) -> ColumnElement[bool]:
+    def _sent_by_jobs(self, outbox: Table, ws: Scope) -> ColumnElement[bool]:
         matches = []
         for prefix in _SENT_BY_JOBS:
             start = _text(f"{prefix}{ws.platform}:") + InboxRow.delivery_id + _text(":")
@@ -137,8 +150,9 @@ class WorkspaceDataRepository:
 
     # ------------------------------------------------------------------ an uninstalled workspace
 
-    async def cancel_pending(self, ws: Workspace, *, now: datetime, reason: str) -> dict[str, int]:
-        """Stop everything the workspace still had coming (see the module docstring); counts by kind."""
+    async def cancel_pending(self, ws: Scope, *, now: datetime, reason: str) -> dict[str, int]:
+        """Stop everything the workspace still had coming (see the module docstring); counts by kind. A Tenant
+        without a workspace row has only recorded deliveries: their jobs are found through the inbox."""
         note = f"cancelled: {reason}"[:255]
         jobs, outbox = JobRow.__table__, OutboxRow.__table__
         async with self._db.write() as session:
@@ -156,7 +170,7 @@ class WorkspaceDataRepository:
             )
             stopped = await session.execute(
                 update(ScheduleRow)
-                .where(ScheduleRow.workspace_id == ws.id, ScheduleRow.active.is_(True))
+                .where(self._where(ScheduleRow.__table__, ws), ScheduleRow.active.is_(True))
                 .values(active=False)
                 .execution_options(synchronize_session=False)
             )

@@ -21,7 +21,7 @@ from storage import Secrets, Storage, make_engine
 from storage.models import JobRow, WorkspaceRow
 from storage.models_install import SlackBotRow
 from tests.e2e.conftest import TODAY
-from tests.e2e.slack_helpers import WORKER_OPTIONS, SlackSender
+from tests.e2e.slack_helpers import WORKER_OPTIONS, SlackSender, slack_settings
 from tests.e2e.slack_install_helpers import KEY, finish_install, install, install_settings, start_install
 from tests.fakes import slack_payloads as sp
 from tests.fakes.slack_oauth import CLIENT_ID, CLIENT_SECRET
@@ -246,3 +246,17 @@ async def test_S16_uninstall_deletes_the_tokens_cancels_pending_work_and_nothing
     # the other workspace is untouched
     await _ask(env, "help", team="T_B")
     assert len(env.fake.calls_for("T_B", POST)) == 1
+
+
+async def test_S16_with_one_slack_bot_token_an_uninstall_cancels_what_was_still_to_be_sent(
+    fake, database_url, aiohttp_client
+):
+    services = build_services(slack_settings(fake, database_url), today=TODAY, charts=False)
+    slack = SlackSender(await aiohttp_client(create_web_app(services, run_worker=False)))
+    assert (await slack.post(sp.slash_command("help"))).status == 200  # recorded, not answered yet
+    assert (await slack.post(_uninstalled(sp.TEAM))).status == 200
+    await services.worker.run_once()
+    assert fake.calls("POST", POST) == [] and fake.responses() == []
+    async with services.engine.connect() as conn:
+        [(status, error)] = (await conn.execute(select(JobRow.status, JobRow.last_error))).all()
+    assert (status, error) == ("done", "cancelled: app_uninstalled")

@@ -384,6 +384,8 @@ class FakePlatform:
         return web.json_response({"error": f"the fake does not serve {request.method} {request.path}"}, status=404)
 
     async def _slack_method(self, method: str, recorded: Recorded) -> web.Response:
+        if delay := self.slack_delay.get(method):
+            await asyncio.sleep(delay)
         if method == "oauth.v2.access":  # the app authenticates with its client id and secret, not a token
             recorded.reply = self.oauth.access(recorded.headers, recorded.json)
             return web.json_response(recorded.reply)
@@ -392,8 +394,6 @@ class FakePlatform:
         if error:
             recorded.reply = {"ok": False, "error": error}
             return web.json_response(recorded.reply)
-        if delay := self.slack_delay.get(method):
-            await asyncio.sleep(delay)
         handler = self._slack.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})

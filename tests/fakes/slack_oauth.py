@@ -87,8 +87,10 @@ class FakeSlackOAuth:
         scopes: str = "commands,chat:write",
         rotation: bool = False,
         issued_at: float | None = None,
+        bot_user: str | None = None,
     ) -> str:
-        """The installer approves the app: the code Slack puts on the redirect URL."""
+        """The installer approves the app: the code Slack puts on the redirect URL. The bot's user id is
+        `U_BOT_<team>` unless `bot_user` says (the payload builders mention U_BOT)."""
         n = next(self._n)
         grant = Grant(
             team=None if org_wide else team,
@@ -99,7 +101,7 @@ class FakeSlackOAuth:
             user=user,
             scopes=scopes,
             rotation=rotation,
-            bot_user=f"U_BOT_{team or enterprise}",
+            bot_user=bot_user or f"U_BOT_{team or enterprise}",
             bot_id=f"B_BOT_{team or enterprise}",
         )
         code = f"{n}.{int(time.time())}.c0de{n:04x}"
