@@ -19,7 +19,6 @@ app's Redirect URLs), else Slack uses the app's first configured one.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,15 +56,6 @@ BOT_SCOPES = (
 )
 
 
-class _NoCodes(logging.Filter):
-    """Bolt logs a failed exchange with the OAuth code in it: a one-time credential, kept out of the logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and "code" in record.msg:
-            record.msg = re.sub(r"code: \S+", "code: [redacted]", record.msg)
-        return True
-
-
 def keeper_for(settings: Settings, storage: Any) -> TokenKeeper:
     slack = settings.slack
     return TokenKeeper(
@@ -101,10 +91,8 @@ def build_oauth_flow(settings: Settings, storage: Any) -> AsyncOAuthFlow:
         state_expiration_seconds=STATE_SECONDS,
         logger=logging.getLogger("bot.slack.oauth"),
     )
-    logger = logging.getLogger("bot.slack.oauth")
-    if not any(isinstance(f, _NoCodes) for f in logger.filters):
-        logger.addFilter(_NoCodes())
-    return AsyncOAuthFlow(client=client, settings=oauth_settings, logger=logger)
+    # Bolt logs a failed exchange with the code in it: bot.slack.redact filters this logger
+    return AsyncOAuthFlow(client=client, settings=oauth_settings, logger=logging.getLogger("bot.slack.oauth"))
 
 
 class InstalledAuthorize(AsyncAuthorize):

@@ -260,3 +260,24 @@ async def test_S16_with_one_slack_bot_token_an_uninstall_cancels_what_was_still_
     async with services.engine.connect() as conn:
         [(status, error)] = (await conn.execute(select(JobRow.status, JobRow.last_error))).all()
     assert (status, error) == ("done", "cancelled: app_uninstalled")
+
+
+async def test_no_token_code_or_client_secret_reaches_the_logs_even_at_debug(env, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    env.fake.oauth.token_ttl = 5 * 60  # rotated on first use
+    started = await start_install(env.client)
+    code = env.fake.oauth.authorize(team="T_A", rotation=True)
+    await finish_install(env.client, code=code, state=started.state)
+    again = await start_install(env.client)
+    failed = await finish_install(env.client, code=code, state=again.state)  # a spent code: Bolt logs the failure
+    assert failed.status == 401
+    env.fake.oauth.token_ttl = 12 * 3600
+    await _ask(env, "help", team="T_A")
+    issued = [*env.fake.oauth.tokens, *env.fake.oauth.refresh_tokens]
+    [refresh] = [r.json["refresh_token"] for r in env.fake.requests if r.json.get("grant_type")]
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "oauth.v2.access" in text  # the Web API calls were logged (at DEBUG), only without their secrets
+    for secret in [*issued, refresh, code, CLIENT_SECRET, KEY]:
+        assert secret not in text, f"{secret[:12]}... is in the logs"
