@@ -73,6 +73,11 @@ async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(en
     async with env.services.engine.connect() as conn:
         names = dict((await conn.execute(select(WorkspaceRow.external_id, WorkspaceRow.name))).all())
     assert names == {"T_A": "Acme Sales", "T_B": "Beta Sales"}
+    store = env.app[SLACK_APP].installation_store  # Bolt's view of our tables
+    found = await store.async_find_installation(enterprise_id=None, team_id="T_A")
+    assert (found.user_id, found.bot_user_id, found.team_name) == ("U_ADMIN", "U_BOT_T_A", "Acme Sales")
+    assert found.bot_token == (await store.async_find_bot(enterprise_id=None, team_id="T_A")).bot_token
+    assert found.bot_token in env.fake.oauth.tokens and found.bot_scopes == ["commands", "chat:write"]
 
     await _ask(env, "baseline sample", team="T_A")
     await _ask(env, "what if win rate drops to 20%", team="T_A")
