@@ -16,9 +16,9 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from storage.models import utcnow
 from storage.models_install import OAuthStateRow, SlackBotRow, SlackInstallationRow
@@ -186,7 +186,7 @@ class SlackInstallRepository:
                     SlackBotRow.enterprise_id == _key(enterprise_id), SlackBotRow.team_id == _key(team_id)
                 )
             )
-            return int(result.rowcount or 0)
+            return int(cast(CursorResult[Any], result).rowcount or 0)
 
     async def delete_installers(
         self, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
@@ -198,7 +198,7 @@ class SlackInstallRepository:
         if user_id is not None:
             query = query.where(SlackInstallationRow.user_id == user_id)
         async with self._db.write() as session:
-            return int((await session.execute(query)).rowcount or 0)
+            return int(cast(CursorResult[Any], await session.execute(query)).rowcount or 0)
 
     # ------------------------------------------------------------------ reads
 
@@ -303,11 +303,15 @@ class SlackInstallRepository:
         """Seal every stored credential again with the newest SECRET_KEY key (after adding a new key first);
         one transaction. Returns the number of rows rewritten."""
         count = 0
+        models: tuple[tuple[type[SlackBotRow] | type[SlackInstallationRow], tuple[str, ...]], ...] = (
+            (SlackBotRow, _BOT_SECRETS),
+            (SlackInstallationRow, _INSTALLER_SECRETS),
+        )
         async with self._db.write() as session:
-            for model, names in ((SlackBotRow, _BOT_SECRETS), (SlackInstallationRow, _INSTALLER_SECRETS)):
+            for model, names in models:
                 for row in await session.scalars(select(model)):
                     values = {name: self._secrets.reseal(getattr(row, name)) for name in names}
-                    await session.execute(update(model).where(model.id == row.id).values(**values))
+                    await session.execute(update(model).where(model.id == row.id).values(**values))  # type: ignore[attr-defined]
                     count += 1
         return count
 
@@ -327,5 +331,8 @@ class OAuthStateRepository:
         """True once for a state that was issued and has not expired; it is gone afterwards either way."""
         async with self._db.write() as session:
             found = await session.scalar(select(OAuthStateRow.expires_at).where(OAuthStateRow.state == state))
-            result = await session.execute(delete(OAuthStateRow).where(OAuthStateRow.state == state))
-            return bool(result.rowcount) and found is not None and as_utc(found) > now  # type: ignore[operator]
+            result = cast(
+                CursorResult[Any], await session.execute(delete(OAuthStateRow).where(OAuthStateRow.state == state))
+            )
+            expires = as_utc(found)
+            return bool(result.rowcount) and expires is not None and expires > now

@@ -20,12 +20,12 @@ import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, Table, and_, delete, exists, false, func, literal, or_, select, update
+from sqlalchemy import CursorResult, String, Table, and_, delete, exists, false, func, literal, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import Base, InboxRow, JobRow, OutboxRow, ScheduleRow, WorkspaceRow
+from storage.models import Base
 from storage.records import Workspace
 from storage.repositories._base import Database
 
@@ -58,6 +58,19 @@ def scoped_tables() -> list[Table]:
     return tables
 
 
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+_INBOX, _JOBS, _OUTBOX, _SCHEDULES, _WORKSPACES = (
+    _table(name) for name in ("inbox", "jobs", "outbox", "schedules", "workspaces")
+)
+
+
+def _count(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def _text(value: str) -> Any:
     return literal(value, String)
 
@@ -79,30 +92,26 @@ class WorkspaceDataRepository:
     # ------------------------------------------------------------------ what belongs to a workspace
 
     def _inbox(self, ws: Scope) -> ColumnElement[bool]:
-        return and_(InboxRow.platform == ws.platform, InboxRow.workspace_external_id == ws.external_id)
+        return and_(_INBOX.c.platform == ws.platform, _INBOX.c.workspace_external_id == ws.external_id)
 
     def _where(self, table: Table, ws: Scope) -> ColumnElement[bool]:
         mine = table.c.workspace_id == ws.id if ws.id is not None else false()
         if table.name == "jobs":
-            keys = select(_text(f"{ws.platform}:") + InboxRow.delivery_id).where(self._inbox(ws))
+            keys = select(_text(f"{ws.platform}:") + _INBOX.c.delivery_id).where(self._inbox(ws))
             return or_(mine, table.c.key.in_(keys))
         if table.name == "outbox":
             return or_(mine, self._sent_by_jobs(table, ws))
         if table.name == "charts":
-            outbox = OutboxRow.__table__
-            shown = select(outbox.c.chart_token).where(
-                outbox.c.chart_token.is_not(None),
-                self._where(outbox, ws),  # type: ignore[arg-type]
-            )
+            shown = select(_OUTBOX.c.chart_token).where(_OUTBOX.c.chart_token.is_not(None), self._where(_OUTBOX, ws))
             return or_(mine, table.c.token.in_(shown))
         return mine
 
     def _sent_by_jobs(self, outbox: Table, ws: Scope) -> ColumnElement[bool]:
         matches = []
         for prefix in _SENT_BY_JOBS:
-            start = _text(f"{prefix}{ws.platform}:") + InboxRow.delivery_id + _text(":")
+            start = _text(f"{prefix}{ws.platform}:") + _INBOX.c.delivery_id + _text(":")
             matches.append(func.substr(outbox.c.key, 1, func.length(start)) == start)
-        return exists(select(InboxRow.id).where(self._inbox(ws), or_(*matches)))
+        return exists(select(_INBOX.c.id).where(self._inbox(ws), or_(*matches)))
 
     def tables(self) -> list[str]:
         """The names of the tables `export` and `delete` cover, in deletion order, then inbox and workspaces."""
@@ -114,7 +123,7 @@ class WorkspaceDataRepository:
         """Every row of the workspace, by table, as JSON-safe dicts; secret columns (tokens) left out."""
         out: dict[str, list[dict[str, Any]]] = {}
         async with self._db.read() as session:
-            for table in [*scoped_tables(), InboxRow.__table__, WorkspaceRow.__table__]:
+            for table in [*scoped_tables(), _INBOX, _WORKSPACES]:
                 shown = [column for column in table.c if not column.info.get("secret")]
                 where = self._scope(table, ws)
                 rows = await session.execute(select(*shown).where(where).order_by(*table.primary_key.columns))
@@ -132,7 +141,7 @@ class WorkspaceDataRepository:
         """How many rows `delete` would remove, by table (tables without any left out)."""
         found: dict[str, int] = {}
         async with self._db.read() as session:
-            for table in [*scoped_tables(), InboxRow.__table__, WorkspaceRow.__table__]:
+            for table in [*scoped_tables(), _INBOX, _WORKSPACES]:
                 n = await session.scalar(select(func.count()).select_from(table).where(self._scope(table, ws)))
                 if n:
                     found[table.name] = int(n)
@@ -142,10 +151,10 @@ class WorkspaceDataRepository:
         """Delete every row of the workspace and the workspace itself, in one transaction; counts by table."""
         removed: dict[str, int] = {}
         async with self._db.write() as session:
-            for table in [*scoped_tables(), InboxRow.__table__, WorkspaceRow.__table__]:
+            for table in [*scoped_tables(), _INBOX, _WORKSPACES]:
                 result = await session.execute(delete(table).where(self._scope(table, ws)))
-                if result.rowcount:
-                    removed[table.name] = int(result.rowcount)
+                if _count(result):
+                    removed[table.name] = _count(result)
         return removed
 
     # ------------------------------------------------------------------ an uninstalled workspace
@@ -154,7 +163,7 @@ class WorkspaceDataRepository:
         """Stop everything the workspace still had coming (see the module docstring); counts by kind. A Tenant
         without a workspace row has only recorded deliveries: their jobs are found through the inbox."""
         note = f"cancelled: {reason}"[:255]
-        jobs, outbox = JobRow.__table__, OutboxRow.__table__
+        jobs, outbox = _JOBS, _OUTBOX
         async with self._db.write() as session:
             cancelled_jobs = await session.execute(
                 update(jobs)
@@ -169,13 +178,13 @@ class WorkspaceDataRepository:
                 .execution_options(synchronize_session=False)
             )
             stopped = await session.execute(
-                update(ScheduleRow)
-                .where(self._where(ScheduleRow.__table__, ws), ScheduleRow.active.is_(True))
+                update(_SCHEDULES)
+                .where(self._where(_SCHEDULES, ws), _SCHEDULES.c.active.is_(True))
                 .values(active=False)
                 .execution_options(synchronize_session=False)
             )
         return {
-            "jobs": int(cancelled_jobs.rowcount or 0),
-            "sends": int(cancelled_sends.rowcount or 0),
-            "schedules": int(stopped.rowcount or 0),
+            "jobs": _count(cancelled_jobs),
+            "sends": _count(cancelled_sends),
+            "schedules": _count(stopped),
         }
