@@ -69,7 +69,7 @@ async def serve_bare() -> None:
         async def on_message_activity(self, turn_context: TurnContext) -> None:
             await turn_context.send_activity(f"echo: {turn_context.activity.text}")
 
-    adapter, bot = CloudAdapter(ConfigurationBotFrameworkAuthentication(TeamsSettings())), Echo()
+    adapter, bot = CloudAdapter(ConfigurationBotFrameworkAuthentication(TeamsSettings().botbuilder_config())), Echo()
 
     async def messages(request: web.Request) -> web.Response:
         return await adapter.process(request, bot)

@@ -1,6 +1,6 @@
 """The command line: `python -m bot serve | worker | jobs | console | ask | baseline import | baseline show |
-track-record | decisions export | roles set | roles list | experts settings | workshop export` (also
-`scenario-bot`), and `teams-manifest` (the Teams app package).
+track-record | decisions export | roles set | roles list | experts settings | workshop export | workspace
+list | export | delete | rekey` (also `scenario-bot`), and `teams-manifest` (the Teams app package).
 
 Owns parsing arguments and turning every expected failure (bad settings, a database behind its migrations,
 an unreadable baseline file) into a clear message on stderr and an exit code: 0 done, 1 nothing to show (or a
@@ -22,6 +22,7 @@ from bot.cli import experts as expert_commands
 from bot.cli import run as run_commands
 from bot.cli import track_record as track_commands
 from bot.cli import workshop as workshop_commands
+from bot.cli import workspaces as workspace_commands
 
 __all__ = ["main", "build_parser"]
 
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     wexport.add_argument("--workshop", required=True, type=int, metavar="ID", help="the workshop's number")
     wexport.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv (default: stdout)")
     wexport.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    _workspace_parser(sub)
     return parser
 
 
@@ -150,6 +152,21 @@ def _decision_parsers(sub: argparse._SubParsersAction) -> None:
     for p in (rset, rlist):
         p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
         p.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+
+
+def _workspace_parser(sub: argparse._SubParsersAction) -> None:
+    workspace = sub.add_parser("workspace", help="list, export or delete a workspace's data (data-protection requests)")
+    wsub = workspace.add_subparsers(dest="workspace_command", required=True, metavar="ACTION")
+    listing = wsub.add_parser("list", help="every workspace, where the app is installed there")
+    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    export = wsub.add_parser("export", help="all of a workspace's data as JSON on stdout (no tokens)")
+    delete = wsub.add_parser("delete", help="delete all of a workspace's data, in one transaction")
+    delete.add_argument("--yes", action="store_true", help="really delete (without: say what would be deleted)")
+    for p in (export, delete):
+        p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+        p.add_argument("--workspace", required=True, metavar="ID", help="Slack team/enterprise id or Teams tenant id")
+    rekey = wsub.add_parser("rekey", help="seal every stored token again with the first SECRET_KEY key")
+    for p in (listing, export, delete, rekey):
         p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
 
 
@@ -212,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 db_url=args.db,
                 out=args.out,
             )
+        if args.command == "workspace":
+            return _workspace(args)
         if args.command == "teams-manifest":
             return _teams_manifest(args.app_id, args.host, args.out)
         if args.baseline_command == "import" and args.file.lower().endswith(".csv"):
@@ -240,6 +259,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
+
+
+def _workspace(args: argparse.Namespace) -> int:
+    if args.workspace_command == "list":
+        return workspace_commands.list_workspaces(db_url=args.db, as_json=args.json)
+    if args.workspace_command == "export":
+        return workspace_commands.export(platform=args.platform, workspace=args.workspace, db_url=args.db)
+    if args.workspace_command == "delete":
+        return workspace_commands.delete(platform=args.platform, workspace=args.workspace, yes=args.yes, db_url=args.db)
+    return workspace_commands.rekey(db_url=args.db)
 
 
 def _teams_manifest(app_id: str, host: str, out: str) -> int:

@@ -31,7 +31,7 @@ from bot.core.assistant import Assistant
 from bot.core.features import job_handlers
 from bot.core.scenarios.compute import lower_priority, warm_up
 from bot.worker import Worker, sqlite_lock
-from storage import Storage
+from storage import Secrets, Storage
 from storage.db import make_engine
 
 __all__ = ["Services", "SERVICES", "build_services", "build_worker", "create_web_app", "platform_status"]
@@ -81,7 +81,7 @@ def build_services(
 ) -> Services:
     """The engine, Storage, executor, Assistant and worker for `settings` (nothing connects until first use)."""
     engine = make_engine(settings.database_url)
-    storage = Storage(engine)
+    storage = Storage(engine, secrets=Secrets(settings.secret_keys()))  # SECRET_KEY seals installation tokens
     # timed for /metrics (bot_engine_seconds); it otherwise hands every call to the pool unchanged
     executor = metrics.TimedExecutor(
         executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="scenario-compute")
@@ -103,9 +103,14 @@ def build_worker(services: Services, **options: Any) -> Worker:
         from bot.slack import jobs as slack_jobs
         from bot.slack.sender import SlackSender, worker_client
 
-        client = worker_client(settings.slack.bot_token, settings.slack.api_url)
-        senders["slack"] = SlackSender(client)
-        handlers.update(slack_jobs.handlers(client, settings.slack.api_url))
+        tokens = None
+        if settings.slack.installs:  # each workspace's own token, rotated before it expires
+            from bot.slack.oauth import keeper_for
+
+            tokens = keeper_for(settings, services.storage).token_for
+        client = worker_client(settings.slack.bot_token.get_secret_value(), settings.slack.api_url)
+        senders["slack"] = sender = SlackSender(client, tokens=tokens)
+        handlers.update(slack_jobs.handlers(sender, settings.slack.api_url))
 
         async def close_slack() -> None:
             if client.session is not None:
@@ -124,19 +129,9 @@ def build_worker(services: Services, **options: Any) -> Worker:
 
 
 def platform_status(settings: Settings) -> dict[str, str | None]:
-    """Per platform: None when it should be mounted, else the reason it is not (names the variable)."""
-    slack = settings.slack
-    if not slack.signing_secret:
-        slack_reason: str | None = "SLACK_SIGNING_SECRET is not set"
-    elif not slack.bot_token:
-        slack_reason = "SLACK_BOT_TOKEN is not set"
-        if slack.client_id:
-            slack_reason += " (multi-workspace OAuth install with SLACK_CLIENT_ID is not supported yet)"
-    else:
-        slack_reason = None
-    teams_reason = None if settings.teams.enabled else "TEAMS_ENABLED is false"
-    # Without an app id Teams runs anonymously: fine for the Emulator and tests, and said out loud at start.
-    return {"slack": slack_reason, "teams": teams_reason}
+    """Per platform: None when it should be mounted, else the reason it is not (names the variable). The rule
+    itself is bot.config's `Settings.platforms()`, the one place that decides."""
+    return {name: None if mount.mounted else mount.detail for name, mount in settings.platforms().items()}
 
 
 def _mount(app: web.Application, services: Services, platform: str, reason: str | None) -> None:
@@ -151,10 +146,7 @@ def _mount(app: web.Application, services: Services, platform: str, reason: str 
         else:
             routes.mount(app, settings=services.settings, assistant=services.assistant)
             services.mounted.append(platform)
-            note = ""
-            if platform == "teams" and not services.settings.teams.APP_ID:
-                note = " (anonymous: MICROSOFT_APP_ID is not set, fine for the Bot Framework Emulator only)"
-            services.status.append(f"{label} mounted{note}")
+            services.status.append(f"{label} mounted: {services.settings.platforms()[platform].detail}")
             return
     services.status.append(f"{label} not mounted: {reason}")
 

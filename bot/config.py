@@ -1,18 +1,40 @@
-"""Settings: the only module that reads the environment (DESIGN section 5).
+"""Settings from the environment: the only module that reads it (DESIGN section 5), with pydantic-settings.
 
-`load_settings(environ)` returns frozen Settings; everything else receives them. Tests build Settings
-directly and never read the environment. Secrets are kept out of repr() so they never reach logs.
+`load_settings(environ)` reads the variables (os.environ by default) through one pydantic-settings source and
+returns the frozen Settings of bot.settings (re-exported here, with the one rule for what is mounted); everything
+else receives them. A bad value is a ConfigError naming the variable, what was expected and an example, never the
+value of a secret; every problem is reported at once, one per line.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
+from bot.settings import (
+    DEFAULT_SLACK_API_URL,
+    DEFAULT_TEAMS_APP_TYPE,
+    SECRET_KEY_EXAMPLE,
+    TEAMS_APP_TYPES,
+    ConfigError,
+    Mount,
+    Settings,
+    SlackSettings,
+    TeamsSettings,
+    check_tenant,
+    default_database_url,
+)
 
 __all__ = [
     "ConfigError",
+    "Mount",
     "Settings",
     "SlackSettings",
     "TeamsSettings",
@@ -20,189 +42,238 @@ __all__ = [
     "DEFAULT_SLACK_API_URL",
     "TEAMS_APP_TYPES",
     "DEFAULT_TEAMS_APP_TYPE",
+    "SECRET_KEY_EXAMPLE",
 ]
 
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_DATABASE_FILE = "scenario.db"
-# The Azure Bot identities botbuilder knows. New multi-tenant Azure Bots cannot be created since 2025-07-31
-# (learn.microsoft.com/azure/bot-service/abs-quickstart), so SingleTenant (with the tenant id) is the default;
-# MultiTenant stays for bots registered before then, UserAssignedMSI for managed identities (no secret).
-TEAMS_APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
-DEFAULT_TEAMS_APP_TYPE = "SingleTenant"
-_NEEDS_TENANT = ("SingleTenant", "UserAssignedMSI")
-_TENANT_EXAMPLE = "d1f0e5c2-3b4a-4c8e-9f7a-1b2c3d4e5f60"
+
+# ---------------------------------------------------------------- reading the environment
 
 
-class ConfigError(ValueError):
-    """A setting that is missing or wrong; the message names the environment variable."""
+class _Source(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (os.environ, or the one a caller passes)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ  # read by _load_env_vars, which the base __init__ calls
+        super().__init__(settings_cls, case_sensitive=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, case_sensitive=True)
 
 
-@dataclass(frozen=True, slots=True)
-class SlackSettings:
-    bot_token: str = field(default="", repr=False)
-    signing_secret: str = field(default="", repr=False)
-    api_url: str = DEFAULT_SLACK_API_URL
-    client_id: str = ""
-    client_secret: str = field(default="", repr=False)
-
-    @property
-    def enabled(self) -> bool:
-        """Slack is mounted when it can verify requests and post (multi-workspace OAuth is not built yet)."""
-        return bool(self.signing_secret and self.bot_token)
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
 
 
-@dataclass(frozen=True, slots=True)
-class TeamsSettings:
-    """The bot's Azure identity. Attribute names are the ones botbuilder's configuration classes read with
-    getattr(). `load_settings` defaults APP_TYPE to SingleTenant; an instance built directly keeps MultiTenant,
-    the only botbuilder branch that accepts no app id (anonymous mode: Emulator, tests)."""
+class _Environment(BaseSettings):
+    """The variables, as named in DESIGN section 5; validators give each its own clear message."""
 
-    APP_ID: str = ""
-    APP_PASSWORD: str = field(default="", repr=False)
-    APP_TYPE: str = "MultiTenant"
-    APP_TENANTID: str = ""
-    enabled: bool = True  # Teams runs anonymously without an app id (Emulator, tests) unless production
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
 
+    DATABASE_URL: str = ""
+    HOST: str = "0.0.0.0"
+    PORT: int = 3000
+    PUBLIC_URL: str = ""
+    SCENARIO_ENV: str = "development"
+    LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: str = "text"
+    WORKER_LEASE_SECONDS: float = 120.0
+    SECRET_KEY: SecretStr = SecretStr("")
+    SLACK_BOT_TOKEN: SecretStr = SecretStr("")
+    SLACK_SIGNING_SECRET: SecretStr = SecretStr("")
+    SLACK_API_URL: str = DEFAULT_SLACK_API_URL
+    SLACK_CLIENT_ID: str = ""
+    SLACK_CLIENT_SECRET: SecretStr = SecretStr("")
+    MICROSOFT_APP_ID: str = ""
+    MICROSOFT_APP_PASSWORD: SecretStr = SecretStr("")
+    MICROSOFT_APP_TYPE: str = ""
+    MICROSOFT_APP_TENANT_ID: str = ""
+    TEAMS_ENABLED: bool = True
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATABASE_FILE}"
-    host: str = "0.0.0.0"
-    port: int = 3000
-    public_url: str = ""
-    environment: str = "development"
-    log_level: str = "INFO"
-    log_format: str = "text"  # LOG_FORMAT: text (control characters escaped) or json (one object per line)
-    # how long a worker may hold a job before another worker takes it over (it renews the lease while it works)
-    worker_lease_seconds: float = 120.0
-    slack: SlackSettings = field(default_factory=SlackSettings)
-    teams: TeamsSettings = field(default_factory=TeamsSettings)
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # load_settings hands over what _Source read: no second look at os.environ
 
-    @property
-    def production(self) -> bool:
-        return self.environment == "production"
+    @field_validator(
+        "DATABASE_URL",
+        "PUBLIC_URL",
+        "SLACK_CLIENT_ID",
+        "MICROSOFT_APP_ID",
+        "MICROSOFT_APP_TENANT_ID",
+        "MICROSOFT_APP_TYPE",
+        mode="before",
+    )
+    @classmethod
+    def _strip(cls, value: Any) -> str:
+        return _text(value)
 
-    def with_(self, **changes) -> Settings:
-        return replace(self, **changes)
+    @field_validator("SECRET_KEY", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_SECRET", mode="before")
+    @classmethod
+    def _strip_secret(cls, value: Any) -> Any:
+        return value.get_secret_value().strip() if isinstance(value, SecretStr) else _text(value)
 
-    def check(self) -> None:
-        """Refuse settings that would run insecurely in production (raises ConfigError naming the variable)."""
-        if not self.production:
-            return
-        if self.teams.enabled and not self.teams.APP_ID:
+    @field_validator("MICROSOFT_APP_PASSWORD", mode="before")
+    @classmethod
+    def _password(cls, value: Any) -> Any:
+        return value if isinstance(value, SecretStr) else _text(value)
+
+    @field_validator("HOST", mode="before")
+    @classmethod
+    def _host(cls, value: Any) -> str:
+        return _text(value) or "0.0.0.0"
+
+    @field_validator("PORT", mode="before")
+    @classmethod
+    def _port(cls, value: Any) -> int:
+        text = _text(value) or "3000"
+        try:
+            port = int(text)
+        except ValueError:
+            raise ConfigError(f"PORT: expected a whole number like 3000, got {text!r}") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"PORT: expected 1 to 65535, got {port}")
+        return port
+
+    @field_validator("SCENARIO_ENV", mode="before")
+    @classmethod
+    def _environment(cls, value: Any) -> str:
+        return _text(value).lower() or "development"
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> str:
+        return _text(value).upper() or "INFO"
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> str:
+        text = _text(value).lower() or "text"
+        if text not in ("text", "json"):
+            raise ConfigError(f"LOG_FORMAT: expected text or json, got {text!r}")
+        return text
+
+    @field_validator("WORKER_LEASE_SECONDS", mode="before")
+    @classmethod
+    def _lease(cls, value: Any) -> float:
+        text = _text(value)
+        if not text:
+            return 120.0
+        try:
+            seconds = float(text)
+        except ValueError:
+            raise ConfigError(f"WORKER_LEASE_SECONDS: expected a number of seconds like 120, got {text!r}") from None
+        if not 1 <= seconds <= 86_400:
+            raise ConfigError(f"WORKER_LEASE_SECONDS: expected 1 to 86400 seconds, got {seconds:g}")
+        return seconds
+
+    @field_validator("SLACK_API_URL", mode="before")
+    @classmethod
+    def _api_url(cls, value: Any) -> str:
+        text = _text(value) or DEFAULT_SLACK_API_URL
+        if not text.startswith(("https://", "http://")):
+            raise ConfigError(f"SLACK_API_URL: expected an http(s) URL like {DEFAULT_SLACK_API_URL}, got {text!r}")
+        return text if text.endswith("/") else text + "/"
+
+    @field_validator("TEAMS_ENABLED", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> bool:
+        text = _text(value).lower()
+        if not text:
+            return True
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"TEAMS_ENABLED: expected true or false, got {text!r}")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> _Environment:
+        _check_secret_key(self.SECRET_KEY.get_secret_value())
+        return self
+
+    def app_type(self) -> str:
+        """MICROSOFT_APP_TYPE, spelled as botbuilder expects; SingleTenant when unset. Without an app id the bot
+        runs anonymously, which botbuilder only accepts as MultiTenant (Settings.check refuses that in production)."""
+        raw = self.MICROSOFT_APP_TYPE
+        by_lower = {name.lower(): name for name in TEAMS_APP_TYPES}
+        if raw and raw.lower() not in by_lower:
             raise ConfigError(
-                "MICROSOFT_APP_ID is not set: SCENARIO_ENV=production refuses to serve Teams anonymously. "
-                "Set MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID "
-                "(or set TEAMS_ENABLED=false to run without Teams)."
+                f"MICROSOFT_APP_TYPE: expected one of {', '.join(TEAMS_APP_TYPES)} (e.g. SingleTenant), got {raw!r}"
             )
-        if (self.slack.bot_token or self.slack.client_id) and not self.slack.signing_secret:
+        app_type = by_lower.get(raw.lower(), DEFAULT_TEAMS_APP_TYPE)
+        if not self.MICROSOFT_APP_ID:
+            return "MultiTenant"
+        # botbuilder refuses these without a tenant in any environment; say which variable, before it does
+        check_tenant(app_type, self.MICROSOFT_APP_TENANT_ID)
+        return app_type
+
+
+def _check_secret_key(value: str) -> None:
+    """Each comma-separated key must be a Fernet key: 32 bytes, url-safe base64 (44 characters). The message
+    says which key (by position) is wrong, never the key itself."""
+    keys = [key.strip() for key in value.split(",")] if value.strip() else []
+    for n, key in enumerate(keys, 1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii")) if len(key) == 44 else b""
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            which = f"key {n} of {len(keys)}" if len(keys) > 1 else "the key"
             raise ConfigError(
-                "SLACK_SIGNING_SECRET is not set: SCENARIO_ENV=production refuses to accept unsigned Slack requests."
+                f"SECRET_KEY: {which} is not a Fernet key (expected 44 characters of url-safe base64, 32 bytes; "
+                f"several keys are comma-separated, newest first). Make one with: {SECRET_KEY_EXAMPLE}"
             )
-        needs_secret = self.teams.APP_TYPE in ("MultiTenant", "SingleTenant")
-        if self.teams.APP_ID and needs_secret and not self.teams.APP_PASSWORD:
-            raise ConfigError(
-                f"MICROSOFT_APP_PASSWORD is not set for MICROSOFT_APP_TYPE={self.teams.APP_TYPE}: create a client "
-                "secret under the Azure Bot's Configuration > Manage Password (or use UserAssignedMSI)."
-            )
-        if self.teams.APP_ID:
-            _check_tenant(self.teams.APP_TYPE, self.teams.APP_TENANTID)
 
 
-def _check_tenant(app_type: str, tenant: str) -> None:
-    if app_type in _NEEDS_TENANT and not tenant:
-        default = " (the default)" if app_type == DEFAULT_TEAMS_APP_TYPE else ""
-        raise ConfigError(
-            f"MICROSOFT_APP_TENANT_ID is not set for MICROSOFT_APP_TYPE={app_type}{default}: set it to the "
-            f"Microsoft Entra tenant id of the Azure Bot, a GUID like {_TENANT_EXAMPLE} (Azure portal > the bot > "
-            "Configuration). A bot registered as multi-tenant before 2025-07-31 can set MICROSOFT_APP_TYPE=MultiTenant "
-            "instead; new multi-tenant bots cannot be created."
-        )
-
-
-def _app_type(env: Mapping[str, str]) -> str:
-    """MICROSOFT_APP_TYPE, spelled as botbuilder expects; SingleTenant when unset. Without an app id the bot runs
-    anonymously, which botbuilder only accepts as MultiTenant (Settings.check refuses that in production)."""
-    raw = env.get("MICROSOFT_APP_TYPE", "").strip()
-    by_lower = {name.lower(): name for name in TEAMS_APP_TYPES}
-    if raw and raw.lower() not in by_lower:
-        raise ConfigError(
-            f"MICROSOFT_APP_TYPE: expected one of {', '.join(TEAMS_APP_TYPES)} (e.g. SingleTenant), got {raw!r}"
-        )
-    app_type = by_lower.get(raw.lower(), DEFAULT_TEAMS_APP_TYPE)
-    app_id, tenant = env.get("MICROSOFT_APP_ID", "").strip(), env.get("MICROSOFT_APP_TENANT_ID", "").strip()
-    if not app_id:
-        return "MultiTenant"
-    # botbuilder refuses these without a tenant in any environment; say which variable, before it does
-    _check_tenant(app_type, tenant)
-    return app_type
-
-
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a number of seconds like {default:g}, got {text!r}") from None
-    if not 1 <= value <= 86_400:
-        raise ConfigError(f"{name}: expected 1 to 86400 seconds, got {value:g}")
-    return value
-
-
-def default_database_url(cwd: Path | None = None) -> str:
-    path = (cwd or Path.cwd()) / DEFAULT_DATABASE_FILE
-    return f"sqlite+aiosqlite:///{path}"
-
-
-def _log_format(env: Mapping[str, str]) -> str:
-    value = env.get("LOG_FORMAT", "").strip().lower() or "text"
-    if value not in ("text", "json"):
-        raise ConfigError(f"LOG_FORMAT: expected text or json, got {value!r}")
-    return value
+def _problems(error: ValidationError) -> ConfigError:
+    """The validators' own messages (they name the variable), one per line; pydantic's wording otherwise."""
+    lines = []
+    for problem in error.errors(include_input=False):
+        cause = (problem.get("ctx") or {}).get("error")
+        if isinstance(cause, ConfigError):
+            lines.append(str(cause))
+        else:
+            name = ".".join(str(part) for part in problem.get("loc") or ()) or "settings"
+            lines.append(f"{name}: {problem.get('msg')}")
+    return ConfigError("\n".join(lines))
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read Settings from the environment (os.environ by default)."""
-    env = os.environ if environ is None else environ
-    port_text = env.get("PORT", "3000").strip() or "3000"
+    env_source = _Source(_Environment, os.environ if environ is None else environ)
     try:
-        port = int(port_text)
-    except ValueError:
-        raise ConfigError(f"PORT: expected a whole number like 3000, got {port_text!r}") from None
-    if not 0 < port < 65536:
-        raise ConfigError(f"PORT: expected 1 to 65535, got {port}")
-    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
-    if not api_url.endswith("/"):
-        api_url += "/"
+        env = _Environment(**env_source())
+        app_type = env.app_type()
+    except ValidationError as error:
+        raise _problems(error) from None
     return Settings(
-        database_url=env.get("DATABASE_URL", "").strip() or default_database_url(),
-        host=env.get("HOST", "0.0.0.0").strip() or "0.0.0.0",
-        port=port,
-        public_url=env.get("PUBLIC_URL", "").strip().rstrip("/"),
-        environment=env.get("SCENARIO_ENV", "development").strip().lower() or "development",
-        log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
-        log_format=_log_format(env),
-        worker_lease_seconds=_seconds(env, "WORKER_LEASE_SECONDS", 120.0),
+        database_url=env.DATABASE_URL or default_database_url(),
+        host=env.HOST,
+        port=env.PORT,
+        public_url=env.PUBLIC_URL.rstrip("/"),
+        environment=env.SCENARIO_ENV,
+        log_level=env.LOG_LEVEL,
+        log_format=env.LOG_FORMAT,
+        worker_lease_seconds=env.WORKER_LEASE_SECONDS,
+        secret_key=env.SECRET_KEY,
         slack=SlackSettings(
-            bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
-            signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
-            api_url=api_url,
-            client_id=env.get("SLACK_CLIENT_ID", "").strip(),
-            client_secret=env.get("SLACK_CLIENT_SECRET", "").strip(),
+            bot_token=env.SLACK_BOT_TOKEN,
+            signing_secret=env.SLACK_SIGNING_SECRET,
+            api_url=env.SLACK_API_URL,
+            client_id=env.SLACK_CLIENT_ID,
+            client_secret=env.SLACK_CLIENT_SECRET,
         ),
         teams=TeamsSettings(
-            APP_ID=env.get("MICROSOFT_APP_ID", "").strip(),
-            APP_PASSWORD=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
-            APP_TYPE=_app_type(env),
-            APP_TENANTID=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
-            enabled=_flag(env.get("TEAMS_ENABLED"), True),
+            APP_ID=env.MICROSOFT_APP_ID,
+            APP_PASSWORD=env.MICROSOFT_APP_PASSWORD,
+            APP_TYPE=app_type,
+            APP_TENANTID=env.MICROSOFT_APP_TENANT_ID,
+            enabled=env.TEAMS_ENABLED,
         ),
     )

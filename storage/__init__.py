@@ -30,6 +30,9 @@ from storage.records import (
     Workspace,
 )
 from storage.repositories import BUTTON, NewJob, NotFound
+from storage.repositories.installations import Refreshed, SlackBot, SlackInstaller
+from storage.repositories.workspace_data import Tenant
+from storage.secrets import NoSecretKey, Secrets, SecretUnreadable
 
 __all__ = [
     "BUTTON",
@@ -44,6 +47,13 @@ __all__ = [
     "Schedule",
     "PendingImport",
     "NewJob",
+    "NoSecretKey",
+    "Refreshed",
+    "Secrets",
+    "SecretUnreadable",
+    "SlackBot",
+    "SlackInstaller",
+    "Tenant",
     "NotFound",
     "Scenario",
     "SentMessage",

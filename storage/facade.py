@@ -30,6 +30,10 @@ from storage.repositories import (
     WorkshopRepository,
     WorkspaceRepository,
 )
+from storage.repositories.installations import OAuthStateRepository, SlackInstallRepository
+from storage.repositories.teams_installs import TeamsInstallRepository
+from storage.repositories.workspace_data import WorkspaceDataRepository
+from storage.secrets import Secrets
 
 __all__ = ["Storage"]
 
@@ -37,13 +41,15 @@ __all__ = ["Storage"]
 class Storage:
     """`Storage(engine)`: `workspaces`, `conversations`, `baselines`, `scenarios`, `messages`, `likes`,
     `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`, `forecasts` (the track record),
-    `decisions` and `roles` (the decision log);
-    `comments`, `inbox`, `audit`, `imports`, `jobs`, `schedules`, `outbox`, `charts`,
-    `forecasts` (the track record), `experts` (invitations and estimates), `workshops` (plans and surveys);
-    `await dispose()` at shutdown (or use `async with`)."""
+    `decisions` and `roles` (the decision log), `experts` (invitations and estimates), `workshops` (plans and surveys),
+    `slack_installs` and `oauth_states` (Slack installations, their tokens sealed with `secrets`), `teams_installs`,
+    `workspace_data` (a workspace's data as a whole: export, delete, cancel); `await dispose()` at shutdown (or use
+    `async with`). `secrets` (storage.secrets.Secrets over the SECRET_KEY keys) seals tokens; without it, none is
+    stored."""
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, *, secrets: Secrets | None = None):
         self.engine = engine
+        self.secrets = secrets or Secrets()
         db = Database(engine)
         self.workspaces = WorkspaceRepository(db)
         self.conversations = ConversationRepository(db)
@@ -64,10 +70,14 @@ class Storage:
         self.roles = RoleRepository(db)
         self.experts = ExpertRepository(db)
         self.workshops = WorkshopRepository(db)
+        self.slack_installs = SlackInstallRepository(db, self.secrets)
+        self.oauth_states = OAuthStateRepository(db)
+        self.teams_installs = TeamsInstallRepository(db)
+        self.workspace_data = WorkspaceDataRepository(db)
 
     @classmethod
-    def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Storage:
-        return cls(make_engine(url, **engine_kwargs))
+    def from_url(cls, url: str | URL, *, secrets: Secrets | None = None, **engine_kwargs: Any) -> Storage:
+        return cls(make_engine(url, **engine_kwargs), secrets=secrets)
 
     @property
     def dialect(self) -> str:

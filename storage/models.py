@@ -608,6 +608,9 @@ class ExpertSettingsRow(Base):
 
 # The workshop tables live in their own module (same Base); imported here so Base.metadata has them wherever the
 # models are loaded (migrations' comparison, create_all).
+# The install tables live in their own module (storage.models_install); importing it here registers them on Base,
+# so every user of Base.metadata (migrations, the workspace export and delete) sees them.
+from storage import models_install as _install  # noqa: E402,F401
 from storage.workshop_models import (  # noqa: E402,F401
     WorkshopAgendaItemRow,
     WorkshopAnswerRow,

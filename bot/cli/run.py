@@ -188,6 +188,8 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
     if moment is not None and not once:
         raise CommandError("--now goes with --once (a worker that keeps running uses the real clock)")
     settings, lock = _start_process()
+    for name, mount in settings.platforms().items():  # the same rule the web app mounts by
+        log.info("%s %s: %s", name.capitalize(), "sends" if mount.mounted else "not sent to", mount.detail)
 
     async def run() -> int:
         services = build_services(settings, executor=compute_executor())

@@ -10,6 +10,11 @@ trigger_id for 3 seconds only, so that handler runs right here, in the request, 
 `slack.command` job that carries the command's response_url with its event, so the worker can still answer where
 the bot is not a member (bot.slack.respond); one that opens a form (`/scenario workshop`) runs in the request, as
 a button does, because its trigger_id lives 3 s too.
+
+Served one of two ways (bot.config's one rule, `Settings.platforms()`): one workspace with SLACK_BOT_TOKEN, or
+installed in many workspaces (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: Bolt's OAuth flow and an authorize that reads
+each workspace's installation, bot.slack.oauth). Either way `app_uninstalled` and `tokens_revoked` delete the
+installation and stop what the workspace still had coming (bot.slack.installations.forget).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from bot.core.errors import log_failure
 from bot.core.events import Actor, Event, Place
 from bot.slack import translate
 from bot.slack.client import KeepAliveWebClient
+from bot.slack.installations import forget
 from bot.slack.outbox import SlackOutbox
 
 __all__ = ["build_slack_app", "AssistantLike", "FILES_JOB", "COMMAND_JOB", "translate_body", "file_from_dict"]
@@ -41,6 +47,8 @@ COMMAND_JOB = "slack.command"
 
 
 class AssistantLike(Protocol):
+    storage: Any
+
     async def handle(self, event: Event, outbox: Any) -> None: ...
 
     async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool: ...
@@ -54,8 +62,10 @@ class AssistantLike(Protocol):
 
 def _client(settings: Settings) -> AsyncWebClient:
     # Request-path calls (views.open) must finish within Slack's 3 s: a connection retry, never a 429 sleep.
+    # Installed in many workspaces, Bolt gives each request a client with its workspace's token.
+    token = None if settings.slack.installs else settings.slack.bot_token.get_secret_value()
     return KeepAliveWebClient(
-        token=settings.slack.bot_token,
+        token=token,
         base_url=settings.slack.api_url,
         timeout=2,
         retry_handlers=[AsyncConnectionErrorRetryHandler()],
@@ -64,25 +74,30 @@ def _client(settings: Settings) -> AsyncWebClient:
 
 def build_slack_app(settings: Settings, assistant: AssistantLike) -> AsyncApp:
     """The configured AsyncApp."""
-    slack = settings.slack
-    if not slack.signing_secret:
-        raise ConfigError("SLACK_SIGNING_SECRET is not set: Slack requests cannot be verified without it.")
-    if not slack.bot_token:
-        raise ConfigError(
-            "SLACK_BOT_TOKEN is not set: this version serves one workspace with a bot token "
-            "(xoxb-...). Install the app to your workspace and copy its Bot User OAuth Token."
-        )
+    mount = settings.platforms()["slack"]
+    if not mount.mounted:
+        raise ConfigError(f"Slack cannot be served: {mount.detail}")
     client = _client(settings)
+    options: dict[str, Any] = {}
+    if settings.slack.installs:
+        from bot.slack.oauth import InstalledAuthorize, build_oauth_flow, keeper_for
+
+        storage = assistant.storage
+        options = {
+            "oauth_flow": build_oauth_flow(settings, storage),
+            "authorize": InstalledAuthorize(keeper_for(settings, storage)),
+        }
     app = AsyncApp(
         client=client,
-        signing_secret=slack.signing_secret,
+        signing_secret=settings.slack.signing_secret.get_secret_value(),
         process_before_response=True,  # the listener's work (recording, or opening a form) happens before the ack
         name="scenario-bot",
         logger=logging.getLogger("bot.slack.bolt"),
+        **options,
     )
     live = SlackOutbox(client)
     app.middleware(_inbox_middleware(assistant))
-    _register(app, assistant, live)
+    _register(app, assistant, live, per_request=settings.slack.installs)
     return app
 
 
@@ -161,7 +176,7 @@ def _inbox_middleware(assistant: AssistantLike):
     return inbox
 
 
-def _register(app: AsyncApp, assistant: AssistantLike, live: SlackOutbox) -> None:
+def _register(app: AsyncApp, assistant: AssistantLike, live: SlackOutbox, *, per_request: bool = False) -> None:
     async def just_ack(ack) -> None:
         await ack()  # the delivery is already a job (the inbox middleware); the answer follows from the worker
 
@@ -169,7 +184,18 @@ def _register(app: AsyncApp, assistant: AssistantLike, live: SlackOutbox) -> Non
         event = context.get("immediate_event")
         if event is not None:
             # opening a form: Slack honours the trigger_id for 3 s, so this runs now, not behind queued work
-            await assistant.handle(event, live)
+            # installed in many workspaces, Bolt's per-request client carries this workspace's token
+            await assistant.handle(event, SlackOutbox(context["client"]) if per_request else live)
+        await ack()
+
+    async def on_uninstalled(ack, context) -> None:
+        await _forget(assistant, context, reason="app_uninstalled")
+        await ack()
+
+    async def on_revoked(ack, event, context) -> None:
+        tokens = event.get("tokens") or {}
+        bots, users = tokens.get("bot") or [], tokens.get("oauth") or []
+        await _forget(assistant, context, bot=bool(bots), users=list(users), reason="tokens_revoked")
         await ack()
 
     app.command("/scenario")(on_action)  # a command that opens a form runs now, like a button; others are jobs
@@ -179,3 +205,15 @@ def _register(app: AsyncApp, assistant: AssistantLike, live: SlackOutbox) -> Non
     app.event("reaction_removed")(just_ack)
     app.action(translate.ACTION_PATTERN)(on_action)
     app.view(translate.FORM_CALLBACK_PATTERN)(just_ack)  # closes the modal; the answer follows in the channel
+    # Slack sends these after the tokens stopped working: no token is needed to handle them (Bolt skips auth)
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_revoked)
+
+
+async def _forget(
+    assistant: AssistantLike, context: Any, *, bot: bool = True, users: list[str] | None = None, reason: str
+) -> None:
+    team = None if context.get("is_enterprise_install") else context.get("team_id")
+    storage = assistant.storage
+    # an exception here answers 500: Slack delivers the event again, and forgetting twice is harmless
+    await forget(storage, context.get("enterprise_id"), team, bot=bot, users=users, reason=reason)

@@ -17,16 +17,18 @@ __all__ = ["KeepAliveWebClient"]
 
 
 class KeepAliveWebClient(AsyncWebClient):
-    def _ensure_session(self) -> None:
+    def ensure_session(self) -> None:
+        """Open the session now (in the running loop): clients made from this one (Bolt's per-request client of
+        an installed workspace, a worker's client per workspace token) share it and its connections."""
         if self.session is None or self.session.closed:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
 
     async def api_call(self, *args: Any, **kwargs: Any) -> Any:
-        self._ensure_session()
+        self.ensure_session()
         return await super().api_call(*args, **kwargs)
 
     async def _upload_file(self, *args: Any, **kwargs: Any) -> Any:
-        self._ensure_session()
+        self.ensure_session()
         return await super()._upload_file(*args, **kwargs)
 
     async def close(self) -> None:

@@ -15,24 +15,29 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.core.events import FileShared
-from bot.core.jobs import event_from_dict
+from bot.core.jobs import RetryLater, SendError, event_from_dict
 from bot.slack.app import COMMAND_JOB, FILES_JOB, file_from_dict
 from bot.slack.files import download
 from bot.slack.respond import ResponseUrl
+from bot.slack.sender import SlackSender
 from bot.worker import JobContext, JobHandler
 from storage import Job
 
 __all__ = ["handlers"]
 
 
-def handlers(client: AsyncWebClient, api_url: str) -> dict[str, JobHandler]:
+def handlers(sender: SlackSender, api_url: str) -> dict[str, JobHandler]:
     async def run_files(job: Job, ctx: JobContext) -> None:
         outbox = ctx.outbox("slack")
         for data in job.payload["files"]:
             shared = file_from_dict(data)
+            try:  # the token of the workspace the file was shared in
+                client = await sender.client_for(shared.place.workspace_id)
+            except SendError as error:
+                if error.outcome == "refused":
+                    return  # no longer installed there: nothing can be downloaded, nor answered
+                raise RetryLater(error.code, error.retry_after) from None
             got = await download(client, shared, api_url=api_url)
             if got.data is None:
                 await outbox.send(

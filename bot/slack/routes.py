@@ -292,16 +292,22 @@ def mount(
     """Add POST /slack/events to `web_app`; returns the Bolt app (also at `web_app[SLACK_APP]`)."""
     app = build_slack_app(settings, assistant)
 
+    async def open_client(_: web.Application) -> None:
+        ensure = getattr(app.client, "ensure_session", None)
+        if ensure is not None:
+            ensure()  # before the first request: Bolt's per-workspace clients copy this client's session
+
     async def close_client(_: web.Application) -> None:
         close = getattr(app.client, "close", None)
         if close is not None:
             await close()
 
+    web_app.on_startup.append(open_client)
     web_app.on_cleanup.append(close_client)
     # Belt and braces: if Bolt's own check ever rejects a request ours let through (a clock tick at the
     # 5-minute edge), its INFO line would include the body. Keep that logger at WARNING.
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
-    secret = settings.slack.signing_secret.encode()
+    secret = settings.slack.signing_secret.get_secret_value().encode()
     abandoned: set[asyncio.Task] = set()  # dispatches past their time, cancelled, still cleaning up
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
@@ -366,6 +372,10 @@ def mount(
             await session.close()
 
     web_app.router.add_post(EVENTS_PATH, slack_events)
+    if app.oauth_flow is not None:  # installed in many workspaces: /slack/install and /slack/oauth_redirect
+        from bot.slack.oauth import mount_install_routes
+
+        mount_install_routes(web_app, app.oauth_flow)
     web_app[SLACK_APP] = app
     web_app.on_startup.append(open_session)
     web_app.on_cleanup.append(close_session)

@@ -10,6 +10,11 @@ timeout or a dropped connection is "unknown" (Slack may have posted it); an erro
 worker's, with backoff, so a Retry-After never blocks anything but the job that got it. Errors are logged by the
 outbox with the error code only, never the response text (it can echo what was sent) or the token.
 
+Installed in many workspaces, each call is made with the token of the workspace it is for: `tokens(tenant)` (the
+TokenKeeper) gives the installation's current token, rotated first when it is about to expire; a workspace where the
+app is no longer installed is refused ("not_installed"), a refresh token Slack refused too (reinstall needed).
+With one SLACK_BOT_TOKEN (`tokens` None) every call uses the client's token, as before.
+
 Also owns display names: Slack payloads carry a user id and no trustworthy name, so `display_name` asks
 users.info (profile display_name, else real_name) and keeps the answer in a small LRU cache with a TTL (names
 change rarely; a relay of ten comments must not make ten calls).
@@ -21,7 +26,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +39,7 @@ from bot.core.events import Place
 from bot.core.jobs import SendError
 from bot.core.ports import Sent
 from bot.slack.client import KeepAliveWebClient
+from bot.slack.installations import TokenUnavailable
 from bot.slack.render import render_blocks
 
 __all__ = ["SlackSender", "METADATA_EVENT", "worker_client"]
@@ -108,9 +114,16 @@ class SlackSender:
     platform = "slack"
     can_reconcile = True
 
-    def __init__(self, client: AsyncWebClient, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        tokens: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.client = client
         self.clock = clock
+        self.tokens = tokens
         self._names: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
         self.name_lookups = 0  # users.info calls made (tests and benchmarks read it)
 
@@ -123,7 +136,8 @@ class SlackSender:
             return cached[0]
         self.name_lookups += 1
         try:
-            response = await self._call(self.client.users_info, user=user_id)
+            client = await self.client_for(workspace_external_id)
+            response = await self._call(client.users_info, user=user_id)
         except SendError as error:
             log.warning("slack users.info failed: %s (user=%s)", error.code, user_id)
             return None
@@ -142,7 +156,8 @@ class SlackSender:
         """users.info's `user` object (team_id, enterprise_user, is_bot, deleted, profile), or None when Slack
         does not know the id. Used before inviting someone, so a Slack Connect guest or a bot is never DMed."""
         try:
-            response = await self._call(self.client.users_info, user=user_id)
+            client = await self.client_for(workspace_external_id)
+            response = await self._call(client.users_info, user=user_id)
         except SendError as error:
             if error.code == "user_not_found":
                 return None
@@ -154,6 +169,23 @@ class SlackSender:
             if name:
                 self._names[(workspace_external_id, user_id)] = (name, self.clock() + NAME_TTL_SECONDS)
         return found
+
+    async def client_for(self, workspace_external_id: str) -> AsyncWebClient:
+        """The client carrying the token of this workspace (or organisation); SendError when there is none."""
+        if self.tokens is None:
+            return self.client
+        try:
+            token = await self.tokens(workspace_external_id)
+        except TokenUnavailable as error:
+            raise SendError("refused" if error.for_good else "not_sent", error.code) from None
+        if token is None:
+            raise SendError("refused", "not_installed")
+        base = self.client
+        if isinstance(base, KeepAliveWebClient):
+            base.ensure_session()  # every workspace's client shares the one session, so its connections are reused
+        return AsyncWebClient(
+            token=token, base_url=base.base_url, timeout=base.timeout, session=base.session, retry_handlers=[]
+        )
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
@@ -171,8 +203,9 @@ class SlackSender:
             blocks, text = render_blocks(message)
         else:
             blocks, text = None, message
+        client = await self.client_for(place.workspace_id)
         response = await self._call(
-            self.client.chat_postMessage,
+            client.chat_postMessage,
             channel=place.channel_id,
             text=text,
             blocks=blocks,
@@ -186,8 +219,9 @@ class SlackSender:
 
     async def upload_chart(self, place: Place, chart: Chart, *, thread_id: str) -> None:
         # Threads do not nest: a card posted inside a thread gets its chart in that same thread.
+        client = await self.client_for(place.workspace_id)
         await self._call(
-            self.client.files_upload_v2,
+            client.files_upload_v2,
             channel=place.channel_id,
             thread_ts=thread_id,
             content=chart.png,
@@ -198,16 +232,27 @@ class SlackSender:
 
     async def update(self, place: Place, message_id: str, card: Card, *, chart_url: str | None) -> None:
         blocks, text = render_blocks(card)
-        await self._call(self.client.chat_update, channel=place.channel_id, ts=message_id, text=text, blocks=blocks)
+        client = await self.client_for(place.workspace_id)
+        await self._call(
+            client.chat_update,
+            channel=place.channel_id,
+            ts=message_id,
+            text=text,
+            blocks=blocks,
+        )
 
     async def notify(self, place: Place, text: str, *, user_id: str | None) -> None:
+        client = await self.client_for(place.workspace_id)
         if user_id is None:
             await self._call(
-                self.client.chat_postMessage, channel=place.channel_id, text=text, thread_ts=place.thread_id
+                client.chat_postMessage,
+                channel=place.channel_id,
+                text=text,
+                thread_ts=place.thread_id,
             )
             return
         await self._call(
-            self.client.chat_postEphemeral,
+            client.chat_postEphemeral,
             channel=place.channel_id,
             user=user_id,
             text=text,
@@ -220,9 +265,10 @@ class SlackSender:
     async def find_sent(self, place: Place, key: str, *, thread_id: str | None, since: datetime | None) -> Sent | None:
         """The message carrying `key` in its metadata: in the thread (conversations.replies) or in the channel's
         history since shortly before the lost attempt (conversations.history)."""
+        client = await self.client_for(place.workspace_id)
         if thread_id:
             response = await self._call(
-                self.client.conversations_replies,
+                client.conversations_replies,
                 channel=place.channel_id,
                 ts=thread_id,
                 include_all_metadata=True,
@@ -231,7 +277,7 @@ class SlackSender:
         else:
             oldest = f"{since.timestamp() - _LOOKBACK_SECONDS:.6f}" if since is not None else None
             response = await self._call(
-                self.client.conversations_history,
+                client.conversations_history,
                 channel=place.channel_id,
                 oldest=oldest,
                 include_all_metadata=True,
@@ -247,14 +293,16 @@ class SlackSender:
 
     async def user_timezone(self, workspace_external_id: str, user_id: str) -> str | None:
         """The person's IANA time zone (users.info `tz`, needs users:read), or None when Slack does not say."""
-        response = await self._call(self.client.users_info, user=user_id)
+        client = await self.client_for(workspace_external_id)
+        response = await self._call(client.users_info, user=user_id)
         tz = (response.get("user") or {}).get("tz")
         return str(tz) if tz else None
 
     async def permalink(self, place: Place, message_id: str) -> str | None:
         """The message's URL (chat.getPermalink), to link a card from another message; None if Slack has none."""
         try:
-            response = await self._call(self.client.chat_getPermalink, channel=place.channel_id, message_ts=message_id)
+            client = await self.client_for(place.workspace_id)
+            response = await self._call(client.chat_getPermalink, channel=place.channel_id, message_ts=message_id)
         except SendError as error:
             log.warning("slack chat.getPermalink failed: %s", error.code)
             return None
@@ -265,7 +313,8 @@ class SlackSender:
         """Whether `user_id` is an admin or owner of this workspace (users.info `is_admin` / `is_owner`; a guest
         from another organisation, whose `team_id` differs, is not an admin here). False when Slack cannot say."""
         try:
-            response = await self._call(self.client.users_info, user=user_id)
+            client = await self.client_for(workspace_external_id)
+            response = await self._call(client.users_info, user=user_id)
         except SendError as error:
             log.warning("slack users.info failed: %s (user=%s)", error.code, user_id)
             return False
@@ -278,8 +327,9 @@ class SlackSender:
 
     async def upload_file(self, place: Place, name: str, data: bytes, *, title: str, thread_id: str | None) -> None:
         """Share a file in the channel (files_upload_v2: get an upload URL, upload, complete into the channel)."""
+        client = await self.client_for(place.workspace_id)
         await self._call(
-            self.client.files_upload_v2,
+            client.files_upload_v2,
             channel=place.channel_id,
             thread_ts=thread_id,
             content=data,
@@ -288,6 +338,7 @@ class SlackSender:
         )
 
     async def open_dm(self, workspace_external_id: str, user_id: str) -> Place:
-        response = await self._call(self.client.conversations_open, users=user_id)
+        client = await self.client_for(workspace_external_id)
+        response = await self._call(client.conversations_open, users=user_id)
         channel = (response.get("channel") or {}).get("id", "")
         return Place("slack", workspace_external_id, channel, None, True)

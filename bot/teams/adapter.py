@@ -1,7 +1,7 @@
 """The Bot Framework adapter: botbuilder's CloudAdapter configured from TeamsSettings, with our turn-error policy.
 
-Owns building `CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.teams))` (botbuilder reads
-APP_ID, APP_PASSWORD, APP_TYPE and APP_TENANTID from the settings object by name) and `on_turn_error`: an
+Owns building `CloudAdapter(ConfigurationBotFrameworkAuthentication(...))` from `settings.teams.botbuilder_config()`
+(botbuilder reads APP_ID, APP_PASSWORD, APP_TYPE and APP_TENANTID by name, as plain strings) and `on_turn_error`: an
 exception that escapes a turn is logged with ids, its type and where (bot.core.errors: never the text, which may
 quote the user or a token) and the user gets the one short apology instead of a traceback.
 """
@@ -44,6 +44,7 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
 def build_adapter(settings: TeamsSettings) -> CloudAdapter:
     """The CloudAdapter for these settings. An empty APP_ID means anonymous mode (Emulator, tests), which
     `Settings.check()` refuses in production."""
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings))
+    # plain strings for botbuilder: the settings keep the password as a SecretStr
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.botbuilder_config()))
     adapter.on_turn_error = on_turn_error
     return adapter

@@ -60,6 +60,12 @@ def tenant_id(activity: Activity) -> str:
     return str(conversation.tenant_id or extra.get("tenantId") or "")
 
 
+def team_id(activity: Activity) -> str | None:
+    """The team an activity happened in (channelData.team.id), None in chats."""
+    team = _channel_data(activity).get("team") or {}
+    return str(team["id"]) if isinstance(team, dict) and team.get("id") else None
+
+
 def base_conversation_id(activity: Activity) -> str:
     """The conversation id without a thread suffix: a channel's id, or the chat's id."""
     conversation_id = (activity.conversation.id if activity.conversation else "") or ""

@@ -23,7 +23,15 @@ def _list_under(text: str, key: str) -> list[str]:
 def test_manifest_subscribes_to_exactly_what_the_listeners_handle():
     text = MANIFEST.read_text()
     assert sorted(_list_under(text, "bot_events")) == sorted(
-        ["app_mention", "message.im", "message.channels", "reaction_added", "reaction_removed"]
+        [
+            "app_mention",
+            "message.im",
+            "message.channels",
+            "reaction_added",
+            "reaction_removed",
+            "app_uninstalled",
+            "tokens_revoked",
+        ]
     )
     assert "command: /scenario" in text and "usage_hint:" in text
     assert re.search(r"interactivity:\s*\n\s*is_enabled: true", text)
@@ -48,6 +56,15 @@ def test_manifest_scopes_are_least_privilege_and_each_is_explained():
     )
     for scope in scopes:
         assert re.search(rf"- {re.escape(scope)}\s+# \w", text), f"scope {scope} has no comment saying why"
+    # an install through /slack/install asks for exactly these
+    from bot.slack.oauth import BOT_SCOPES
+
+    assert sorted(BOT_SCOPES) == sorted(scopes)
+
+
+def test_installs_come_back_to_the_oauth_redirect():
+    assert _list_under(MANIFEST.read_text(), "redirect_urls") == ["https://YOUR-HOST/slack/oauth_redirect"]
+    assert slack_manifest.load()["settings"]["org_deploy_enabled"] is True  # org-wide installs on Enterprise Grid
 
 
 def test_every_request_url_is_the_events_endpoint():

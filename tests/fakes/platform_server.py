@@ -43,6 +43,12 @@ Files shared with the bot: `fake.add_file("pipeline.csv", data)` returns Slack's
 url_private_download on this server); `files.info` answers it, and GET of that URL serves the bytes only with
 `Authorization: Bearer xoxb-...` (without it, a sign-in page, as Slack does).
 
+Installs (tests/fakes/slack_oauth.py, `fake.oauth`): `fake.oauth.authorize(team=...)` gives the code of an OAuth v2
+install, `oauth.v2.access` exchanges it (and refresh tokens, each good once), every Web API call is checked against
+the tokens issued (expired: `token_expired`, revoked by `fake.oauth.revoke(team)`: `token_revoked`), `auth.test`
+answers for the calling token's team, and each recorded call names the team whose token made it (`Recorded.team`,
+`fake.calls_for(team, path)`).
+
 Bot Connector (Teams): activities whose serviceUrl is `fake.url + "/"` make the bot post replies to
 `POST /v3/conversations/{id}/activities[/{replyToId}]` and updates to `PUT /v3/conversations/{id}/activities/{id}`.
 A new activity is answered 201 `{"id": ...}` as the Connector documents; an activity the service splits into
@@ -78,6 +84,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.fakes import slack_manifest, slack_scopes
+from tests.fakes.slack_oauth import FakeSlackOAuth
 from tests.fakes.slack_payloads import CHANNEL, DM_CHANNEL, trigger_issued_at
 
 __all__ = [
@@ -124,6 +131,7 @@ class Recorded:
     at: float
     reply: Any = None  # the JSON the fake answered with (e.g. the ts it gave a posted message)
     peer: str = ""  # the client's address and port: requests on one kept-alive connection share it
+    team: str | None = None  # Slack calls: the workspace (or org) whose token made the call
 
     @property
     def json(self) -> dict[str, Any]:
@@ -162,8 +170,9 @@ class FakePlatform:
         self.server: TestServer | None = None
         self._activity_ids = itertools.count(1)
         self.jwks: dict[str, Any] = {"keys": []}  # served at /openid/keys (Bot Framework token validation)
+        self.oauth = FakeSlackOAuth(TEAM_ID, BOT_USER_ID, BOT_ID)
         self._slack: dict[str, Callable[[Recorded], dict[str, Any]]] = {
-            "auth.test": self._auth_test,
+            "auth.test": lambda r: self.oauth.auth_test(r.headers.get("Authorization", "")),
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": lambda r: {"ok": True, "message_ts": self._next_ts()},
             "chat.update": self._update_message,
@@ -314,6 +323,10 @@ class FakePlatform:
     def calls(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method.upper() and r.path == path]
 
+    def calls_for(self, team: str, path: str) -> list[Recorded]:
+        """The Web API calls of `path` made with a token of `team` (a workspace, or an org for an org-wide install)."""
+        return [r for r in self.requests if r.path == path and r.team == team]
+
     def bodies(self, path: str) -> list[Any]:
         return [r.body for r in self.requests if r.path == path]
 
@@ -405,12 +418,16 @@ class FakePlatform:
         return web.json_response({"error": f"the fake does not serve {request.method} {request.path}"}, status=404)
 
     async def _slack_method(self, method: str, recorded: Recorded) -> web.Response:
-        auth = recorded.headers.get("Authorization", "")
-        if not auth.startswith("Bearer xoxb-"):
-            # Slack answers 200 with ok=false for a missing or wrong token.
-            return web.json_response({"ok": False, "error": "not_authed" if not auth else "invalid_auth"})
         if delay := self.slack_delay.get(method):
             await asyncio.sleep(delay)
+        if method == "oauth.v2.access":  # the app authenticates with its client id and secret, not a token
+            recorded.reply = self.oauth.access(recorded.headers, recorded.json)
+            return web.json_response(recorded.reply)
+        # Slack answers 200 with ok=false for a missing, wrong, expired or revoked token.
+        error, recorded.team = self.oauth.check(recorded.headers.get("Authorization", ""))
+        if error:
+            recorded.reply = {"ok": False, "error": error}
+            return web.json_response(recorded.reply)
         handler = self._slack.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -555,18 +572,6 @@ class FakePlatform:
         self._last_ts = now
         return f"{now:.6f}"
 
-    def _auth_test(self, r: Recorded) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "url": "https://fake.slack.com/",
-            "team": "Fake Team",
-            "user": "scenario",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "is_enterprise_install": False,
-        }
-
     def _post_message(self, r: Recorded) -> dict[str, Any]:
         body = r.json
         if not body.get("channel"):
@@ -704,7 +709,8 @@ class FakePlatform:
         return {"ok": True, "file": found[0]} if found else {"ok": False, "error": "file_not_found"}
 
     def _download(self, path: str, recorded: Recorded) -> web.Response:
-        if not recorded.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+        error, _ = self.oauth.check(recorded.headers.get("Authorization", ""))
+        if error:
             return web.Response(text="<html><body>Sign in to Slack</body></html>", content_type="text/html")
         found = self.files.get(_file_id(path))
         if found is None:

@@ -48,6 +48,10 @@ TABLES = {
     "scenarios",
     "sent_messages",
     "workspaces",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
+    "teams_installations",
 }
 
 
