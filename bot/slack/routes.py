@@ -292,18 +292,6 @@ def mount(
     """Add POST /slack/events to `web_app`; returns the Bolt app (also at `web_app[SLACK_APP]`)."""
     app = build_slack_app(settings, assistant)
 
-    async def open_client(_: web.Application) -> None:
-        ensure = getattr(app.client, "ensure_session", None)
-        if ensure is not None:
-            ensure()  # before the first request: Bolt's per-workspace clients copy this client's session
-
-    async def close_client(_: web.Application) -> None:
-        close = getattr(app.client, "close", None)
-        if close is not None:
-            await close()
-
-    web_app.on_startup.append(open_client)
-    web_app.on_cleanup.append(close_client)
     # Belt and braces: if Bolt's own check ever rejects a request ours let through (a clock tick at the
     # 5-minute edge), its INFO line would include the body. Keep that logger at WARNING.
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
@@ -362,7 +350,8 @@ def mount(
     async def open_session(_: web.Application) -> None:
         # Without a shared session slack_sdk opens a new HTTP connection (and TLS handshake) for every Web API
         # call; Bolt's per-request clients reuse the app client's session, so one session serves them all.
-        app.client.session = aiohttp.ClientSession()
+        # its timeout is the client's (2 s in the request path): a session given to slack_sdk replaces the client's own
+        app.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=app.client.timeout))
 
     async def close_session(_: web.Application) -> None:
         if abandoned:

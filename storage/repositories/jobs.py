@@ -103,6 +103,11 @@ class JobRepository:
         """INSERT ... ON CONFLICT (key) DO NOTHING, to run inside another transaction (the inbox's)."""
         return self._db.insert(JobRow).values(**job.values(now)).on_conflict_do_nothing(index_elements=["key"])
 
+    def insert_many_statement(self, jobs: list[tuple[NewJob, datetime]]) -> Any:
+        """One INSERT of several jobs, ON CONFLICT (key) DO NOTHING (a batch of acknowledged deliveries)."""
+        rows = [job.values(now) for job, now in jobs]
+        return self._db.insert(JobRow).values(rows).on_conflict_do_nothing(index_elements=["key"])
+
     async def enqueue(self, job: NewJob, *, now: datetime) -> bool:
         """True when the job was added; False when a job with its key exists (it runs once)."""
         async with self._db.write() as session:
@@ -115,10 +120,7 @@ class JobRepository:
         if not jobs:
             return 0
         async with self._db.write() as session:
-            added = 0
-            for job in jobs:
-                added += rowcount(await session.execute(self.insert_statement(job, now)))
-            return added
+            return rowcount(await session.execute(self.insert_many_statement([(job, now) for job in jobs])))
 
     async def enqueue_coalesced(self, job: NewJob, *, now: datetime) -> None:
         """One job per key for work that reads its state when it runs (a card's footer): queued already, it absorbs
