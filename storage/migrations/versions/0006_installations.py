@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_installations"
-down_revision: str | None = "0009_workshops"
+down_revision: str | None = "0005_nudges_and_track_record"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

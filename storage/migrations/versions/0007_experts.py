@@ -6,7 +6,7 @@ expert estimated and the P(reach target) the engine gave it; `expert_settings` a
 per-card limit and expiry.
 
 Revision ID: 0007_experts
-Revises: 0005_nudges_and_track_record
+Revises: 0006_installations
 Create Date: 2026-11-29 21:26:08.115373
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_experts"
-down_revision: str | None = "0008_decisions"
+down_revision: str | None = "0006_installations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@
 due date and status, and the decision card posted; `roles` holds the manager role per workspace (or channel).
 
 Revision ID: 0008_decisions
-Revises: 0005_nudges_and_track_record
+Revises: 0007_experts
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_decisions"
-down_revision: str | None = "0005_nudges_and_track_record"
+down_revision: str | None = "0007_experts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ one row of answers per person (`workshop_answers`, unique per workshop and perso
 composite keys to the workshop.
 
 Revision ID: 0009_workshops
-Revises: 0005_nudges_and_track_record
+Revises: 0008_decisions
 Create Date: 2026-11-29
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_workshops"
-down_revision: str | None = "0007_experts"
+down_revision: str | None = "0008_decisions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
