@@ -152,6 +152,7 @@ def _decision_parsers(sub: argparse._SubParsersAction) -> None:
     for p in (rset, rlist):
         p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
         p.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+        p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
 
 
 def _workspace_parser(sub: argparse._SubParsersAction) -> None:
