@@ -76,7 +76,8 @@ def chart_title(baseline: Forecast, scenario: Forecast | None, question: str = "
     """'What if the win rate drops to 20%?' over 'P(reach target): 10% → 1%' (one line without a question)."""
     chance = pct(baseline.p_hit) if scenario is None else f"{pct(baseline.p_hit)} → {pct(scenario.p_hit)}"
     line = f"P(reach target): {chance}"
-    question = " ".join(question.split())
+    # control characters (a NUL typed or pasted into a question) have no glyph: drawn as boxes, with a warning
+    question = " ".join("".join(ch for ch in question if ch.isprintable() or ch.isspace()).split())
     if len(question) > 80:
         question = question[:79].rstrip() + "…"
     return f"{question}\n{line}" if question else line

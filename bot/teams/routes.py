@@ -38,6 +38,7 @@ from bot.teams.handler import CLAIMED, ScenarioTeamsBot, events_of
 __all__ = ["mount", "read_activity", "MESSAGES_PATH", "TEAMS_BOT", "AUTH_TIMEOUT_SECONDS", "ACK_SECONDS"]
 
 log = logging.getLogger(__name__)
+OUTCOME = web.RequestKey("outcome", str)  # what a request came to, when the handler knows better than its status
 
 MESSAGES_PATH = "/api/messages"
 TEAMS_BOT = web.AppKey("teams_bot", ScenarioTeamsBot)
@@ -113,7 +114,7 @@ def mount(
     async def messages(request: web.Request) -> web.Response:
         started = time.perf_counter()
         response = await _messages(request)
-        metrics.count_request("teams", request.get("outcome") or _outcome(response.status), started)
+        metrics.count_request("teams", request.get(OUTCOME) or _outcome(response.status), started)
         return response
 
     async def _messages(request: web.Request) -> web.Response:
@@ -154,7 +155,7 @@ def mount(
                 recording.cancel()
                 abandoned.add(recording)
                 recording.add_done_callback(abandoned.discard)
-                request["outcome"] = "busy"
+                request[OUTCOME] = "busy"
                 log.error(
                     "teams activity %s not recorded within %.1fs (database locked or slow)", activity.id, ack_seconds
                 )
