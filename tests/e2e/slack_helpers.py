@@ -64,14 +64,23 @@ class SlackSender:
 
 
 async def settle(services: Any, seconds: float = 30.0) -> None:
-    """Wait until the worker has nothing queued or running (answers sent, coalesced footer updates done)."""
+    """Wait until the worker has nothing due queued or running (answers sent, coalesced footer updates done). Jobs
+    due later than a minute from now (an invitation's reminder, a survey at a workshop's end) are not waited for."""
     import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from storage.models import JobRow
 
     deadline = time.monotonic() + seconds
     while True:
-        counts = await services.storage.jobs.counts()
-        if not counts.get("queued") and not counts.get("running"):
+        soon = datetime.now(UTC) + timedelta(minutes=1)
+        due = (JobRow.status == "running") | ((JobRow.status == "queued") & (JobRow.run_at < soon))
+        async with services.engine.connect() as conn:
+            pending = (await conn.execute(select(func.count()).where(due))).scalar_one()
+        if not pending:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"jobs still pending after {seconds}s: {counts}")
+            raise AssertionError(f"{pending} jobs still due after {seconds}s")
         await asyncio.sleep(0.02)

@@ -5,10 +5,7 @@ enterprise's member or a bot is refused before any DM or row) and forged ids fro
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -17,27 +14,11 @@ from bot.core.formatting import pct
 from engine.baseline import parse_baseline
 from engine.changes import Change, apply_changes, current_value
 from engine.forecast import forecast
-from storage.models import CommentRow, ExpertInvitationRow, JobRow, LikeRow
+from storage.models import CommentRow, ExpertInvitationRow, LikeRow
+from tests.e2e.slack_helpers import settle
 from tests.fakes import slack_payloads as sp
 
 QUESTION = "what if new opps per rep per week is 9"
-
-
-async def settle(services, seconds: float = 30.0) -> None:
-    """Wait until the worker has no job due now (an invitation's reminder and expiry are days away)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        soon = datetime.now(UTC) + timedelta(hours=1)
-        async with services.engine.connect() as conn:
-            pending = (
-                await conn.execute(
-                    select(func.count()).where(JobRow.status.in_(("queued", "running")), JobRow.run_at < soon)
-                )
-            ).scalar_one()
-        if not pending:
-            return
-        assert time.monotonic() < deadline, f"{pending} jobs still due after {seconds}s"
-        await asyncio.sleep(0.02)
 
 
 async def _command(env, text: str) -> None:

@@ -16,7 +16,7 @@ from engine.baseline import parse_baseline
 from engine.changes import Change, apply_changes, current_value
 from engine.forecast import forecast
 from storage.models import ExpertInvitationRow
-from tests.e2e.test_experts_slack import settle
+from tests.e2e.slack_helpers import settle
 from tests.e2e.test_teams_e2e import teams_env  # noqa: F401 (the fixture)
 from tests.fakes import teams_activities as ta
 
