@@ -475,142 +475,14 @@ class PeriodOutcomeRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
-class DecisionRow(Base):
-    """A decision taken on a scenario card: what was decided (adopt the scenario, keep the plan, other), who
-    decided, its owner and due date, open or done, and the decision card the bot posted. `key` (the delivery of
-    the form that created it) makes a re-run of that delivery find the same decision instead of a second one."""
-
-    __tablename__ = "decisions"
-    __table_args__ = (
-        UniqueConstraint("workspace_id", "id"),
-        UniqueConstraint("workspace_id", "key"),
-        ForeignKeyConstraint(["workspace_id", "sent_message_id"], ["sent_messages.workspace_id", "sent_messages.id"]),
-        ForeignKeyConstraint(["workspace_id", "scenario_id"], ["scenarios.workspace_id", "scenarios.id"]),
-        CheckConstraint("kind IN ('adopt', 'keep', 'other')", name="kind"),
-        CheckConstraint("status IN ('open', 'done')", name="status"),
-        Index("ix_decisions_channel", "workspace_id", "channel_id", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
-    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
-    key: Mapped[str | None] = mapped_column(String(512))
-    sent_message_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    scenario_id: Mapped[int | None] = mapped_column(Integer)
-    decided_by: Mapped[str] = mapped_column(String(255), nullable=False)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    owner_id: Mapped[str] = mapped_column(String(255), nullable=False)
-    due_date: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="open", server_default="open")
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    done_by: Mapped[str | None] = mapped_column(String(255))
-    card_message_id: Mapped[str | None] = mapped_column(String(255))
-    baseline_version: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = _when()
-
-
-class RoleRow(Base):
-    """A person's role in a workspace ("manager": may decide on any scenario card), for every channel (`channel_id`
-    "") or one channel. Set by a workspace admin (`role` command) or an operator (`python -m bot roles set`)."""
-
-    __tablename__ = "roles"
-    __table_args__ = (
-        UniqueConstraint("workspace_id", "channel_id", "user_id"),
-        CheckConstraint("role IN ('manager')", name="role"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), nullable=False)
-    channel_id: Mapped[str] = mapped_column(String(512), nullable=False, default="")
-    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
-    role: Mapped[str] = mapped_column(String(32), nullable=False)
-    set_by: Mapped[str] = mapped_column(String(255), nullable=False)
-    set_at: Mapped[datetime] = _when()
-
-
-class ExpertInvitationRow(Base):
-    """A person asked by DM for their view of a scenario card (`sent_message_id`): who asked, the invitation that
-    led to it (`parent_id`, the chain) and its `depth`, the question and driver, where the DM went, and its status.
-    Unique (card, invitee): nobody is invited twice to the same card, however many ask at once."""
-
-    __tablename__ = "expert_invitations"
-    __table_args__ = (
-        UniqueConstraint("sent_message_id", "invitee_id"),
-        UniqueConstraint("workspace_id", "id"),
-        ForeignKeyConstraint(
-            ["workspace_id", "sent_message_id"], ["sent_messages.workspace_id", "sent_messages.id"], ondelete="CASCADE"
-        ),
-        ForeignKeyConstraint(
-            ["workspace_id", "parent_id"], ["expert_invitations.workspace_id", "expert_invitations.id"]
-        ),
-        CheckConstraint("status IN ('pending', 'answered', 'declined', 'expired')", name="status"),
-        Index("ix_expert_invitations_dm", "workspace_id", "dm_channel_id", "dm_message_id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    sent_message_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    channel_id: Mapped[str] = mapped_column(String(512), nullable=False)
-    inviter_id: Mapped[str] = mapped_column(String(255), nullable=False)
-    inviter_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
-    invitee_id: Mapped[str] = mapped_column(String(255), nullable=False)
-    invitee_name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
-    parent_id: Mapped[int | None] = mapped_column(Integer)
-    depth: Mapped[int] = mapped_column(Integer, nullable=False)
-    question: Mapped[str] = mapped_column(Text, nullable=False)
-    driver: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
-    dm_channel_id: Mapped[str | None] = mapped_column(String(512))
-    dm_message_id: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = _when()
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class ExpertEstimateRow(Base):
-    """An expert's estimate: the text as typed, the changes read from it, the P(reach target) the engine gave,
-    and the thread card that shows it. One per invitation (a second estimate replaces the first)."""
-
-    __tablename__ = "expert_estimates"
-    __table_args__ = (
-        UniqueConstraint("invitation_id"),
-        ForeignKeyConstraint(
-            ["workspace_id", "invitation_id"],
-            ["expert_invitations.workspace_id", "expert_invitations.id"],
-            ondelete="CASCADE",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    invitation_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    driver: Mapped[str | None] = mapped_column(String(64))
-    changes: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
-    p_hit: Mapped[float] = mapped_column(Double, nullable=False)
-    message_id: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = _when()
-
-
-class ExpertSettingsRow(Base):
-    """A workspace's limits for expert invitations (absent: the defaults of bot.core.experts.rules)."""
-
-    __tablename__ = "expert_settings"
-
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
-    max_depth: Mapped[int | None] = mapped_column(Integer)
-    max_per_card: Mapped[int | None] = mapped_column(Integer)
-    expiry_days: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = _when()
-
-
+# The decision log's and the experts' tables live in their own modules too (same Base); re-exported here.
 # The workshop tables live in their own module (same Base); imported here so Base.metadata has them wherever the
 # models are loaded (migrations' comparison, create_all).
 # The install tables live in their own module (storage.models_install); importing it here registers them on Base,
 # so every user of Base.metadata (migrations, the workspace export and delete) sees them.
 from storage import models_install as _install  # noqa: E402,F401
+from storage.models_decisions import DecisionRow, RoleRow  # noqa: E402
+from storage.models_experts import ExpertEstimateRow, ExpertInvitationRow, ExpertSettingsRow  # noqa: E402
 from storage.workshop_models import (  # noqa: E402,F401
     WorkshopAgendaItemRow,
     WorkshopAnswerRow,
