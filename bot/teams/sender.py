@@ -105,7 +105,12 @@ class TeamsSender:
         result: dict[str, Any] = {}
 
         async def callback(turn_context: TurnContext) -> None:
-            result["value"] = await work(turn_context)
+            # caught here, not left to the adapter: its on_turn_error would log the failure and return normally,
+            # and a refused post (429, 412, 5xx) would look like one accepted without an id
+            try:
+                result["value"] = await work(turn_context)
+            except Exception as error:
+                result["error"] = error
 
         try:
             await self.adapter.continue_conversation(reference, callback, self.app_id)
@@ -113,6 +118,8 @@ class TeamsSender:
             raise
         except Exception as error:
             raise classify(error) from None
+        if "error" in result:
+            raise classify(result["error"]) from None
         return result.get("value")
 
     @staticmethod
