@@ -152,11 +152,34 @@ def test_baseline_commands_refuse_an_unmigrated_database(tmp_path, capsys):
     assert code == 2 and "python -m storage upgrade" in err and "Traceback" not in err
 
 
-def test_serve_refuses_production_settings_without_credentials(tmp_path, monkeypatch, capsys):
+APP_ID = "8c2f6f0e-1b7a-4c1e-9d35-2a1f0b6e4c11"
+REFUSED_IN_PRODUCTION = {
+    "Teams without an app id": ({}, "MICROSOFT_APP_ID is not set"),
+    "MultiTenant without a password": (
+        {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_TYPE": "MultiTenant"},
+        "MICROSOFT_APP_PASSWORD is not set for MICROSOFT_APP_TYPE=MultiTenant",
+    ),
+    "SingleTenant without its tenant": (
+        {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "x"},
+        "MICROSOFT_APP_TENANT_ID is not set for MICROSOFT_APP_TYPE=SingleTenant",
+    ),
+    "Slack without a signing secret": (
+        {"TEAMS_ENABLED": "false", "SLACK_BOT_TOKEN": "xoxb-1-2-x"},
+        "SLACK_SIGNING_SECRET is not set",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_IN_PRODUCTION)
+def test_S4_T3_serve_refuses_production_settings_without_credentials(tmp_path, monkeypatch, capsys, case):
+    env, expected = REFUSED_IN_PRODUCTION[case]
     monkeypatch.setenv("SCENARIO_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
-    code, _, err = run(capsys, "serve")
-    assert code == 2 and "MICROSOFT_APP_ID is not set" in err
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, out, err = run(capsys, "serve")
+    assert code == 2 and expected in err, err
+    assert "Traceback" not in err and not out
 
 
 def test_serve_refuses_a_database_behind_its_migrations(tmp_path, monkeypatch, capsys):

@@ -186,7 +186,7 @@ def test_single_tenant_is_the_default_identity_and_needs_the_tenant_id():
     assert load_settings({}).teams.APP_TYPE == "MultiTenant"
 
 
-def test_production_refuses_a_single_tenant_bot_without_its_tenant():
+def test_T3_production_refuses_a_single_tenant_bot_without_its_tenant():
     teams = TeamsSettings(APP_ID="8c2f6f0e-1b7a-4c1e-9d35-2a1f0b6e4c11", APP_PASSWORD="x", APP_TYPE="SingleTenant")
     settings = Settings(environment="production", slack=SlackSettings(), teams=teams)
     with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID"):

@@ -13,7 +13,7 @@ from storage import NewJob, Storage
 from tests.db_fixtures import *  # noqa: F403 (database fixtures)
 
 
-async def test_stopping_finishes_quick_jobs_and_releases_slow_ones(database_url, monkeypatch):
+async def test_R1_stopping_finishes_quick_jobs_and_releases_slow_ones(database_url, monkeypatch):
     monkeypatch.setattr(worker_module, "SHUTDOWN_GRACE_SECONDS", 0.5)
     storage = Storage.from_url(database_url)
     assistant = Assistant(storage)

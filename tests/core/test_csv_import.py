@@ -71,7 +71,7 @@ def test_unknown_layout_asks_for_a_mapping_then_imports_cp1252_semicolons_and_de
     assert result.currency == "EUR" and result.pipeline_total == pytest.approx(15_700.5)
 
 
-def test_a_file_that_is_not_text_imports_nothing_and_says_how_to_fix_it():
+def test_D4_a_file_that_is_not_text_imports_nothing_and_says_how_to_fix_it():
     result = load("not_text.csv")
     assert result.report.blocked and result.counts.read == 0 and not result.deals
     message = result.report.file_errors[0]
@@ -93,7 +93,7 @@ def test_files_that_are_not_csv_get_a_clear_file_error(data, expected):
     assert result.report.blocked and expected in result.report.file_errors[0]
 
 
-def test_missing_required_column_names_it_and_lists_the_columns_found():
+def test_D4_missing_required_column_names_it_and_lists_the_columns_found():
     result = load("salesforce_missing_close_date.csv")
     assert result.report.blocked and result.counts.read == 0 and not result.deals
     message = result.report.file_errors[0]
@@ -101,7 +101,7 @@ def test_missing_required_column_names_it_and_lists_the_columns_found():
     assert "Columns found: 'Opportunity Owner', 'Account Name'" in message
 
 
-def test_each_bad_row_is_rejected_and_listed_by_line_and_column():
+def test_D4_each_bad_row_and_duplicate_id_is_rejected_and_listed_by_line_and_column():
     result = load("salesforce_bad_rows.csv")
     assert not result.report.blocked
     found = {(e.line, e.column): e.message for e in result.report.row_errors}

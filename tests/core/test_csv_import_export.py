@@ -40,7 +40,7 @@ def deal(i, **extra):
             "close_date": f"2026-12-{i:02d}", "stage": "Proposal", "owner": "Dana", **extra}  # fmt: skip
 
 
-def test_cells_that_spreadsheets_would_run_are_prefixed_with_a_quote():
+def test_D4_cells_that_spreadsheets_would_run_are_prefixed_with_a_quote():
     deals = [deal(i + 1, name=text, owner=text, stage=text) for i, text in enumerate(HOSTILE)]
     deals.append(deal(9, id="=1+1"))
     data = export_pipeline_csv(baseline(deals))

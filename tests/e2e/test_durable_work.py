@@ -78,7 +78,7 @@ async def test_rate_limits_then_server_errors_every_card_arrives_once(slack_env)
     assert len(refused) == 30  # every canned failure was really met, and retried
 
 
-async def test_a_post_whose_answer_was_lost_is_looked_up_not_posted_twice(slack_env):
+async def test_S13_a_post_whose_answer_was_lost_is_looked_up_not_posted_twice(slack_env):
     env = slack_env
     await _sample(env)
     env.fake.lose_answer("chat.postMessage", times=3)  # posted, then 500: maybe delivered, as far as we know

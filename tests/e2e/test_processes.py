@@ -148,7 +148,7 @@ async def _start(fake, database_url, tmp_path, port, *, workers: int, name: str,
     return bots
 
 
-async def test_a_server_killed_after_acknowledging_20_commands_loses_none_and_doubles_none(
+async def test_D1_a_server_killed_after_acknowledging_20_commands_loses_none_and_doubles_none(
     fake, database_url, tmp_path
 ):
     port = _free_port()
@@ -179,7 +179,7 @@ async def test_a_server_killed_after_acknowledging_20_commands_loses_none_and_do
             await bot.stop()
 
 
-async def test_two_workers_share_a_burst_of_100_commands_and_post_each_card_once(fake, database_url, tmp_path):
+async def test_D1_two_workers_share_a_burst_of_commands_and_post_each_card_once(fake, database_url, tmp_path):
     if _is_sqlite(database_url):
         pytest.skip("several processes need PostgreSQL: on SQLite one process owns the file (tested below)")
     channels = ["C_SALES", "C_EMEA", "C_APAC", "C_AMER"]  # Slack allows ~1 post/s per channel after a burst
@@ -207,7 +207,7 @@ async def test_two_workers_share_a_burst_of_100_commands_and_post_each_card_once
             await bot.stop()
 
 
-async def test_a_second_process_on_the_same_sqlite_file_is_refused(fake, database_url, tmp_path):
+async def test_D3_a_second_process_on_the_same_sqlite_file_is_refused(fake, database_url, tmp_path):
     if not _is_sqlite(database_url):
         pytest.skip("PostgreSQL runs any number of processes (tested above)")
     port = _free_port()

@@ -88,7 +88,7 @@ BAD_REQUESTS = {
 
 @pytest.mark.parametrize("case", BAD_REQUESTS)
 @pytest.mark.parametrize("kind", ["event", "command", "action"])
-async def test_unsigned_or_badly_signed_requests_are_401_and_do_nothing(slack, fake, assistant, case, kind):
+async def test_S1_S2_S4_unsigned_or_badly_signed_requests_are_401_and_do_nothing(slack, fake, assistant, case, kind):
     built = {
         "event": sp.reaction(item_ts="1.1"),
         "command": sp.slash_command("what if we add 2 reps"),
@@ -102,20 +102,54 @@ async def test_unsigned_or_badly_signed_requests_are_401_and_do_nothing(slack, f
     assert fake.requests == []  # not even auth.test: Bolt never saw the request
 
 
-async def test_a_body_changed_after_signing_is_rejected(slack):
+# Slack's published example (api.slack.com/authentication/verifying-requests-from-slack; slack-sdk's
+# tests/slack_sdk/signature/test_signature_verifier.py uses the same vector).
+KNOWN_SECRET = b"8f742231b10e8888abcd99yyyzzz85a5"
+KNOWN_TIMESTAMP = "1531420618"
+KNOWN_BODY = (
+    b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+    b"&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+    b"&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+    b"&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+)
+KNOWN_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+
+
+@pytest.mark.parametrize(("skew", "valid"), [(0, True), (299, True), (-299, True), (301, False), (-301, False)])
+def test_S2_slacks_known_answer_vector_and_the_replay_window_on_an_injected_clock(monkeypatch, skew, valid):
+    from types import SimpleNamespace
+
+    from bot.slack import routes
+
+    now = int(KNOWN_TIMESTAMP) + skew
+    monkeypatch.setattr(routes, "time", SimpleNamespace(time=lambda: now, perf_counter=time.perf_counter))
+    assert routes._valid_signature(KNOWN_SECRET, KNOWN_BODY, KNOWN_TIMESTAMP, KNOWN_SIGNATURE) is valid
+    # one byte of the body, the secret or the signature changed: never valid, whatever the clock
+    assert not routes._valid_signature(KNOWN_SECRET, KNOWN_BODY + b"x", KNOWN_TIMESTAMP, KNOWN_SIGNATURE)
+    assert not routes._valid_signature(b"0" + KNOWN_SECRET[1:], KNOWN_BODY, KNOWN_TIMESTAMP, KNOWN_SIGNATURE)
+    assert not routes._valid_signature(KNOWN_SECRET, KNOWN_BODY, KNOWN_TIMESTAMP, KNOWN_SIGNATURE[:-1] + "4")
+
+
+async def test_S3_a_body_changed_or_reserialised_after_signing_is_rejected(slack, assistant):
     body, ctype = sp.app_mention("what if we add 2 reps")
     headers = sp.sign(body)
     response = await slack.post((body.replace("2 reps", "3 reps"), ctype), headers=headers, signed=False)
     assert response.status == 401
+    # the same JSON serialised again (other spacing and key order): equal as data, not as bytes
+    reserialised = json.dumps(json.loads(body), indent=1, sort_keys=True)
+    assert reserialised != body and json.loads(reserialised) == json.loads(body)
+    assert (await slack.post((reserialised, ctype), headers=headers, signed=False)).status == 401
+    assert assistant.claims == []
+    assert (await slack.post((body, ctype), headers=headers, signed=False)).status == 200  # the bytes signed
 
 
-async def test_ssl_check_needs_a_signature_too(slack):
+async def test_S5_ssl_check_needs_a_signature_too(slack):
     built = ("ssl_check=1&token=abc", sp.FORM)
     assert (await slack.post(built, secret="forged")).status == 401
     assert (await slack.post(built)).status == 200
 
 
-async def test_url_verification_echoes_the_challenge_only_when_signed(slack):
+async def test_S6_url_verification_echoes_the_challenge_only_when_signed(slack):
     response = await slack.post(sp.url_verification("c-123"))
     assert response.status == 200
     assert json.loads(await response.text()) == {"challenge": "c-123"}
@@ -130,7 +164,9 @@ async def test_rejected_requests_never_log_the_message_text(slack, caplog):
     assert not [r for r in caplog.records if "confidential" in r.getMessage()]
 
 
-async def test_a_retried_delivery_is_acknowledged_but_processed_once(slack, fake, assistant):
+async def test_S7_one_event_id_four_times_with_retry_headers_is_acked_each_time_and_processed_once(
+    slack, fake, assistant
+):
     built = sp.reaction(item_ts="1.1", event_id="Ev0RETRY")
     first = await slack.post(built)
     retries = [
@@ -143,7 +179,7 @@ async def test_a_retried_delivery_is_acknowledged_but_processed_once(slack, fake
     assert assistant.events[0].delivery_id == "Ev0RETRY"
 
 
-async def test_inbox_down_answers_500_so_slack_retries(slack, assistant):
+async def test_S10_inbox_down_answers_500_so_slack_retries_and_the_retry_is_processed_once(slack, assistant):
     assistant.fail_claims = True
     response = await slack.post(sp.reaction(item_ts="1.1", event_id="Ev0DBDOWN"))
     assert response.status == 500

@@ -31,7 +31,7 @@ def _to(env, url: str) -> list:
     return [r for r in env.fake.requests if r.path == url.removeprefix(env.fake.url)]
 
 
-async def test_a_command_in_a_private_channel_the_bot_is_not_in_is_answered_through_its_response_url(slack_env):
+async def test_S20_a_command_in_a_private_channel_the_bot_is_not_in_is_answered_through_its_response_url(slack_env):
     env = slack_env
     env.fake.leave(PRIVATE, private=True)
     await _command(env, "baseline sample", PRIVATE)

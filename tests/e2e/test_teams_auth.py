@@ -82,7 +82,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES)
-async def test_requests_without_a_valid_token_are_401_and_change_nothing(secured, case):
+async def test_T1_T2_requests_without_a_valid_token_are_401_and_change_nothing(secured, case):
     env = secured
     before = await _row_counts(env)
     for activity in (
@@ -108,7 +108,7 @@ async def test_a_correctly_signed_token_is_accepted(secured):
     assert env.fake.calls("GET", "/openid/keys")
 
 
-async def test_bad_requests_are_4xx_not_500(secured):
+async def test_T2_bad_requests_are_4xx_not_500(secured):
     env = secured
     headers = {"Authorization": "Bearer " + jwt_keys.token(audience=APP_ID, service_url=env.url)}
     no_type = await env.client.post(
@@ -123,7 +123,7 @@ async def test_bad_requests_are_4xx_not_500(secured):
     assert no_content_type.status == 415
 
 
-async def test_slack_is_answered_while_token_keys_are_slow_to_fetch(secured):
+async def test_T4_slack_is_answered_while_token_keys_are_slow_to_fetch(secured):
     env = secured
     # the OpenID metadata endpoint hangs for 1.5 s: botbuilder fetches it with a blocking requests.get,
     # which must run off the event loop so Slack (and everything else) keeps being served

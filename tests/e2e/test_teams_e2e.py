@@ -115,7 +115,7 @@ async def test_what_if_mention_gets_an_adaptive_card_with_the_engines_probabilit
     assert sent["summary"].startswith(WHAT_IF)
 
 
-async def test_likes_and_a_thread_reply_update_the_card_footer(teams_env):
+async def test_T5_T7_likes_and_a_thread_reply_update_the_card_footer_and_a_redelivery_counts_once(teams_env):
     env = teams_env
     root, card_id = await _post_card(env)
     updates = lambda: env.fake.connector_calls("PUT")  # noqa: E731
@@ -145,7 +145,7 @@ async def test_likes_and_a_thread_reply_update_the_card_footer(teams_env):
     assert any(b["type"] == "Image" for b in _card(updates()[-1])["body"])
 
 
-async def test_reaction_on_a_message_that_is_not_a_card_is_ignored(teams_env):
+async def test_T7_reaction_on_a_message_that_is_not_a_card_is_ignored(teams_env):
     env = teams_env
     await _post_card(env)
     assert await _post(env, ta.reaction(reply_to="1234", root="1234", service_url=env.url)) == 201

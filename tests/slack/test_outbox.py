@@ -102,7 +102,7 @@ async def test_rate_limited_post_is_retried_after_retry_after(fake, outbox):
     assert len(fake.calls("POST", "/api/chat.postMessage")) == 2
 
 
-async def test_slack_errors_are_logged_with_ids_not_tokens_or_text(fake, outbox, caplog):
+async def test_L2_slack_errors_are_logged_with_ids_not_tokens_or_text(fake, outbox, caplog):
     fake.override("POST", "/api/chat.postMessage", json={"ok": False, "error": "channel_not_found"})
     caplog.set_level(logging.DEBUG)
     assert await outbox.send(PLACE, "secret plan: cut 3 reps") is None
@@ -113,7 +113,7 @@ async def test_slack_errors_are_logged_with_ids_not_tokens_or_text(fake, outbox,
     assert TOKEN not in everything
 
 
-async def test_failed_chart_upload_still_returns_the_posted_card(fake, outbox):
+async def test_S20_a_chart_upload_refused_not_in_channel_still_returns_the_posted_card(fake, outbox):
     fake.override("POST", "/api/files.getUploadURLExternal", json={"ok": False, "error": "not_in_channel"})
     sent = await outbox.send(PLACE, _card(chart=True))
     assert sent is not None

@@ -85,7 +85,7 @@ async def test_ten_thousand_deals_save_fast_and_read_back_in_order(store: Storag
     assert await count_rows(store, "baseline_deals") == 10_000
 
 
-async def test_a_failure_at_deal_9999_of_10000_saves_nothing(store: Storage) -> None:
+async def test_D4_a_failure_at_deal_9999_of_10000_saves_nothing(store: Storage) -> None:
     ws = await store.workspaces.ensure("slack", "T1")
     data = baseline(deals=10_000)
     data["pipeline"][9_998]["amount"] = None  # row 9,999: NOT NULL violation in the database

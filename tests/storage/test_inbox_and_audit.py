@@ -18,7 +18,7 @@ async def test_a_delivery_is_claimed_once(store: Storage) -> None:
     assert await store.inbox.claim("teams", "Ev01") is True  # ids are per platform
 
 
-async def test_twenty_concurrent_claims_of_one_id_have_one_winner(database_url: str) -> None:
+async def test_S8_twenty_concurrent_claims_of_one_id_from_two_engines_have_one_winner(database_url: str) -> None:
     stores = [Storage(make_engine(database_url, pool_size=10, max_overflow=0)) for _ in range(2)]
     try:
         results = await asyncio.gather(*[stores[i % 2].inbox.claim("slack", "Ev-race", "T1") for i in range(20)])

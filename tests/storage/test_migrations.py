@@ -80,7 +80,7 @@ async def _differences(url: str) -> list:
         await engine.dispose()
 
 
-async def test_upgrade_from_empty_creates_every_table(empty_database_url: str) -> None:
+async def test_D5_upgrade_from_empty_creates_every_table(empty_database_url: str) -> None:
     assert migrate.current(empty_database_url) is None
     assert not migrate.is_current(empty_database_url)
     migrate.upgrade(empty_database_url)
@@ -91,7 +91,7 @@ async def test_upgrade_from_empty_creates_every_table(empty_database_url: str) -
     assert migrate.current(empty_database_url) == migrate.head()
 
 
-async def test_downgrade_one_step_and_up_again(database_url: str) -> None:
+async def test_D5_downgrade_one_step_and_up_again(database_url: str) -> None:
     head = migrate.head()
     migrate.downgrade(database_url, "-1")
     below = migrate.current(database_url)
@@ -109,7 +109,7 @@ async def test_downgrade_one_step_and_up_again(database_url: str) -> None:
         await store.dispose()
 
 
-async def test_models_match_migrations(database_url: str) -> None:
+async def test_D5_models_match_migrations(database_url: str) -> None:
     assert await _differences(database_url) == []
 
 

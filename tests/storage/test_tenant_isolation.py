@@ -83,7 +83,7 @@ async def _tenant_a(store: Storage) -> dict:
     return {"ws": ws, "baseline": base.id, "scenario": scenario.id, "sent": sent.id, "decision": decision.id}
 
 
-async def test_another_tenants_ids_find_nothing_and_change_nothing(store: Storage) -> None:
+async def test_D6_another_tenants_ids_find_nothing_and_change_nothing(store: Storage) -> None:
     a = await _tenant_a(store)
     b = (await store.workspaces.ensure("teams", "tenant-B", "Tenant B")).id
     before = await snapshot(store)
