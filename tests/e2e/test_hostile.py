@@ -159,14 +159,14 @@ async def slow_slack(fake):
     await client.close()
 
 
-async def test_a_slow_inbox_gives_a_slash_command_an_ephemeral_busy_answer(slow_slack):
+async def test_S9_a_slow_inbox_gives_a_slash_command_an_ephemeral_busy_answer(slow_slack):
     status, seconds, _ = await slow_slack.post_timed(sp.slash_command("what if we add 2 reps"))
     response = await slow_slack.post(sp.slash_command("what if we add 3 reps"))
     assert status == 200 and seconds < 3  # Slack's window; ack_seconds is 0.3 here
     assert await response.json() == {"response_type": "ephemeral", "text": BUSY_TEXT}
 
 
-async def test_a_slow_inbox_answers_an_event_503_so_slack_retries(slow_slack):
+async def test_S9_S10_a_slow_inbox_answers_an_event_503_so_slack_retries(slow_slack):
     status, seconds, _ = await slow_slack.post_timed(sp.app_mention("what if we add 2 reps"))
     assert status == 503 and seconds < 3
 

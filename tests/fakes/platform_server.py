@@ -50,7 +50,8 @@ answers for the calling token's team, and each recorded call names the team whos
 `fake.calls_for(team, path)`).
 
 Bot Connector (Teams): activities whose serviceUrl is `fake.url + "/"` make the bot post replies to
-`POST /v3/conversations/{id}/activities[/{replyToId}]` and updates to `PUT /v3/conversations/{id}/activities/{id}`.
+`POST /v3/conversations/{id}/activities[/{replyToId}]` and updates to `PUT /v3/conversations/{id}/activities/{id}`;
+a proactive 1:1 starts with `POST /v3/conversations` (refused without the tenant, as Teams does).
 A new activity is answered 201 `{"id": ...}` as the Connector documents; an activity the service splits into
 several messages (text AND attachments, or several attachments) is answered 202 with no body, hence no id
 (OfficeDev/BotBuilder-MicrosoftTeams#125, MicrosoftDocs/msteams-docs#1321); `fake.connector_returns_ids = False`
@@ -409,6 +410,8 @@ class FakePlatform:
             return self._create_conversation(recorded)
         if request.path.startswith("/v3/conversations/"):
             return self._connector(request.method, request.path, recorded)
+        if request.path.rstrip("/") == "/v3/conversations" and request.method == "POST":
+            return self._create_conversation(recorded)
         if request.path.startswith("/commands/") and request.method == "POST":
             return self._respond(request.path, recorded)
         if request.path == "/openid/.well-known/openidconfiguration":
@@ -561,6 +564,23 @@ class FakePlatform:
         else:
             return web.json_response({"error": {"code": "BadSyntax", "message": f"{method} {path}"}}, status=405)
         return web.json_response(recorded.reply, status=201 if method == "POST" else 200)
+
+    def _create_conversation(self, recorded: Recorded) -> web.Response:
+        """POST /v3/conversations (Bot Connector "Create Conversation": ConversationParameters in, 201 with a
+        ConversationResourceResponse out). Teams refuses a 1:1 without the tenant (channelData.tenant.id or
+        tenantId) with "Could not parse tenant id" (microsoft/botbuilder-python#128, #140); the chat id is stable
+        per user, as Teams keeps one personal chat per user and bot."""
+        body = recorded.json
+        tenant = (body.get("channelData") or {}).get("tenant", {}).get("id") or body.get("tenantID")
+        members = body.get("members") or []
+        if not tenant:
+            error = {"code": "BadArgument", "message": "Could not parse tenant id"}
+            return web.json_response({"error": error}, status=400)
+        if len(members) != 1 or not members[0].get("id"):
+            error = {"code": "BadArgument", "message": "a 1:1 conversation needs exactly one member"}
+            return web.json_response({"error": error}, status=400)
+        recorded.reply = {"id": f"a:1personal-{members[0]['id']}", "activityId": "", "serviceUrl": self.url + "/"}
+        return web.json_response(recorded.reply, status=201)
 
     # ---------------------------------------------------------------- Slack method bodies
 
