@@ -5,7 +5,8 @@ against the fake Web API and Bot Connector of this test process.
   none twice (a post that was in flight at the kill is found by its key, not posted again).
 - On PostgreSQL, a web process and two workers share a burst of 100 commands: each card is posted exactly once.
 - A Teams card's footer is updated by a worker process, long after the turn that asked for the card.
-- On SQLite a second process on the same file is refused with a clear message.
+- On SQLite a second process on the same file is refused with a clear message, and SIGTERM stops the owner
+  cleanly (its worker stops, the process exits 0).
 """
 
 from __future__ import annotations
@@ -207,7 +208,9 @@ async def test_D1_two_workers_share_a_burst_of_commands_and_post_each_card_once(
             await bot.stop()
 
 
-async def test_D3_a_second_process_on_the_same_sqlite_file_is_refused(fake, database_url, tmp_path):
+async def test_D3_R1_a_second_process_on_the_same_sqlite_file_is_refused_and_sigterm_stops_the_owner_cleanly(
+    fake, database_url, tmp_path
+):
     if not _is_sqlite(database_url):
         pytest.skip("PostgreSQL runs any number of processes (tested above)")
     port = _free_port()
@@ -217,6 +220,10 @@ async def test_D3_a_second_process_on_the_same_sqlite_file_is_refused(fake, data
         assert await asyncio.wait_for(second.proc.wait(), 60) == 2
         assert "is already used by a bot process" in second.output() and "PostgreSQL" in second.output()
         assert "Traceback" not in second.output()
+        [owner] = bots
+        await owner.stop()  # SIGTERM, as a deployment stops it: the worker inside stops and the process exits 0
+        assert owner.proc.returncode == 0, owner.output()
+        assert "stopped" in owner.output() and "Traceback" not in owner.output()
     finally:
         for bot in bots:
             await bot.stop()
