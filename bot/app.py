@@ -57,17 +57,18 @@ class Services:
 SERVICES = web.AppKey("services", Services)
 
 
-def compute_executor(workers: int | None = None) -> Executor:
+def compute_executor(workers: int | None = None, *, warm: bool = True) -> Executor:
     """The pool that runs forecasts and charts for `serve`: separate processes, so numpy and matplotlib never
     hold the web process's GIL while it acknowledges Slack and Teams requests. Workers are started with
-    "spawn" (forking a process that runs an event loop and threads can hang the child) and warmed up with
-    one small answer so the first real question does not pay for imports and font caches. They run at a lower
-    CPU priority than the web process (see answers.lower_priority)."""
+    "spawn" (forking a process that runs an event loop and threads can hang the child) and, with `warm`, warmed
+    up with one small answer so the first real question does not pay for imports and font caches. A one-shot
+    run (`worker --once`) does not warm up: its processes are then started only if something due needs them.
+    They run at a lower CPU priority than the web process (see answers.lower_priority)."""
     count = workers or max(1, min(4, os.cpu_count() or 1))
     pool = ProcessPoolExecutor(
         max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=lower_priority
     )
-    for _ in range(count):
+    for _ in range(count if warm else 0):
         pool.submit(warm_up)
     return pool
 

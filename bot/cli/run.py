@@ -192,7 +192,7 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
         log.info("%s %s: %s", name.capitalize(), "sends" if mount.mounted else "not sent to", mount.detail)
 
     async def run() -> int:
-        services = build_services(settings, executor=compute_executor())
+        services = build_services(settings, executor=compute_executor(warm=not once))
         assert services.worker is not None
         try:
             if lock is not None:
