@@ -144,7 +144,9 @@ def _cli(*args: str, url: str | None, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_upgrade_current_and_downgrade(empty_database_url: str, tmp_path: Path) -> None:
+def test_cli_upgrade_current_and_downgrade(tmp_path: Path) -> None:
+    # SQLite only: the commands call the functions tested on both databases above (migrate.upgrade, ...)
+    empty_database_url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     head = migrate.head()
     shown = _cli("current", url=empty_database_url, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
