@@ -270,7 +270,9 @@ class Soak:
             if await self.slack(session, sp.slash_command(question, channel=channel, user=random.choice(USERS))):
                 self.ledger.cards[(channel, question)] = self.ledger.cards.get((channel, question), 0) + 1
         elif roll < 0.35:
-            if await self.slack(session, sp.app_mention(question, channel=channel)):
+            ts = f"{time.time():.6f}"
+            self.fake.said(channel, ts, f"<@U_BOT> {question}", sp.USER)  # Slack has the mention before the event
+            if await self.slack(session, sp.app_mention(question, channel=channel, ts=ts)):
                 self.ledger.cards[(channel, question)] = self.ledger.cards.get((channel, question), 0) + 1
         elif roll < 0.6:
             card, user = random.choice(cards)["ts"], random.choice(USERS)
@@ -278,6 +280,7 @@ class Soak:
                 self.ledger.likes.add((channel, card, user))
         elif roll < 0.8:
             card, reply = random.choice(cards)["ts"], f"{time.time():.6f}"
+            self.fake.said(channel, reply, f"comment {n}", sp.USER, thread_ts=card)
             built = sp.thread_reply(f"comment {n}", thread_ts=card, ts=reply, channel=channel)
             if await self.slack(session, built):
                 self.ledger.comments.add((channel, card, reply))

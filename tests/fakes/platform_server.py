@@ -317,6 +317,15 @@ class FakePlatform:
         """The posts to response_urls that were answered ok, in arrival order."""
         return [r for r in self.requests if r.path.startswith("/commands/") and r.reply == "ok"]
 
+    def said(self, channel: str, ts: str, text: str, user: str, thread_ts: str | None = None) -> None:
+        """A message a person posted (an @mention, a thread reply): Slack has it in the channel's history and in
+        its thread's replies, so a look-up in that thread finds the thread (the fake otherwise knows only what
+        the bot posted)."""
+        message = {"type": "message", "user": user, "ts": ts, "text": text}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self.messages[channel].append(message)
+
     def posted(self, channel: str) -> list[dict[str, Any]]:
         """The messages the fake stored in `channel` (posted with an ok answer), oldest first."""
         return list(self.messages.get(channel, []))
