@@ -76,8 +76,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             terminalreporter.write_line(f"{test}: logger {logger!r} logged {excerpt}")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist's controller: gather what each worker process found."""
+    found = getattr(node, "workeroutput", {}).get("l1_findings", [])
+    _scanner.findings.extend(tuple(finding) for finding in found)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     logging.getLogger().removeHandler(_scanner)
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller reports and fails the run
+        workeroutput["l1_findings"] = [list(finding) for finding in _scanner.findings]
+        return
     if _scanner.findings and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
