@@ -398,7 +398,35 @@ class Soak:
                 comments = {(c, m, reply) for c, m, reply in rows.all()}
         finally:
             await engine.dispose()
-        return lost_and_doubled(self.ledger, cards, likes, comments)
+        problems = lost_and_doubled(self.ledger, cards, likes, comments)
+        self.notes = await self.diagnose([p for p in problems if p.startswith("card ")])
+        return problems
+
+    async def diagnose(self, lost_cards: list[str]) -> list[str]:
+        """For each card that is not shown as often as acknowledged: its jobs and their sends, as operators see
+        them in `python -m bot jobs` (what to look at first)."""
+        notes = []
+        engine = make_engine(self.url)
+        try:
+            async with engine.connect() as connection:
+                for problem in lost_cards[:5]:
+                    channel, question = problem.split("'")[1], problem.split("'")[3]
+                    jobs = await connection.execute(
+                        text(
+                            "SELECT id, key, status, attempts, last_error FROM jobs "
+                            "WHERE CAST(payload AS TEXT) LIKE :q AND CAST(payload AS TEXT) LIKE :c"
+                        ),
+                        {"q": f"%{question}%", "c": f"%{channel}%"},
+                    )
+                    for job_id, key, status, attempts, error in jobs.all():
+                        sends = await connection.execute(
+                            text("SELECT key, status, last_error FROM outbox WHERE key LIKE :k"), {"k": f"%{key}%"}
+                        )
+                        state = f"{status}, {attempts} attempts, last error {error}"
+                        notes.append(f"  job {job_id} {key}: {state}; sends {sends.all()}")
+        finally:
+            await engine.dispose()
+        return notes
 
     def report(self, problems: list[str], codes: dict[str, int], drained: bool) -> int:
         acks = sorted(s for _, s in self.ledger.acks)
@@ -420,6 +448,8 @@ class Soak:
         print("\nlost or doubled: " + ("none" if not problems else f"{len(problems)}"))
         for problem in problems[:20]:
             print("  " + problem)
+        for note in getattr(self, "notes", []):
+            print(note)
         verdict = not problems and flat and drained
         print(f"\nverdict: {'PASS' if verdict else 'FAIL'} (nothing lost: {not problems}, resources flat: {flat})")
         return 0 if verdict else 1
