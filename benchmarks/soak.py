@@ -322,6 +322,13 @@ class Soak:
                 self.fake.join(channel)
                 await self.slack(session, sp.slash_command("baseline sample", channel=channel))
             await self.teams(session, ta.mention("baseline sample", service_url=self.fake.url + "/"))
+            # as people do: the first question comes after the baseline's answer (jobs run concurrently, so a
+            # question sent at once could be answered before its channel has a baseline)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and (  # noqa: ASYNC110 - polling what the fake recorded
+                any(not self.fake.posted(c) for c in CHANNELS) or not self.fake.connector_calls("POST")
+            ):
+                await asyncio.sleep(0.2)
             sampler = asyncio.create_task(self.sample())
             started, n, restarted = time.monotonic(), 0, False
             pending: set[asyncio.Task] = set()
