@@ -16,7 +16,7 @@ At the end, with the traffic stopped and the queue drained, it checks that nothi
 doubled (every acknowledged question has exactly one card, every acknowledged like and comment is in the
 database), and that RSS, open file descriptors and database connections, sampled every --sample-seconds per
 process, are flat (first/last/max printed; after a warm-up, the last sample within 25% or 40 MB of the first
-RSS, 10 descriptors and 3 connections). Exit 0 when both hold, 1 otherwise.
+RSS, 10 descriptors and 3 connections). Exit 0 when both hold, 1 otherwise; a lost card is followed by its jobs.
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ import argparse
 import asyncio
 import os
 import random
-import signal
-import socket
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -48,112 +45,12 @@ from tests.fakes import slack_payloads as sp  # noqa: E402
 from tests.fakes import teams_activities as ta  # noqa: E402
 from tests.fakes.platform_server import FakePlatform  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from soak_checks import Ledger, Proc, Series, children, fds, free_port, lost_and_doubled, rss_mb  # noqa: E402
+
 TOKEN = "xoxb-soak-0000"
 CHANNELS = [f"C_SOAK_{n}" for n in range(6)]  # Slack allows ~1 post/s per channel: spread the cards
 USERS = [f"U_SOAK_{n:02d}" for n in range(12)]
-RSS_GROWTH, RSS_SLACK_MB, FD_GROWTH, CONN_GROWTH = 1.25, 40.0, 10, 3
-
-
-# ------------------------------------------------------------------ processes and samples
-
-
-class Proc:
-    def __init__(self, role: str, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.role, self.args, self.env, self.log = role, args, env, log
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> Proc:
-        with self.log.open("ab") as handle:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", *self.args, env=self.env, cwd=ROOT, stdout=handle, stderr=handle
-            )
-        return self
-
-    async def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), 60)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        return self.proc.returncode or 0
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    """The processes `pid` started (the compute pool's spawned processes)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def _fds(pid: int) -> list[str]:
-    found = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            found.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
-        except OSError:
-            continue
-    return found
-
-
-@dataclass
-class Series:
-    """One process lifetime's samples of one metric."""
-
-    name: str
-    values: list[float] = field(default_factory=list)
-
-    def verdict(self, warmup: int) -> tuple[bool, str]:
-        steady = self.values[warmup:] or self.values
-        if not steady:
-            return True, f"{self.name}: no samples"
-        first, last, top = steady[0], steady[-1], max(steady)
-        if self.name.endswith("rss MB"):  # the process's, or its compute processes' together
-            ok = last <= max(first * RSS_GROWTH, first + RSS_SLACK_MB)
-        elif self.name.endswith("fds"):
-            ok = last <= first + FD_GROWTH
-        else:
-            ok = last <= first + CONN_GROWTH
-        return ok, f"{self.name}: first {first:.0f}, last {last:.0f}, max {top:.0f}: {'flat' if ok else 'GROWING'}"
-
-
-# ------------------------------------------------------------------ what was acknowledged, what arrived
-
-
-@dataclass
-class Ledger:
-    cards: dict[tuple[str, str], int] = field(default_factory=dict)  # (slack channel or "teams", question) -> n
-    likes: set[tuple[str, str, str]] = field(default_factory=set)  # (channel, card id, user)
-    comments: set[tuple[str, str, str]] = field(default_factory=set)  # (channel, card id, reply ts)
-    acks: list[tuple[float, float]] = field(default_factory=list)  # (when, seconds)
-    refused: int = 0
-
-
-def lost_and_doubled(ledger: Ledger, cards: dict, likes: set, comments: set) -> list[str]:
-    """What was acknowledged but is missing (or shown more than once)."""
-    problems = []
-    for key, expected in sorted(ledger.cards.items()):
-        if cards.get(key, 0) != expected:
-            problems.append(f"card {key}: {cards.get(key, 0)} shown, {expected} acknowledged")
-    problems += [f"like {like} missing" for like in sorted(ledger.likes - likes)]
-    problems += [f"comment {c} missing" for c in sorted(ledger.comments - comments)]
-    return problems
 
 
 # ------------------------------------------------------------------ the run
@@ -163,7 +60,7 @@ class Soak:
     def __init__(self, args: argparse.Namespace, fake: FakePlatform, url: str, workdir: Path) -> None:
         self.args, self.fake, self.url, self.workdir = args, fake, url, workdir
         self.pg = url.startswith("postgresql")
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))}
         self.env.update(
@@ -202,14 +99,14 @@ class Soak:
                     continue
                 pid = proc.proc.pid
                 try:
-                    fds = _fds(pid)
-                    values = {"rss MB": _rss_mb(pid), "fds": len(fds)}
-                    values["children rss MB"] = sum(_rss_mb(child) for child in _children(pid))
+                    open_files = fds(pid)
+                    values = {"rss MB": rss_mb(pid), "fds": len(open_files)}
+                    values["children rss MB"] = sum(rss_mb(child) for child in children(pid))
                 except FileNotFoundError:
                     continue
                 if not self.pg:
                     database = str(make_url(self.url).database)
-                    values["db connections"] = sum(1 for f in fds if f == database)
+                    values["db connections"] = sum(1 for f in open_files if f == database)
                 for metric, value in values.items():
                     key = f"{role}#{self.lifetimes[role]} {metric}"
                     self.series.setdefault(key, Series(key)).values.append(value)
@@ -286,6 +183,10 @@ class Soak:
                 self.ledger.comments.add((channel, card, reply))
         elif roll < 0.9 or not self.teams_cards:
             activity = ta.mention(question, service_url=self.fake.url + "/")
+            if n % 3 == 0:  # the Bot Connector refuses the answer once: throttled, or a 502 (documented: not sent)
+                reply = f"/v3/conversations/{ta.CHANNEL};messageid={activity['id']}/activities/{activity['id']}"
+                status, headers = (429, {"Retry-After": "1"}) if n % 2 else (502, {})
+                self.fake.override("POST", reply, status=status, json={"error": {"code": "x"}}, headers=headers)
             if await self.teams(session, activity):
                 self.ledger.cards[("teams", question)] = self.ledger.cards.get(("teams", question), 0) + 1
         else:
@@ -460,12 +361,6 @@ class Soak:
         verdict = not problems and flat and drained
         print(f"\nverdict: {'PASS' if verdict else 'FAIL'} (nothing lost: {not problems}, resources flat: {flat})")
         return 0 if verdict else 1
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _admin(url: str, statement: str) -> None:

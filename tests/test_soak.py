@@ -1,5 +1,6 @@
-"""R2: how benchmarks/soak.py judges a soak run (the run itself takes minutes; its figures are in the README):
-what was acknowledged but is missing or doubled, and whether a resource sampled over time stayed flat."""
+"""R2: how benchmarks/soak.py judges a soak run (benchmarks/soak_checks.py; the run itself takes minutes, its
+figures are in the README): what was acknowledged but is missing or doubled, and whether a resource sampled over
+time stayed flat."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-SOAK = Path(__file__).resolve().parents[1] / "benchmarks" / "soak.py"
+SOAK = Path(__file__).resolve().parents[1] / "benchmarks" / "soak_checks.py"
 
 
 @pytest.fixture(scope="module")
 def soak():
-    spec = importlib.util.spec_from_file_location("benchmarks_soak", SOAK)
+    spec = importlib.util.spec_from_file_location("benchmarks_soak_checks", SOAK)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     try:
