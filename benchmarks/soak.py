@@ -389,6 +389,8 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         return await soak.run()
     finally:
+        for proc in soak.procs.values():  # after a failure too: no bot process outlives the soak
+            await proc.stop()
         await fake.close()
         if name:
             await _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -105,7 +105,8 @@ class Proc:
         return self
 
     async def stop(self) -> int:
-        assert self.proc is not None
+        if self.proc is None:
+            return 0
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
