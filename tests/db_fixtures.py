@@ -145,6 +145,11 @@ async def _empty(url: str) -> None:
             revision = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
             if revision != migrate.head():
                 raise RuntimeError(f"left at revision {revision}")
+            query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            tables = await connection.execute(text(query))
+            unknown = set(tables.scalars().all()) - {t.name for t in Base.metadata.sorted_tables} - {"alembic_version"}
+            if unknown:  # a table the models do not describe could keep rows: not emptied, so not reused
+                raise RuntimeError(f"tables outside the models: {sorted(unknown)}")
             for table in reversed(Base.metadata.sorted_tables):
                 await connection.execute(text(f'DELETE FROM "{table.name}"'))
             sequences = await connection.execute(

@@ -419,8 +419,6 @@ class FakePlatform:
             return self._create_conversation(recorded)
         if request.path.startswith("/v3/conversations/"):
             return self._connector(request.method, request.path, recorded)
-        if request.path.rstrip("/") == "/v3/conversations" and request.method == "POST":
-            return self._create_conversation(recorded)
         if request.path.startswith("/commands/") and request.method == "POST":
             return self._respond(request.path, recorded)
         if request.path == "/openid/.well-known/openidconfiguration":
@@ -573,23 +571,6 @@ class FakePlatform:
         else:
             return web.json_response({"error": {"code": "BadSyntax", "message": f"{method} {path}"}}, status=405)
         return web.json_response(recorded.reply, status=201 if method == "POST" else 200)
-
-    def _create_conversation(self, recorded: Recorded) -> web.Response:
-        """POST /v3/conversations (Bot Connector "Create Conversation": ConversationParameters in, 201 with a
-        ConversationResourceResponse out). Teams refuses a 1:1 without the tenant (channelData.tenant.id or
-        tenantId) with "Could not parse tenant id" (microsoft/botbuilder-python#128, #140); the chat id is stable
-        per user, as Teams keeps one personal chat per user and bot."""
-        body = recorded.json
-        tenant = (body.get("channelData") or {}).get("tenant", {}).get("id") or body.get("tenantID")
-        members = body.get("members") or []
-        if not tenant:
-            error = {"code": "BadArgument", "message": "Could not parse tenant id"}
-            return web.json_response({"error": error}, status=400)
-        if len(members) != 1 or not members[0].get("id"):
-            error = {"code": "BadArgument", "message": "a 1:1 conversation needs exactly one member"}
-            return web.json_response({"error": error}, status=400)
-        recorded.reply = {"id": f"a:1personal-{members[0]['id']}", "activityId": "", "serviceUrl": self.url + "/"}
-        return web.json_response(recorded.reply, status=201)
 
     # ---------------------------------------------------------------- Slack method bodies
 
