@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,14 @@ from bot.core.events import Place
 from bot.core.formatting import PLAIN, render
 from bot.core.ports import Sent
 
-__all__ = ["ConsoleOutbox", "Renderer"]
+__all__ = ["ConsoleOutbox", "Renderer", "session_token"]
 
 Renderer = Callable[[Card], Any]  # Card -> JSON-able platform payload (Block Kit blocks, Adaptive Card)
+
+
+def session_token() -> str:
+    """A token unique to this console session (its start, to the microsecond), for the ids it stores."""
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
 
 
 class ConsoleOutbox:
@@ -46,6 +52,9 @@ class ConsoleOutbox:
         self.pending_form: Form | None = None
         self._ids = itertools.count(1)
         self._charts = itertools.count(1)
+        # message ids are stored (cards, likes, comments, invitations): a new session must not reuse the last one's
+        # "1" and find its likes on a new card, so each session's ids carry when it started
+        self.session = session_token()
 
     def set_show(self, name: str | None) -> str:
         """Switch the extra platform JSON output: "slack", "teams" or None (off). Returns a confirmation."""
@@ -83,7 +92,7 @@ class ConsoleOutbox:
             self.write(json.dumps(payload, indent=2, default=str))
 
     async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent:
-        message_id = str(next(self._ids))
+        message_id = f"{self.session}.{next(self._ids)}"
         self.places[message_id] = place
         if thread_id:
             n = self.card_number(thread_id)

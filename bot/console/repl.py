@@ -117,7 +117,7 @@ class ConsoleSession:
         self._draft: list[str] = []
 
     def _next_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids)}"
+        return f"{prefix}{self.outbox.session}.{next(self._ids)}"  # unique across sessions, as the outbox's ids
 
     def _say(self, text: str) -> None:
         self.outbox.write(text)

@@ -158,3 +158,28 @@ async def test_a_first_start_dates_the_sample_team_today_so_the_demo_is_not_stal
         assert "period to 2027-01-13" in text  # the sample's 6.4 weeks, from today
     finally:
         await storage.dispose()
+
+
+async def test_a_new_session_on_the_same_file_does_not_inherit_the_last_sessions_likes(tmp_path, tmp_path_factory):
+    """Cards, likes and comments are stored by message id: a restarted console must not find yesterday's likes on
+    today's first card because both were "card 1"."""
+    storage = Storage.from_url(migrated_copy(tmp_path, tmp_path_factory.getbasetemp()))
+    assistant = Assistant(storage, today=TODAY, coalesce_seconds=0.01)
+    try:
+        await ensure_sample_baseline(storage, "local", "console")
+        footers = []
+        for likes in (":+1:", None):
+            screen = Screen()
+            session = ConsoleSession(assistant, ConsoleOutbox(screen, charts_dir=tmp_path / "charts"))
+            await session.handle_line("what if win rate drops to 20%")
+            if likes:
+                await session.handle_line(f"/react {likes} 1")
+                await assistant.wait_idle()
+            footers.append(session.outbox.cards[0][1].footer)
+            await session.handle_line("/reply 1 looks low")
+            await assistant.wait_idle()
+            footers.append(screen.take().splitlines()[-1])
+        assert footers[3].startswith("[card 1 updated] 0 likes · 1 comment"), footers
+    finally:
+        await assistant.close()
+        await storage.dispose()
