@@ -133,7 +133,10 @@ def decision_dm_card(
 ) -> Card:
     """The DM to each participant: the work they took part in led to this decision."""
     where = f"<{decision_link}|See the decision in the channel>" if decision_link else "It is posted in the channel."
-    lead = f"{user(decider)} recorded a decision on a scenario you took part in (you liked or commented on it)."
+    lead = (
+        f"{user(decider)} recorded a decision on a scenario you took part in "
+        "(you liked it, commented on it or were asked for your view)."
+    )
     return Card(
         title=_TITLES.get(decision.kind, "Decision"),
         blocks=(
