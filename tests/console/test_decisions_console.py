@@ -35,8 +35,9 @@ async def test_the_whole_decision_flow_at_the_console(console, monkeypatch):  # 
     facts = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in out.splitlines() if ":  " in line}
     assert facts["Due"] == "Dec 15, 2026" and facts["Owner"] == "lee" and facts["Decided by"] == "Dana"
 
+    # the channel's decision card, not a participant's DM of it
     decision_card = max(n for n, (_, card) in enumerate(session.outbox.cards, start=1) if card.kind == "decision"
-                        and not card.blocks[0].text.endswith("commented on it)."))  # fmt: skip
+                        and not card.blocks[0].text.endswith("asked for your view)."))  # fmt: skip
     done = await _lines(session, screen, "/as Lee", f"/click 2 {decision_card}")
     assert f"[card {decision_card} updated]" in done and "marked done by Lee" in done
     listed = await _lines(session, screen, "decisions")
