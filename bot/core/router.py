@@ -33,9 +33,11 @@ class RouterError(ValueError):
 
 
 def first_word(text: str) -> str:
-    """The command word of a message: its first word, lower-cased ("" for an empty message)."""
+    """The command word of a message: its first word, lower-cased, without the punctuation chat adds ("" for an
+    empty message)."""
     parts = text.strip().split(maxsplit=1)
-    return parts[0].lower() if parts else ""
+    # "decisions?", "help!", "baseline:" are the command as typed in chat, not a question about it
+    return parts[0].lower().rstrip("?!.,:;") if parts else ""
 
 
 class Router:

@@ -232,3 +232,24 @@ async def test_a_workshop_reads_decisions_by_their_number_within_the_workspace(c
     found = await decision_texts(c.storage, ws, [decision.id, decision.id + 99])
     assert found == {decision.id: "Adopt this scenario: We go with the lower win rate (due Dec 15, 2026, open)"}
     assert await decision_texts(c.storage, ws + 1, [decision.id]) == {}  # another workspace's number: nothing
+
+
+async def test_the_log_is_listed_however_the_command_is_punctuated(c):
+    from bot.core.router import first_word
+
+    assert [first_word(t) for t in ("decisions?", "Help!", "baseline: show", "  ", "what if x")] == [
+        "decisions",
+        "help",
+        "baseline",
+        "",
+        "what",
+    ]
+    card_id = await _card(c)
+    await _decide(c, card_id)
+    c.outbox.clear()
+    await c.say("decisions?", user=OTHER)
+    [listed] = c.outbox.sends
+    assert (
+        listed.card.title == "Decisions in this channel"
+        and "We go with the lower win rate" in listed.card.fallback_text()
+    )
