@@ -113,11 +113,7 @@ def build_worker(services: Services, **options: Any) -> Worker:
         senders["slack"] = sender = SlackSender(client, tokens=tokens)
         handlers.update(slack_jobs.handlers(sender, settings.slack.api_url))
 
-        async def close_slack() -> None:
-            if client.session is not None:
-                await client.session.close()
-
-        services.closers.append(close_slack)
+        services.closers.append(client.close)
     if reasons["teams"] is None:
         from bot.teams.adapter import build_adapter
         from bot.teams.sender import TeamsSender

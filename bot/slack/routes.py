@@ -28,7 +28,6 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
@@ -38,6 +37,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.slack import translate
 from bot.slack.app import AssistantLike, build_slack_app, translate_body
+from bot.slack.client import KeepAliveWebClient
 
 __all__ = ["mount", "SLACK_APP", "EVENTS_PATH", "ACK_SECONDS", "BUSY_TEXT", "malformed"]
 
@@ -347,18 +347,18 @@ def mount(
             return _busy(body), "busy"
         return await to_aiohttp_response(bolt_response), "unavailable" if bolt_response.status >= 500 else "acked"
 
+    client = app.client
+    assert isinstance(client, KeepAliveWebClient)  # bot.slack.app builds it
+
     async def open_session(_: web.Application) -> None:
-        # Without a shared session slack_sdk opens a new HTTP connection (and TLS handshake) for every Web API
-        # call; Bolt's per-request clients reuse the app client's session, so one session serves them all.
-        # its timeout is the client's (2 s in the request path): a session given to slack_sdk replaces the client's own
-        app.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=app.client.timeout))
+        # opened before the first request: Bolt's per-request clients (one per installed workspace) copy the app
+        # client's session, so one session and its connections serve them all
+        client.ensure_session()
 
     async def close_session(_: web.Application) -> None:
         if abandoned:
             await asyncio.wait(set(abandoned), timeout=ack_seconds)
-        session, app.client.session = app.client.session, None
-        if session is not None:
-            await session.close()
+        await client.close()
 
     web_app.router.add_post(EVENTS_PATH, slack_events)
     if app.oauth_flow is not None:  # installed in many workspaces: /slack/install and /slack/oauth_redirect

@@ -78,7 +78,7 @@ NAME_CACHE_SIZE = 2048
 log = logging.getLogger(__name__)
 
 
-def worker_client(token: str, api_url: str, *, timeout: int = 15) -> AsyncWebClient:
+def worker_client(token: str, api_url: str, *, timeout: int = 15) -> KeepAliveWebClient:
     """A client without slack_sdk's own retries: a 429 or a 5xx goes back to the worker, which retries the job
     after Retry-After or a backoff instead of sleeping (or re-posting blindly) inside the call."""
     return KeepAliveWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
