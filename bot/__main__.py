@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     jobs = sub.add_parser("jobs", help="the job queue: counts, newest jobs, dead ones with their error")
     jobs.add_argument("--status", choices=("queued", "running", "done", "dead"), help="only jobs in this state")
-    jobs.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    jobs.add_argument("--db", metavar="URL", help=DB_HELP)
 
     console = sub.add_parser("console", help="chat with the bot in this terminal, on sample data")
     console.add_argument("--db", metavar="URL", help="database URL (default: sqlite file ./console.db)")
@@ -96,52 +96,52 @@ def build_parser() -> argparse.ArgumentParser:
     show = bsub.add_parser("show", help="print the channel's latest baseline")
     show.add_argument("--json", action="store_true", help="print the baseline JSON (DESIGN section 6)")
     for p in (imp, show):
-        p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
-        p.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
-        p.add_argument("--channel", required=True, metavar="ID", help="channel id")
-        p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+        _where(p, channel=True)
     track = sub.add_parser("track-record", help="a channel's published forecasts against the periods' outcomes")
-    track.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
-    track.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
-    track.add_argument("--channel", required=True, metavar="ID", help="channel id")
+    _where(track, channel=True)
     track.add_argument("--json", action="store_true", help="print forecasts by week, periods, Brier score, reliability")
     track.add_argument("--chart", metavar="FILE.png", help="also write the chart of P(reach target) by week")
-    track.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     _decision_parsers(sub)
     experts = sub.add_parser("experts", help="a workspace's limits for expert invitations")
     esub = experts.add_subparsers(dest="experts_command", required=True, metavar="ACTION")
     limits = esub.add_parser("settings", help="show or change the depth cap, per-card limit and expiry")
-    limits.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
-    limits.add_argument(
-        "--workspace", required=True, metavar="ID", help="Slack team (or enterprise) id, Teams tenant id"
-    )
+    _where(limits)
     limits.add_argument("--max-depth", type=expert_commands.bounded("max_depth"), metavar="N", help="default 3")
     limits.add_argument("--max-per-card", type=expert_commands.bounded("max_per_card"), metavar="N", help="default 50")
     limits.add_argument("--expiry-days", type=expert_commands.bounded("expiry_days"), metavar="N", help="default 7")
     limits.add_argument("--default", action="store_true", help="back to the defaults")
     limits.add_argument("--json", action="store_true", help="print the limits as JSON")
-    limits.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     workshop = sub.add_parser("workshop", help="workshops planned in chat: export a survey's answers")
     wsub = workshop.add_subparsers(dest="workshop_command", required=True, metavar="ACTION")
     wexport = wsub.add_parser("export", help="a workshop survey's answers as CSV (anonymous when the survey was)")
-    wexport.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
-    wexport.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
+    _where(wexport)
     wexport.add_argument("--workshop", required=True, type=int, metavar="ID", help="the workshop's number")
     wexport.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv (default: stdout)")
-    wexport.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     _workspace_parser(sub)
     return parser
+
+
+DB_HELP = "database URL (default: DATABASE_URL)"
+
+
+def _where(parser: argparse.ArgumentParser, *, channel: bool = False) -> None:
+    """The options that name one workspace (and channel) of one platform, and the database it is in: every operator
+    command that reads or changes a tenant's data takes the same ones."""
+    parser.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
+    parser.add_argument(
+        "--workspace", required=True, metavar="ID", help="Slack team (or enterprise) id, or Teams tenant id"
+    )
+    if channel:
+        parser.add_argument("--channel", required=True, metavar="ID", help="channel id")
+    parser.add_argument("--db", metavar="URL", help=DB_HELP)
 
 
 def _decision_parsers(sub: argparse._SubParsersAction) -> None:
     decisions = sub.add_parser("decisions", help="a channel's decision log")
     dsub = decisions.add_subparsers(dest="decisions_command", required=True, metavar="ACTION")
     exp = dsub.add_parser("export", help="print the channel's decisions as CSV (formula-safe), newest first")
-    exp.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
-    exp.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
-    exp.add_argument("--channel", required=True, metavar="ID", help="channel id")
+    _where(exp, channel=True)
     exp.add_argument("--out", metavar="FILE.csv", help="write the CSV to FILE.csv instead of printing it")
-    exp.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
     roles = sub.add_parser("roles", help="who has the manager role (may decide on any scenario card)")
     rsub = roles.add_subparsers(dest="roles_command", required=True, metavar="ACTION")
     rset = rsub.add_parser("set", help="give (--role manager) or take away (--role none) the manager role")
@@ -150,9 +150,7 @@ def _decision_parsers(sub: argparse._SubParsersAction) -> None:
     rset.add_argument("--channel", metavar="ID", help="only in this channel (default: every channel)")
     rlist = rsub.add_parser("list", help="every role in the workspace")
     for p in (rset, rlist):
-        p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
-        p.add_argument("--workspace", required=True, metavar="ID", help="Slack team id or Teams tenant id")
-        p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+        _where(p)
 
 
 def _workspace_parser(sub: argparse._SubParsersAction) -> None:
@@ -164,11 +162,10 @@ def _workspace_parser(sub: argparse._SubParsersAction) -> None:
     delete = wsub.add_parser("delete", help="delete all of a workspace's data, in one transaction")
     delete.add_argument("--yes", action="store_true", help="really delete (without: say what would be deleted)")
     for p in (export, delete):
-        p.add_argument("--platform", required=True, choices=("slack", "teams", "console"))
-        p.add_argument("--workspace", required=True, metavar="ID", help="Slack team/enterprise id or Teams tenant id")
+        _where(p)
     rekey = wsub.add_parser("rekey", help="seal every stored token again with the first SECRET_KEY key")
-    for p in (listing, export, delete, rekey):
-        p.add_argument("--db", metavar="URL", help="database URL (default: DATABASE_URL)")
+    for p in (listing, rekey):
+        p.add_argument("--db", metavar="URL", help=DB_HELP)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
