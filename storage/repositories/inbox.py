@@ -119,22 +119,23 @@ class InboxRepository:
                     {"platform": platform, "delivery_id": delivery_id, "workspace_external_id": workspace,
                      "received_at": now}
                 )  # fmt: skip
+        # executed with a list of rows, not as one multi-row VALUES: compiled once and cached (see JobRepository.
+        # insert_many_statement); RETURNING names the rows this transaction added, not those seen before
         stmt = (
             self._db.insert(InboxRow)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
             .returning(InboxRow.platform, InboxRow.delivery_id)
         )
         async with self._db.write_connection() as conn:
-            inserted = {(platform, delivery_id) for platform, delivery_id in (await conn.execute(stmt)).all()}
+            inserted = {(platform, delivery_id) for platform, delivery_id in (await conn.execute(stmt, rows)).all()}
             won = {first[key] for key in inserted}
-            jobs: list[tuple[NewJob, datetime]] = []
+            jobs = []
             for n in sorted(won):
                 job, now = items[n][3], items[n][4]
                 if job is not None:
-                    jobs.append((job, now))
+                    jobs.append(job.values(now))
             if jobs:
-                await conn.execute(self._jobs.insert_many_statement(jobs))
+                await conn.execute(self._jobs.insert_many_statement(), jobs)
             return won
 
     async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool:
