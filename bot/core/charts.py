@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # defensive: no GUI backend may be picked up on a server
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from bot.core.formatting import money, pct  # noqa: E402
 
@@ -181,13 +182,24 @@ def fan_chart(*, baseline: Forecast, scenario: Forecast | None, currency: str, t
         )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.85, edgecolor="none")
-    ax.set_title(chart_title(baseline, scenario, title), fontsize=10, loc="left")
+    # y given: matplotlib otherwise measures the x axis's decorations to place the title above them (a seventh of
+    # the chart's time), and this chart has none on top
+    ax.set_title(chart_title(baseline, scenario, title), fontsize=10, loc="left", y=1.0)
     # fixed margins for the fixed 800x450 size (room for "$3.25M" tick labels and a two-line title): measuring
     # them with tight_layout costs a third of the chart's time, and the layout does not change between charts
     fig.subplots_adjust(left=0.115, right=0.96, top=0.88, bottom=0.085)
+    return _png(fig)
 
+
+def _png(fig: Figure) -> bytes:
+    """The figure as an RGB PNG. The background is opaque white, so matplotlib's RGBA PNG carries an alpha channel
+    that says nothing: dropping it makes the file ~10% smaller and its encoding a fifth cheaper."""
+    raw = io.BytesIO()
+    fig.savefig(raw, format="raw", dpi=DPI)  # the drawn RGBA pixels, row by row
+    width, height = fig.canvas.get_width_height()
+    image = Image.frombytes("RGBA", (width, height), raw.getvalue()).convert("RGB")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    image.save(buffer, format="png")
     return buffer.getvalue()
 
 
@@ -232,6 +244,4 @@ def rating_chart(ratings: list[tuple[str, dict[int, int]]]) -> bytes:
         ax.set_title(short, fontsize=9, loc="left")
     fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.35 / (1 + 1.6 * rows), bottom=0.3 / (1 + 1.6 * rows),
                         hspace=0.8)  # fmt: skip
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    return _png(fig)
