@@ -15,8 +15,9 @@ idempotency key however often the job runs (retries, a second worker after a cra
   post always has, and the feature goes on. A job may give the outbox a `fallback` (Slack: a slash command's
   response_url, for a channel the bot is not in): it is offered each refused post or notice once, after the row
   is marked failed, so a rerun of the job never delivers it twice.
-Charts are stored (storage.charts) before the card is sent, so the card and every later re-render of it (footer
-updates) point at the same image; Slack also gets the PNG uploaded under the card, as its own keyed send.
+Where a card shows its chart by URL (Teams), the chart is stored (storage.charts) before the card is sent, so the
+card and every later re-render of it (footer updates) point at the same image; Slack gets the PNG uploaded under the
+card instead, as its own keyed send, and stores no copy (nothing would read it: 50-60 KB a card kept 90 days).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class DurableOutbox:
 
     async def _store_chart(self, card: Card) -> Card:
         chart = card.chart
-        if chart is None or chart.token or not chart.png:
+        if chart is None or chart.token or not chart.png or not self.sender.charts_by_url:
             return card
         token = await self.storage.charts.put(self.workspace_id, chart.png)
         return _with_token(card, token)

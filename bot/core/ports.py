@@ -62,6 +62,9 @@ class PlatformSender(Protocol):
     platform: str
     # True when a message whose outcome was lost can be looked up by its key (Slack message metadata)
     can_reconcile: bool
+    # True when a card shows its chart by URL (Teams: PUBLIC_URL/charts/<token>.png), so the PNG is stored first;
+    # False where the chart is uploaded as a file under the card (Slack) and a stored copy would never be read
+    charts_by_url: bool
 
     async def post(
         self, place: Place, message: Card | str, *, thread_id: str | None, key: str, chart_url: str | None

@@ -113,6 +113,7 @@ def _classify(error: BaseException) -> SendError:
 class SlackSender:
     platform = "slack"
     can_reconcile = True
+    charts_by_url = False  # image blocks need a public URL: the PNG is uploaded under the card (upload_chart)
 
     def __init__(
         self,

@@ -86,6 +86,7 @@ def classify(error: BaseException) -> SendError:
 class TeamsSender:
     platform = PLATFORM
     can_reconcile = False  # the Bot Connector cannot be asked whether an activity was created
+    charts_by_url = True  # an Adaptive Card's Image is a URL
 
     def __init__(self, adapter: CloudAdapter, storage: Any, *, app_id: str = "") -> None:
         self.adapter = adapter

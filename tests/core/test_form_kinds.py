@@ -123,6 +123,7 @@ def test_a_select_without_options_or_an_unknown_kind_is_a_programming_error():
 class _Sender:
     platform = "slack"
     can_reconcile = False
+    charts_by_url = False
 
     def __init__(self, refuse: set[str] | None = None) -> None:
         self.opened: list[str] = []

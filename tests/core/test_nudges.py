@@ -39,6 +39,7 @@ class RecordingSender:
 
     platform = "slack"
     can_reconcile = False
+    charts_by_url = False
 
     def __init__(self, tz: str | None = None) -> None:
         self.posts: list[tuple[Place, Any]] = []
