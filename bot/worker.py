@@ -237,19 +237,25 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set: fire schedules, claim what is due (up to `concurrency` in flight), run it."""
         log.info("worker %s started (up to %d jobs at once)", self.worker_id, self.concurrency)
-        last_housekeeping = last_beat = last_renewal = datetime.min.replace(tzinfo=UTC)
+        last_housekeeping = last_beat = last_renewal = last_schedules = datetime.min.replace(tzinfo=UTC)
+        found = False  # the last claim found work: more is likely queued, so the next claims without looking first
         while not stop.is_set():
             # cleared before looking, not after: work queued while this round claims wakes the next round at once
             self._wake.clear()
             try:
                 now = self.clock()
-                await self.fire_schedules(now)
+                # schedules are due by the minute: looked at once a poll interval, not at every wake (each finished
+                # job wakes this loop: 64 answers made 64 schedule reads)
+                if not timedelta(0) <= now - last_schedules < timedelta(seconds=POLL_SECONDS):  # (or a clock set back)
+                    last_schedules = now
+                    await self.fire_schedules(now)
                 free = self.concurrency - len(self._running)
                 jobs = []
                 if free > 0:
                     jobs = await self.storage.jobs.claim(
-                        self.worker_id, now=now, limit=free, lease_seconds=self.lease_seconds
+                        self.worker_id, now=now, limit=free, lease_seconds=self.lease_seconds, look_first=not found
                     )
+                    found = bool(jobs)
                 for job in jobs:
                     task = asyncio.create_task(self.run_job(job))
                     self._running.add(task)

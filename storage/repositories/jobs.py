@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import Row, case, delete, func, or_, select, update
 
 from storage.models import JobRow, ScheduleRow, WorkerBeatRow
 from storage.records import Job, Schedule
@@ -28,7 +28,7 @@ __all__ = ["JobRepository", "ScheduleRepository", "NewJob"]
 NextRun = Callable[[str, str, datetime], datetime]
 
 
-def _job(row: JobRow) -> Job:
+def _job(row: JobRow | Row[Any]) -> Job:
     return Job(
         id=row.id,
         key=row.key,
@@ -144,38 +144,38 @@ class JobRepository:
         async with self._db.write() as session:
             await session.execute(stmt)
 
-    async def claim(self, worker_id: str, *, now: datetime, limit: int, lease_seconds: float) -> list[Job]:
-        """Take up to `limit` due jobs (queued and due, or running with an expired lease) for `worker_id`."""
+    async def claim(
+        self, worker_id: str, *, now: datetime, limit: int, lease_seconds: float, look_first: bool = True
+    ) -> list[Job]:
+        """Take up to `limit` due jobs (queued and due, or running with an expired lease) for `worker_id`.
+        `look_first` (an idle poll) reads before it writes, so finding nothing takes no write lock; a worker that
+        has just found work passes False and claims at once."""
         now = as_utc(now)
         due = or_(
             (JobRow.status == "queued") & (JobRow.run_at <= now),
             (JobRow.status == "running") & (JobRow.lease_until < now),
         )
-        if not await self._db.any(select(JobRow.id).where(due)):
+        if look_first and not await self._db.any(select(JobRow.id).where(due)):
             return []  # an idle poll reads; it does not take SQLite's write lock from the acknowledgements
-        query = select(JobRow.id).where(due).order_by(JobRow.run_at, JobRow.id).limit(limit)
+        chosen = select(JobRow.id).where(due).order_by(JobRow.run_at, JobRow.id).limit(limit)
         if self._db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        async with self._db.write() as session:
-            ids = list((await session.scalars(query)).all())
-            if not ids:
-                return []
-            await session.execute(
-                update(JobRow)
-                .where(JobRow.id.in_(ids))
-                .values(
-                    status="running",
-                    attempts=JobRow.attempts + 1,
-                    runs=JobRow.runs + 1,
-                    lease_until=now + timedelta(seconds=lease_seconds),
-                    leased_by=worker_id,
-                )
+            chosen = chosen.with_for_update(skip_locked=True)
+        # one statement: the due ids, leased, and the leased rows back (UPDATE ... RETURNING)
+        stmt = (
+            update(JobRow)
+            .where(JobRow.id.in_(chosen))
+            .values(
+                status="running",
+                attempts=JobRow.attempts + 1,
+                runs=JobRow.runs + 1,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                leased_by=worker_id,
             )
-            rows = await session.scalars(
-                select(JobRow).where(JobRow.id.in_(ids)).order_by(JobRow.run_at, JobRow.id)
-                .execution_options(populate_existing=True)
-            )  # fmt: skip
-            return [_job(row) for row in rows]
+            .returning(*JobRow.__table__.c)
+        )
+        async with self._db.write() as session:
+            rows = (await session.execute(stmt, execution_options={"synchronize_session": False})).all()
+        return sorted((_job(row) for row in rows), key=lambda job: (job.run_at, job.id))
 
     async def extend(self, job_ids: list[int], worker_id: str, *, until: datetime) -> None:
         """Renew the leases of jobs this worker is still running (so a slow job is not taken over)."""
