@@ -11,6 +11,7 @@ global figure state and is not safe in the worker threads/processes the charts a
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # defensive: no GUI backend may be picked up on a server
 
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -109,16 +111,40 @@ def _week_ticks(series: list[Forecast]) -> list[date]:
     return out
 
 
+_reused = threading.local()  # figures are not thread-safe: one per thread (compute processes have one thread)
+
+
+def _axes(*, reuse: bool) -> tuple[Figure, Axes]:
+    """An 800x450 figure with one empty axes. With `reuse`, this thread's figure from its previous chart, emptied:
+    a new axes builds every tick, label and spine anew (a quarter of a fan chart's time), and the chart drawn on the
+    emptied one is the same PNG, pixel for pixel (tests/core/test_charts.py)."""
+    kept: tuple[Figure, Axes] | None = getattr(_reused, "axes", None)
+    if kept is None or not reuse:
+        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(1, 1, 1)
+        if reuse:
+            _reused.axes = (fig, ax)
+        return fig, ax
+    fig, ax = kept
+    for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches]:
+        artist.remove()
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    ax.ignore_existing_data_limits = True  # the y range is autoscaled to this chart's data alone
+    ax.set_autoscale_on(True)
+    return fig, ax
+
+
 def fan_chart(*, baseline: Forecast, scenario: Forecast | None, currency: str, title: str = "") -> bytes:
     """PNG bytes (800x450) of the P10-P90 fan and P50 line of cumulative bookings, with the target line(s),
     titled with the question (`title`) and P(reach target)."""
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-
     series = [(baseline, BASELINE_COLOR, "Baseline", "-")]
     if scenario is not None:
         series.append((scenario, SCENARIO_COLOR, "Scenario", "--"))
+    ticks = _week_ticks([f for f, _, _, _ in series])
+    fig, ax = _axes(reuse=bool(ticks))  # without week ticks nothing would replace the last chart's: a new figure
     for forecast, color, name, style in series:
         xs, p10, p50, p90 = _path(forecast)
         if not xs:
@@ -145,7 +171,6 @@ def fan_chart(*, baseline: Forecast, scenario: Forecast | None, currency: str, t
     ax.set_ylabel("Cumulative bookings")
     ax.grid(True, axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    ticks = _week_ticks([f for f, _, _, _ in series])
     if ticks:
         # one tick per week end through the end of the longer period, short month names
         ax.set_xticks([_day(t) for t in ticks])

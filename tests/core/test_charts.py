@@ -60,6 +60,31 @@ def test_charts_draw_concurrently_in_threads():
         assert list(pool.map(draw, range(8))) == [(800, 450)] * 8
 
 
+def _in_a_new_thread(**chart) -> bytes:
+    """The chart drawn on a new figure: each thread keeps its own figure, and a new thread has none yet."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: fan_chart(**chart)).result()
+
+
+def test_a_chart_drawn_on_the_reused_figure_is_the_one_a_new_figure_draws():
+    """Each thread draws its charts on one figure, emptied between them: nothing of a chart may show in the next
+    (its y range, a second target line, its week labels, its legend), whatever came before."""
+    moved = dataclasses.replace(SCENARIO_FORECAST, target=3_000_000.0)
+    weeks = [WeekPoint(week_end=w["week_end"], p10=w["p10"] / 20, p50=w["p50"] / 20, p90=w["p90"] / 20)
+             for w in BASELINE_FORECAST.weekly]  # fmt: skip
+    small = dataclasses.replace(BASELINE_FORECAST, weekly=weeks, booked=BASELINE_FORECAST.booked / 20, target=150_000.0)
+    charts = [
+        dict(baseline=BASELINE_FORECAST, scenario=moved, currency="USD", title="what if the target is 3M"),
+        dict(baseline=small, scenario=None, currency="USD", title="a team a twentieth the size"),
+        dict(baseline=BASELINE_FORECAST, scenario=None, currency="EUR", title=""),
+        dict(baseline=dataclasses.replace(BASELINE_FORECAST, weekly=[]), scenario=None, currency="USD"),
+        dict(baseline=BASELINE_FORECAST, scenario=SCENARIO_FORECAST, currency="USD", title="what if win rate 20%"),
+        dict(baseline=BASELINE_FORECAST, scenario=moved, currency="GBP", title="again, in pounds"),
+    ]
+    for chart in charts + charts[::-1]:  # each after every other kind
+        assert fan_chart(**chart) == _in_a_new_thread(**chart)
+
+
 def test_title_names_the_question_and_the_chance():
     assert chart_title(BASELINE_FORECAST, SCENARIO_FORECAST, "What if?") == "What if?\nP(reach target): 10% → 1%"
     assert chart_title(BASELINE_FORECAST, None) == "P(reach target): 10%"
