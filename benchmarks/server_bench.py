@@ -58,7 +58,7 @@ def channel(i: int) -> str:
 
 
 async def serve_ours(fake_url: str, channels: int) -> None:
-    from bot.app import build_services, create_web_app
+    from bot.app import build_services, create_web_app, freeze_startup
     from bot.config import Settings, SlackSettings, TeamsSettings
     from bot.core.baselines.feature import sample_baseline
     from storage.migrate import upgrade
@@ -79,7 +79,9 @@ async def serve_ours(fake_url: str, channels: int) -> None:
     workspace = await services.storage.workspaces.ensure("slack", sp.TEAM)
     for i in range(channels):  # setup, not measured: every command's channel has the sample baseline
         await services.storage.baselines.save(workspace.id, channel(i), sample_baseline(), created_by="bench")
-    await _run(create_web_app(services, run_worker=WORKER))  # as `serve` runs on SQLite: its worker in-process
+    web_app = create_web_app(services, run_worker=WORKER)  # as `serve` runs on SQLite: its worker in-process
+    freeze_startup()  # as `serve` does
+    await _run(web_app)
 
 
 async def serve_bare(fake_url: str) -> None:

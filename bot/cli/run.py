@@ -89,7 +89,7 @@ def _start_process() -> tuple[Any, Any]:
 def serve(*, host: str | None = None, port: int | None = None) -> int:
     from aiohttp import web
 
-    from bot.app import build_services, compute_executor, create_web_app
+    from bot.app import build_services, compute_executor, create_web_app, freeze_startup
 
     settings, lock = _start_process()
     # the compute processes serve the worker: on PostgreSQL this process runs none, so it spawns none (they would
@@ -105,6 +105,7 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
         log.info("PostgreSQL: answers are sent by `python -m bot worker` processes (the Procfile's worker)")
     else:
         log.info("SQLite: this process runs the worker too (one process per SQLite file)")
+    freeze_startup()
     web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
     return 0
 
@@ -182,7 +183,7 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
     with --once, everything due at --now (default: the current time), then exit."""
     import signal
 
-    from bot.app import build_services, compute_executor
+    from bot.app import build_services, compute_executor, freeze_startup
 
     moment = _parse_now(now)
     if moment is not None and not once:
@@ -201,6 +202,7 @@ def worker(*, once: bool = False, now: str | None = None) -> int:
                 count = await services.worker.run_once(moment)
                 log.info("worker --once: %d jobs run", count)
                 return 0
+            freeze_startup()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
