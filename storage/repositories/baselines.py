@@ -6,6 +6,7 @@ Storage does not judge the baseline (the engine does, before saving); it keeps w
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any
 
@@ -151,9 +152,17 @@ async def insert_version(
     return _record(row, pipeline)
 
 
+_DEALS_CACHE_SIZE = 64
+
+
 class BaselineRepository:
     def __init__(self, db: Database):
         self._db = db
+        # A version's deals never change once written (a new import is a new version), and every question in a
+        # channel reads its latest version's: kept per version here, the deals query (the costliest read of an
+        # answer) runs once per version instead of once per question. Keyed with the row's creation time too, so
+        # an id SQLite hands out again after a deletion never meets the deals of the row it replaced.
+        self._deals: OrderedDict[tuple[int, datetime], list[dict[str, Any]]] = OrderedDict()
 
     async def save(
         self, workspace_id: int, channel_id: str, data: dict[str, Any], *, created_by: str, note: str = ""
@@ -194,9 +203,17 @@ class BaselineRepository:
             row = await session.scalar(query)
             if row is None:
                 return None
-            deals = await session.execute(
-                select(*_DEAL_COLUMNS)
-                .where(BaselineDealRow.workspace_id == row.workspace_id, BaselineDealRow.baseline_id == row.id)
-                .order_by(BaselineDealRow.position)
-            )
-            return _record(row, [_deal_dict(*deal) for deal in deals])
+            key = (row.id, row.created_at)
+            cached = self._deals.get(key)
+            if cached is None:
+                deals = await session.execute(
+                    select(*_DEAL_COLUMNS)
+                    .where(BaselineDealRow.workspace_id == row.workspace_id, BaselineDealRow.baseline_id == row.id)
+                    .order_by(BaselineDealRow.position)
+                )
+                cached = self._deals[key] = [_deal_dict(*deal) for deal in deals]
+                while len(self._deals) > _DEALS_CACHE_SIZE:
+                    self._deals.popitem(last=False)
+            else:
+                self._deals.move_to_end(key)
+            return _record(row, [dict(deal) for deal in cached])  # copies: a caller may change what it gets

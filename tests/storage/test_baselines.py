@@ -113,3 +113,28 @@ async def test_concurrent_saves_get_distinct_versions(database_url: str) -> None
     finally:
         for s in stores:
             await s.dispose()
+
+
+async def test_a_deleted_workspaces_baseline_id_given_again_reads_its_own_deals(store: Storage) -> None:
+    """A version's deals are remembered by the version; SQLite may hand a deleted row's id to the next row, and that
+    row's deals must be its own."""
+    old = await store.workspaces.ensure("slack", "T_GONE")
+    first = await store.baselines.save(old.id, "C1", baseline(deals=2), created_by="U1")
+    assert [d["id"] for d in (await store.baselines.latest(old.id, "C1")).data["pipeline"]] == ["OPP-0", "OPP-1"]
+    await store.workspace_data.delete(old)
+    new = await store.workspaces.ensure("slack", "T_NEW")
+    data = baseline(deals=1)
+    data["pipeline"][0]["id"] = "NEW-0"
+    second = await store.baselines.save(new.id, "C1", data, created_by="U2")
+    latest = await store.baselines.latest(new.id, "C1")
+    assert [d["id"] for d in latest.data["pipeline"]] == ["NEW-0"], (first.id, second.id)
+
+
+async def test_changing_a_read_baseline_does_not_change_the_next_read(store: Storage) -> None:
+    ws = await store.workspaces.ensure("slack", "T1")
+    await store.baselines.save(ws.id, "C1", baseline(deals=2), created_by="U1")
+    read = await store.baselines.latest(ws.id, "C1")
+    read.data["pipeline"][0]["amount"] = 1
+    read.data["pipeline"].pop()
+    again = await store.baselines.latest(ws.id, "C1")
+    assert len(again.data["pipeline"]) == 2 and again.data["pipeline"][0]["amount"] != 1
