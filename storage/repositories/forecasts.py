@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import builtins
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BaselineRow, ForecastRow, PeriodOutcomeRow
@@ -20,7 +21,7 @@ from storage.repositories._base import Database, NotFound, as_utc
 __all__ = ["ForecastRepository"]
 
 
-def _forecast(row: ForecastRow) -> Forecast:
+def _forecast(row: ForecastRow | Row[Any]) -> Forecast:
     published = as_utc(row.published_at)
     assert published is not None
     return Forecast(
@@ -104,13 +105,8 @@ class ForecastRepository:
             stmt = self._db.insert(ForecastRow).values(**values)
             if key is not None:
                 stmt = stmt.on_conflict_do_nothing(index_elements=["workspace_id", "key"])
-            result = await session.execute(stmt.returning(ForecastRow.id))
-            new_id = result.scalar()
-            if new_id is None:
-                return None
-            row = await session.get(ForecastRow, new_id)
-            assert row is not None
-            return _forecast(row)
+            row = (await session.execute(stmt.returning(*ForecastRow.__table__.c))).first()
+            return None if row is None else _forecast(row)
 
     async def last(self, workspace_id: int, channel_id: str, kind: str | None = None) -> Forecast | None:
         """The channel's newest published forecast (of `kind`, when given)."""

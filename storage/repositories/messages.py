@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Row, Select, exists, select, update
 
 from storage.models import ScenarioRow, SentMessageRow, utcnow
 from storage.records import SentMessage
@@ -13,7 +13,7 @@ from storage.repositories._base import Database, NotFound, as_utc, rowcount
 __all__ = ["MessageRepository"]
 
 
-def _record(row: SentMessageRow) -> SentMessage:
+def _record(row: SentMessageRow | Row[Any]) -> SentMessage:
     return SentMessage(
         id=row.id,
         workspace_id=row.workspace_id,
@@ -77,9 +77,7 @@ class MessageRepository:
                 )
                 if not owned:
                     raise NotFound(f"scenario {scenario_id} is not in workspace {workspace_id}")
-            await session.execute(stmt)
-            row = await session.scalar(self._by_platform_id(workspace_id, channel_id, message_id))
-            assert row is not None
+            row = (await session.execute(stmt.returning(*SentMessageRow.__table__.c))).one()  # inserted or updated
             return _record(row)
 
     async def find(self, workspace_id: int, channel_id: str, message_id: str) -> SentMessage | None:
