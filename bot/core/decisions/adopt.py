@@ -14,7 +14,7 @@ from typing import Any
 from bot.core.baselines.freshness import engine_data, sources_of, with_sources
 from bot.core.decisions import roles
 from bot.core.decisions.cards import ADOPT_ACTION, ADOPT_CONFIRM_ACTION, adopt_confirm_card
-from bot.core.decisions.views import channel_place, notice, refresh_card, scenario_of
+from bot.core.decisions.views import acted_on, channel_place, notice, refresh_card, scenario_of
 from bot.core.events import ActionInvoked
 from bot.core.formatting import driver_value, message_text, pct, user
 from bot.core.router import Router
@@ -60,10 +60,8 @@ async def _checked(turn: Turn) -> tuple[Any, Any, Any] | None:
     """(decision, scenario, latest baseline) when this person may adopt it now; else None, after saying why."""
     event = turn.event
     assert isinstance(event, ActionInvoked)
-    raw_id = event.value.get("decision_id")
-    decision = await turn.storage.decisions.get(turn.workspace_id, raw_id) if isinstance(raw_id, int) else None
+    decision = await acted_on(turn)
     if decision is None:
-        await notice(turn, "That decision is not known in this workspace.")
         return None
     if decision.kind != "adopt":
         await notice(turn, f"Decision #{decision.id} does not adopt its scenario, so it cannot become the baseline.")

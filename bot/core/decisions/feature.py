@@ -38,6 +38,7 @@ from bot.core.decisions.cards import (
 from bot.core.decisions.export import export_rows, file_name
 from bot.core.decisions.participants import participants
 from bot.core.decisions.views import (
+    acted_on,
     channel_place,
     name_of,
     notice,
@@ -179,10 +180,8 @@ async def on_decide_form(turn: Turn) -> None:
 async def on_done(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionInvoked)
-    raw_id = event.value.get("decision_id")
-    decision = await turn.storage.decisions.get(turn.workspace_id, raw_id) if isinstance(raw_id, int) else None
+    decision = await acted_on(turn)
     if decision is None:
-        await notice(turn, "That decision is not known in this workspace.")
         return
     if not await roles.may_mark_done(turn, decision, event.actor.user_id):
         await notice(

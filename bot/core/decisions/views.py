@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.decisions.cards import decision_card, figures_text
-from bot.core.events import Actor, Place
+from bot.core.events import ActionInvoked, Actor, Place
 from bot.core.formatting import message_text
 from bot.core.outbox import display_name
 from bot.core.turn import Turn
@@ -79,3 +79,15 @@ async def notice(turn: Turn, text: str) -> None:
     """A short answer only the person who acted needs (Slack: ephemeral; elsewhere in the place); people's text
     in it is marked with `user(...)`."""
     await turn.outbox.notify(turn.place, message_text(turn.place.platform, text), user_id=turn.event.actor.user_id)
+
+
+async def acted_on(turn: Turn) -> Any:
+    """The decision a button names (its value's `decision_id`) when it is in this workspace; else None, after
+    telling the person so."""
+    event = turn.event
+    assert isinstance(event, ActionInvoked)
+    raw_id = event.value.get("decision_id")
+    decision = await turn.storage.decisions.get(turn.workspace_id, raw_id) if isinstance(raw_id, int) else None
+    if decision is None:
+        await notice(turn, "That decision is not known in this workspace.")
+    return decision
