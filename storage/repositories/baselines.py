@@ -152,7 +152,8 @@ async def insert_version(
     return _record(row, pipeline)
 
 
-_DEALS_CACHE_SIZE = 64
+_DEALS_CACHE_DEALS = 20_000  # deals kept in all (a few MB): an import may hold 10,000 deals, and 64 such versions
+# kept whole would be hundreds of MB
 
 
 class BaselineRepository:
@@ -163,6 +164,7 @@ class BaselineRepository:
         # answer) runs once per version instead of once per question. Keyed with the row's creation time too, so
         # an id SQLite hands out again after a deletion never meets the deals of the row it replaced.
         self._deals: OrderedDict[tuple[int, datetime], list[dict[str, Any]]] = OrderedDict()
+        self._deals_kept = 0
 
     async def save(
         self, workspace_id: int, channel_id: str, data: dict[str, Any], *, created_by: str, note: str = ""
@@ -211,9 +213,12 @@ class BaselineRepository:
                     .where(BaselineDealRow.workspace_id == row.workspace_id, BaselineDealRow.baseline_id == row.id)
                     .order_by(BaselineDealRow.position)
                 )
-                cached = self._deals[key] = [_deal_dict(*deal) for deal in deals]
-                while len(self._deals) > _DEALS_CACHE_SIZE:
-                    self._deals.popitem(last=False)
+                cached = [_deal_dict(*deal) for deal in deals]
+                if len(cached) <= _DEALS_CACHE_DEALS and key not in self._deals:  # (another read may have kept it)
+                    self._deals[key] = cached
+                    self._deals_kept += len(cached)
+                    while self._deals_kept > _DEALS_CACHE_DEALS:
+                        self._deals_kept -= len(self._deals.popitem(last=False)[1])
             else:
                 self._deals.move_to_end(key)
             return _record(row, [dict(deal) for deal in cached])  # copies: a caller may change what it gets

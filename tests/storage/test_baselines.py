@@ -138,3 +138,22 @@ async def test_changing_a_read_baseline_does_not_change_the_next_read(store: Sto
     read.data["pipeline"].pop()
     again = await store.baselines.latest(ws.id, "C1")
     assert len(again.data["pipeline"]) == 2 and again.data["pipeline"][0]["amount"] != 1
+
+
+async def test_remembered_deals_stay_within_their_bound_and_every_read_is_right(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Imports can hold 10,000 deals: what is remembered across versions is bounded by deals, not by versions."""
+    from storage.repositories import baselines as module
+
+    monkeypatch.setattr(module, "_DEALS_CACHE_DEALS", 5)
+    ws = await store.workspaces.ensure("slack", "T1")
+    sizes = {"C1": 2, "C2": 3, "C3": 4, "C4": 6}  # C4 alone is over the bound: read, never kept
+    for channel, n in sizes.items():
+        await store.baselines.save(ws.id, channel, baseline(deals=n), created_by="U1")
+    for _ in range(2):
+        for channel, n in sizes.items():
+            latest = await store.baselines.latest(ws.id, channel)
+            assert [d["id"] for d in latest.data["pipeline"]] == [f"OPP-{i}" for i in range(n)]
+            kept = store.baselines._deals
+            assert sum(len(deals) for deals in kept.values()) == store.baselines._deals_kept <= 5
