@@ -120,7 +120,7 @@ class InboxRepository:
                      "received_at": now}
                 )  # fmt: skip
         # executed with a list of rows, not as one multi-row VALUES: compiled once and cached (see JobRepository.
-        # insert_many_statement); RETURNING names the rows this transaction added, not those seen before
+        # insert_statement); RETURNING names the rows this transaction added, not those seen before
         stmt = (
             self._db.insert(InboxRow)
             .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
@@ -135,7 +135,7 @@ class InboxRepository:
                 if job is not None:
                     jobs.append(job.values(now))
             if jobs:
-                await conn.execute(self._jobs.insert_many_statement(), jobs)
+                await conn.execute(self._jobs.insert_statement(), jobs)
             return won
 
     async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool:

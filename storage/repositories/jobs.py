@@ -99,21 +99,17 @@ class JobRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    def insert_statement(self, job: NewJob, now: datetime) -> Any:
-        """INSERT ... ON CONFLICT (key) DO NOTHING, to run inside another transaction (the inbox's)."""
-        return self._db.insert(JobRow).values(**job.values(now)).on_conflict_do_nothing(index_elements=["key"])
-
-    def insert_many_statement(self) -> Any:
-        """INSERT ... ON CONFLICT (key) DO NOTHING of one job, to execute with a list of `NewJob.values` (a batch of
-        acknowledged deliveries, a survey's reminders). Executed that way the statement is compiled once and cached;
-        a multi-row VALUES statement was compiled anew for each batch (12 ms for 64 rows, ahead of every
-        acknowledgement in the batch)."""
+    def insert_statement(self) -> Any:
+        """INSERT ... ON CONFLICT (key) DO NOTHING of a job, to execute with its `NewJob.values`, or with a list of
+        them (a batch of acknowledged deliveries, a survey's reminders), here or inside another transaction (the
+        inbox's). Executed that way the statement is compiled once and cached; a multi-row VALUES statement was
+        compiled anew for each batch (12 ms for 64 rows, ahead of every acknowledgement in the batch)."""
         return self._db.insert(JobRow).on_conflict_do_nothing(index_elements=["key"])
 
     async def enqueue(self, job: NewJob, *, now: datetime) -> bool:
         """True when the job was added; False when a job with its key exists (it runs once)."""
         async with self._db.write() as session:
-            result = await session.execute(self.insert_statement(job, now))
+            result = await session.execute(self.insert_statement(), job.values(now))
             return rowcount(result) == 1
 
     async def enqueue_many(self, jobs: list[NewJob], *, now: datetime) -> int:
@@ -124,7 +120,7 @@ class JobRepository:
         rows = [job.values(now) for job in jobs]
         async with self._db.write() as session:
             # RETURNING counts the rows added on both databases (asyncpg's executemany reports no row count)
-            return len((await session.execute(self.insert_many_statement().returning(JobRow.id), rows)).all())
+            return len((await session.execute(self.insert_statement().returning(JobRow.id), rows)).all())
 
     async def enqueue_coalesced(self, job: NewJob, *, now: datetime) -> None:
         """One job per key for work that reads its state when it runs (a card's footer): queued already, it absorbs
@@ -351,7 +347,7 @@ class ScheduleRepository:
                     {**row.payload, "schedule": row.key, "due": due_at.isoformat()},
                     workspace_id=row.workspace_id,
                 )
-                result = await session.execute(self._jobs.insert_statement(job, now))
+                result = await session.execute(self._jobs.insert_statement(), job.values(now))
                 added += rowcount(result)
                 row.next_run_at = as_utc(next_run(row.cron, row.timezone, now))
                 row.last_run_at = as_utc(now)
