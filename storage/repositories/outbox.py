@@ -48,23 +48,6 @@ class OutboxRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    def _insert(
-        self,
-        key: str,
-        workspace_id: int | None,
-        platform: str,
-        operation: str,
-        channel_id: str,
-        thread_id: str | None,
-        now: datetime,
-        **state: object,
-    ) -> Any:
-        """INSERT the row for `key` (`pending`, unless `state` says otherwise) unless it exists."""
-        values: dict[str, object] = {"key": key, "workspace_id": workspace_id, "platform": platform}
-        values |= {"operation": operation, "channel_id": channel_id, "thread_id": thread_id}
-        values |= {"status": "pending", "created_at": now, **state}
-        return self._db.insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
-
     async def begin(
         self,
         key: str,
@@ -81,10 +64,10 @@ class OutboxRepository:
         same transaction (one write before a send). Returns the row as it was: `pending` means send now."""
         # a key seen for the first time (nearly every send) is inserted already `sending`: one statement, where
         # insert, read back and update were three, for every card, chart, DM and notice
-        first = self._insert(
-            key, workspace_id, platform, operation, channel_id, thread_id, now,
-            status="sending", attempts=1, attempted_at=now, chart_token=chart_token,
-        )  # fmt: skip
+        values: dict[str, object] = {"key": key, "workspace_id": workspace_id, "platform": platform}
+        values |= {"operation": operation, "channel_id": channel_id, "thread_id": thread_id, "created_at": now}
+        values |= {"status": "sending", "attempts": 1, "attempted_at": now, "chart_token": chart_token}
+        first = self._db.insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
         async with self._db.write() as session:
             created = (await session.execute(first.returning(*OutboxRow.__table__.c))).first()
             if created is not None:
