@@ -209,7 +209,9 @@ def fan_chart(*, baseline: Forecast, scenario: Forecast | None, currency: str, t
         ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.85, edgecolor="none")
     # y given: matplotlib otherwise measures the x axis's decorations to place the title above them (a seventh of
     # the chart's time), and this chart has none on top
-    ax.set_title(chart_title(baseline, scenario, title), fontsize=10, loc="left", y=1.0)
+    # parse_math off: the title is the question as typed, and matplotlib reads text between two "$" as TeX ("lose
+    # $200k and gain $50k" lost its dollars and spaces; a stray "{" or "^" between them failed the whole chart)
+    ax.set_title(chart_title(baseline, scenario, title), fontsize=10, loc="left", y=1.0, parse_math=False)
     # fixed margins for the fixed 800x450 size (room for "$3.25M" tick labels and a two-line title): measuring
     # them with tight_layout costs a third of the chart's time, and the layout does not change between charts
     fig.subplots_adjust(left=0.115, right=0.96, top=0.88, bottom=0.085)
@@ -266,7 +268,7 @@ def rating_chart(ratings: list[tuple[str, dict[int, int]]]) -> bytes:
         ax.set_ylim(0, max(values + [1]) * 1.25)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
         short = question if len(question) <= 90 else question[:89] + "…"
-        ax.set_title(short, fontsize=9, loc="left")
+        ax.set_title(short, fontsize=9, loc="left", parse_math=False)  # a survey question as typed (see fan_chart)
     fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.35 / (1 + 1.6 * rows), bottom=0.3 / (1 + 1.6 * rows),
                         hspace=0.8)  # fmt: skip
     return _png(fig)

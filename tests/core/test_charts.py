@@ -19,6 +19,7 @@ from bot.core.charts import (
     chart_alt,
     chart_title,
     fan_chart,
+    rating_chart,
 )
 from engine.forecast import WeekPoint
 from tests.core.card_samples import BASELINE_FORECAST, SCENARIO_FORECAST
@@ -83,6 +84,21 @@ def test_a_chart_drawn_on_the_reused_figure_is_the_one_a_new_figure_draws():
     ]
     for chart in charts + charts[::-1]:  # each after every other kind
         assert fan_chart(**chart) == _in_a_new_thread(**chart)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what if we cut $50k^ from {Globex and $2",  # was: ValueError from matplotlib's TeX parser, no answer
+        r"what if price goes to $5\ and $6",
+        "what if we lose $200k from Globex and gain $50k",
+    ],
+)
+def test_dollar_signs_in_a_question_are_text_not_tex(question):
+    """Managers write amounts with "$"; matplotlib reads what stands between two of them as TeX."""
+    png = fan_chart(baseline=BASELINE_FORECAST, scenario=SCENARIO_FORECAST, currency="USD", title=question)
+    assert _png_size(png) == (800, 450)
+    assert _png_size(rating_chart([(question, {1: 1, 5: 2})]))[0] == 800
 
 
 def test_title_names_the_question_and_the_chance():
