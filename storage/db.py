@@ -19,6 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.sqlite_async import one_trip_dbapi
+
 __all__ = ["make_engine", "make_sessionmaker", "normalize_url", "write_engine", "SQLITE_BUSY_TIMEOUT_MS"]
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -122,6 +124,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
             kwargs["connect_args"] = connect_args
             parsed = parsed.set(query=query)
         return create_async_engine(parsed, **kwargs)
+    kwargs.setdefault("module", one_trip_dbapi())
     engine = create_async_engine(parsed, **kwargs)
     _install_sqlite_hooks(engine)
     return engine

@@ -1,0 +1,140 @@
+"""SQLite for the async engine: SQLAlchemy's aiosqlite adapter with one trip to the database thread a statement.
+
+aiosqlite runs each sqlite3 call on a thread of its own, and every call is a round trip: queue the call, wake the
+thread, wake the event loop through its self-pipe. SQLAlchemy's adapter makes four of them for a statement that
+returns rows (open a cursor, execute, fetch, close) and three for one that does not. One round trip costs about
+0.1 ms of CPU, where SQLite itself answers our statements in a few microseconds, so on the server's busy loop
+the trips were most of what a database write cost (measured: benchmarks/server_bench.py, README). Here a
+statement opens, runs, fetches and closes its cursor in one call on the thread.
+
+Everything else (connecting, commit, rollback, server-side cursors, errors) is SQLAlchemy's own adapter; only the
+plain cursor changes. It leans on two internals, SQLAlchemy's adapter classes and aiosqlite's `_execute`, so the
+test suite runs on it everywhere SQLite runs (tests/storage/test_sqlite_async.py checks the pieces it uses).
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+__all__ = ["one_trip_dbapi"]
+
+
+def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[Any, list[Any], int, Any]:
+    """On aiosqlite's thread: the whole statement, cursor opened and closed here."""
+    cursor = conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose statement runs in one call on aiosqlite's thread; its rows are already here after it."""
+
+    __slots__ = ("_description", "_rowcount", "_lastrowid")
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection):
+        # no driver cursor is opened here (SQLAlchemy's opens one per statement, a round trip of its own)
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: Any = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return 1
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:  # fetchmany sizes come from SQLAlchemy's own buffer
+        pass
+
+    def _go(self, operation: Any, parameters: Any, many: bool) -> None:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        try:
+            result = await_(connection._execute(_run, connection._conn, operation, parameters, many))  # type: ignore[no-untyped-call]
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._description, rows, self._rowcount, self._lastrowid = result
+        self._rows = collections.deque(rows)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._go(operation, parameters, False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        self._go(operation, seq_of_parameters, True)
+
+    async def _async_soft_close(self) -> None:
+        return None  # the driver cursor is closed already
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def nextset(self) -> None:
+        return None
+
+
+class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneTripCursor  # type: ignore[assignment]  # a subclass of the adapter's own
+
+    def _in_transaction(self) -> bool:
+        try:
+            return bool(self._connection._conn.in_transaction)
+        except ValueError:  # closed: let SQLAlchemy's adapter raise its own error
+            return True
+
+    # sqlite3 itself does nothing for a commit or rollback outside a transaction; skipping the call skips its round
+    # trip, and the pool's rollback of every connection handed back after a commit is one of those
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+
+class _OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        adapted = super().connect(*arg, **kw)
+        return _OneTripConnection(self, adapted._connection)
+
+
+def one_trip_dbapi() -> AsyncAdapt_aiosqlite_dbapi:
+    """The DBAPI module to give `create_async_engine(..., module=...)` for a sqlite+aiosqlite URL."""
+    return _OneTripDbapi(aiosqlite, sqlite3)

@@ -1,0 +1,124 @@
+"""SQLite's one-trip driver (storage.sqlite_async): every result a statement gives SQLAlchemy, its errors, its
+transactions, and the one trip to aiosqlite's thread that is its reason to exist."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import make_engine
+from storage.db import write_engine
+from storage.sqlite_async import one_trip_dbapi
+
+METADATA = MetaData()
+ITEMS = Table(
+    "items",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), unique=True, nullable=False),
+    Column("qty", Integer, nullable=False),
+)
+
+
+@pytest.fixture
+async def engine(tmp_path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'one-trip.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(METADATA.create_all)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch) -> list[str]:
+    """The calls made on aiosqlite's thread, by name."""
+    made: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return made
+
+
+def test_sqlite_urls_get_the_one_trip_driver(engine: AsyncEngine) -> None:
+    assert type(engine.dialect.dbapi) is type(one_trip_dbapi())
+
+
+async def test_rows_returning_rowcount_and_lastrowid_reach_sqlalchemy(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        first = await conn.execute(insert(ITEMS).values(name="Globex", qty=3))
+        assert first.inserted_primary_key == (1,)  # from the cursor's lastrowid
+        returned = await conn.execute(insert(ITEMS).values(name="Initech", qty=5).returning(ITEMS.c.id, ITEMS.c.name))
+        assert returned.all() == [(2, "Initech")]
+        many = [{"name": f"Deal {n}", "qty": n} for n in range(10)]
+        await conn.execute(insert(ITEMS), many)  # executemany
+        changed = await conn.execute(update(ITEMS).where(ITEMS.c.qty < 5).values(qty=0))
+        assert changed.rowcount == 6  # Globex and Deal 0..4
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(ITEMS))).scalar_one() == 12
+        rows = (await conn.execute(select(ITEMS.c.name, ITEMS.c.qty).order_by(ITEMS.c.id).limit(3))).all()
+        assert rows == [("Globex", 0), ("Initech", 5), ("Deal 0", 0)]
+        partial = await conn.execute(select(ITEMS.c.name).order_by(ITEMS.c.id))
+        assert partial.fetchmany(2) == [("Globex",), ("Initech",)]  # the rest stay buffered
+        assert len(partial.fetchall()) == 10
+        empty = await conn.execute(select(ITEMS).where(ITEMS.c.qty > 100))
+        assert empty.first() is None
+
+
+async def test_errors_arrive_as_sqlalchemys_and_roll_back_the_whole_transaction(engine: AsyncEngine) -> None:
+    with pytest.raises(IntegrityError, match="UNIQUE"):
+        async with engine.begin() as conn:
+            await conn.execute(insert(ITEMS).values(name="Globex", qty=1))
+            await conn.execute(insert(ITEMS).values(name="Globex", qty=2))
+    with pytest.raises(OperationalError, match="no such table"):
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT * FROM not_a_table"))
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(ITEMS))).scalar_one() == 0
+
+
+async def test_a_statement_is_one_trip_and_a_committed_connection_is_not_rolled_back_again(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    writes = write_engine(engine)
+    async with writes.begin() as conn:  # warm: the pool's first connection is opened outside what is counted
+        await conn.execute(insert(ITEMS).values(name="warm", qty=0))
+    trips.clear()
+    async with writes.begin() as conn:
+        await conn.execute(insert(ITEMS).values(name="Globex", qty=3).returning(ITEMS.c.id))
+    # BEGIN IMMEDIATE, the INSERT with its rows, COMMIT; SQLAlchemy's own adapter made 8 (cursor, execute, fetch
+    # and close for a statement, 3 for BEGIN, and the pool's rollback of a connection already committed)
+    assert trips == ["_run", "_run", "commit"]
+
+
+async def test_a_transaction_left_open_is_rolled_back_before_the_connection_is_reused(engine: AsyncEngine) -> None:
+    # a task cancelled mid-transaction hands its connection back open: the next user must not inherit it
+    started = asyncio.Event()
+
+    async def abandoned() -> None:
+        async with write_engine(engine).begin() as conn:
+            await conn.execute(insert(ITEMS).values(name="half-written", qty=1))
+            started.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(abandoned())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with write_engine(engine).begin() as conn:  # BEGIN IMMEDIATE would fail inside an open transaction
+        await conn.execute(insert(ITEMS).values(name="next", qty=2))
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(ITEMS.c.name))).scalars().all() == ["next"]
