@@ -30,7 +30,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.core.assistant import Assistant
 from bot.core.features import job_handlers
-from bot.core.scenarios.compute import lower_priority, warm_up
+from bot.core.scenarios.compute import compute_process_setup, warm_up
 from bot.worker import Worker, sqlite_lock
 from storage import Secrets, Storage
 from storage.db import make_engine
@@ -64,10 +64,13 @@ def compute_executor(workers: int | None = None, *, warm: bool = True) -> Execut
     "spawn" (forking a process that runs an event loop and threads can hang the child) and, with `warm`, warmed
     up with one small answer so the first real question does not pay for imports and font caches. A one-shot
     run (`worker --once`) does not warm up: its processes are then started only if something due needs them.
-    They run at a lower CPU priority than the web process (see answers.lower_priority)."""
+    They run at a lower CPU priority than the web process and exit if it dies (`compute_process_setup`)."""
     count = workers or max(1, min(4, os.cpu_count() or 1))
     pool = ProcessPoolExecutor(
-        max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=lower_priority
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=compute_process_setup,
+        initargs=(os.getpid(),),
     )
     for _ in range(count if warm else 0):
         pool.submit(warm_up)

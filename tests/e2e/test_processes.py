@@ -29,12 +29,33 @@ from tests.fakes import teams_activities as ta
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 90.0
+HAS_PROC = Path("/proc").is_dir()  # Linux: a process's children are found there
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc; none elsewhere)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat") if HAS_PROC else []:
+        try:
+            if int(entry.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting to be reaped has exited)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 class Bot:
@@ -162,6 +183,7 @@ async def test_D1_a_server_killed_after_acknowledging_20_commands_loses_none_and
             fake.slack_delay["chat.postMessage"] = 0.4  # posts are in flight when the process dies
             statuses = await asyncio.gather(*(_post_signed(session, port, sp.slash_command(q)) for q in questions))
             assert statuses == [200] * 20
+        compute = [pid for bot in bots for pid in _children(bot.proc.pid)]
         for bot in bots:
             bot.kill()  # SIGKILL: no shutdown, no finishing, no releasing
         for bot in bots:
@@ -175,6 +197,9 @@ async def test_D1_a_server_killed_after_acknowledging_20_commands_loses_none_and
         cards = _cards(fake, [sp.CHANNEL])
         assert at_kill < 20, "the kill came after all the work: nothing was tested"
         assert cards == dict.fromkeys(questions, 1)
+        # the killed server's compute processes (about 110 MB each) went with it, within a few seconds
+        assert compute or not HAS_PROC, "the server had no compute processes to check"
+        assert [pid for pid in compute if _alive(pid)] == []
     finally:
         for bot in bots:
             await bot.stop()

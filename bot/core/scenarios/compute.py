@@ -157,15 +157,30 @@ _WARM_BASELINE: dict[str, Any] = {
 }
 
 
-def lower_priority() -> None:
-    """Worker-process initializer: yield the CPU to the web process. Answers can wait a moment; the
-    acknowledgements Slack and Teams wait for (3 s, 15 s) cannot, and on a small machine the forecasts and
-    charts would otherwise take every core."""
+def compute_process_setup(parent: int) -> None:
+    """Worker-process initializer.
+
+    - A lower CPU priority: answers can wait a moment; the acknowledgements Slack and Teams wait for (3 s, 15 s)
+      cannot, and on a small machine the forecasts and charts would otherwise take every core.
+    - An exit when the process that started it is gone. A server killed with SIGKILL (the OOM killer, `kill -9`)
+      cannot shut its pool down, and its compute processes, about 110 MB each, would wait for work for ever:
+      the pool's queue stays open because each of them holds an end of it. `parent` is the server's process id,
+      given by the server: a process that starts slowly may find it gone already.
+    """
     import contextlib
     import os
+    import threading
+    import time
 
     with contextlib.suppress(AttributeError, OSError):  # Windows, or a sandbox that refuses: normal priority
         os.nice(10)
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:  # an orphan is handed to init (or a subreaper): its parent id changes
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, name="exit-with-parent", daemon=True).start()
 
 
 def warm_up() -> bool:
