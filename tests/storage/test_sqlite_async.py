@@ -4,6 +4,7 @@ transactions, and the one trip to aiosqlite's thread that is its reason to exist
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -98,9 +99,30 @@ async def test_a_statement_is_one_trip_and_a_committed_connection_is_not_rolled_
     trips.clear()
     async with writes.begin() as conn:
         await conn.execute(insert(ITEMS).values(name="Globex", qty=3).returning(ITEMS.c.id))
-    # BEGIN IMMEDIATE, the INSERT with its rows, COMMIT; SQLAlchemy's own adapter made 8 (cursor, execute, fetch
-    # and close for a statement, 3 for BEGIN, and the pool's rollback of a connection already committed)
-    assert trips == ["_run", "_run", "commit"]
+    # BEGIN IMMEDIATE with the INSERT and its rows, then COMMIT; SQLAlchemy's own adapter made 8 (cursor, execute,
+    # fetch and close for a statement, 3 for BEGIN, and the pool's rollback of a connection already committed)
+    assert trips == ["_run", "commit"]
+    trips.clear()
+    async with writes.begin():  # a transaction that ran nothing costs nothing
+        pass
+    assert trips == []
+
+
+async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(engine: AsyncEngine) -> None:
+    other = sqlite3.connect(engine.url.database, timeout=0.05, isolation_level=None)  # another process, say
+    try:
+        async with write_engine(engine).connect() as conn:
+            await conn.begin()
+            other.execute("BEGIN IMMEDIATE").close()  # nothing is sent at BEGIN: the lock is still free
+            other.execute("ROLLBACK").close()
+            await conn.execute(select(ITEMS.c.id))  # a read, but BEGIN IMMEDIATE went with it
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            await conn.commit()
+        other.execute("BEGIN IMMEDIATE").close()
+        other.execute("ROLLBACK").close()
+    finally:
+        other.close()
 
 
 async def test_a_transaction_left_open_is_rolled_back_before_the_connection_is_reused(engine: AsyncEngine) -> None:
