@@ -98,6 +98,10 @@ class InboxRepository:
             for _, done in batch.items:
                 if not done.done():
                     done.set_exception(error if isinstance(error, Exception) else RuntimeError("cancelled"))
+                    if batch.waiting == 0:
+                        # everyone gave up (the batch was cancelled for that): read it here, or asyncio logs
+                        # "Future exception was never retrieved" with a traceback for each delivery
+                        done.exception()
             if not isinstance(error, Exception | asyncio.CancelledError):
                 raise
         else:
