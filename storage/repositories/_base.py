@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from sqlalchemy import CursorResult, Result, Table, event, exists, select, text
+from sqlalchemy import CursorResult, Result, Table, bindparam, event, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from storage.db import make_sessionmaker, write_engine
 from storage.models import AuditRow, SentMessageRow, utcnow
 
-__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns_message", "rowcount", "without_nul"]
+__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns", "owns_message", "rowcount", "without_nul"]
 
 
 class NotFound(LookupError):
@@ -167,6 +167,19 @@ def rowcount(result: Result[Any]) -> int:
     return int(result.rowcount or 0)
 
 
+# Statements on the path of every answer are built once, with their values as bound parameters: building one
+# (its clauses, its cache key) cost more CPU than SQLite took to run it (benchmarks/server_bench.py, README).
+_OWNED: dict[Any, Any] = {}
+
+
+async def owns(session: AsyncSession, model: Any, workspace_id: int, row_id: int) -> bool:
+    """Whether the `model` row `row_id` belongs to `workspace_id` (a row of another workspace is "not found")."""
+    query = _OWNED.get(model)
+    if query is None:
+        where = (model.id == bindparam("owned_id"), model.workspace_id == bindparam("owned_workspace"))
+        query = _OWNED[model] = select(exists().where(*where))
+    return bool(await session.scalar(query, {"owned_id": row_id, "owned_workspace": workspace_id}))
+
+
 async def owns_message(session: AsyncSession, workspace_id: int, sent_message_id: int) -> bool:
-    query = select(exists().where(SentMessageRow.id == sent_message_id, SentMessageRow.workspace_id == workspace_id))
-    return bool(await session.scalar(query))
+    return await owns(session, SentMessageRow, workspace_id, sent_message_id)

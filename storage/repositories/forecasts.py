@@ -8,15 +8,16 @@ period (one per channel and period end; a later, fresher baseline replaces it).
 from __future__ import annotations
 
 import builtins
+import functools
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, exists, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BaselineRow, ForecastRow, PeriodOutcomeRow
 from storage.records import Forecast, PeriodOutcome
-from storage.repositories._base import Database, NotFound, as_utc
+from storage.repositories._base import Database, NotFound, as_utc, owns
 
 __all__ = ["ForecastRepository"]
 
@@ -64,10 +65,7 @@ class ForecastRepository:
     async def _owned(self, session: AsyncSession, workspace_id: int, baseline_id: int | None) -> None:
         if baseline_id is None:
             return
-        owned = await session.scalar(
-            select(exists().where(BaselineRow.id == baseline_id, BaselineRow.workspace_id == workspace_id))
-        )
-        if not owned:
+        if not await owns(session, BaselineRow, workspace_id, baseline_id):
             raise NotFound(f"baseline {baseline_id} is not in workspace {workspace_id}")
 
     async def record(
@@ -102,11 +100,14 @@ class ForecastRepository:
         }
         async with self._db.write() as session:
             await self._owned(session, workspace_id, baseline_id)
-            stmt = self._db.insert(ForecastRow).values(**values)
-            if key is not None:
-                stmt = stmt.on_conflict_do_nothing(index_elements=["workspace_id", "key"])
-            row = (await session.execute(stmt.returning(*ForecastRow.__table__.c))).first()
+            row = (await session.execute(self._insert, values)).first()
             return None if row is None else _forecast(row)
+
+    @functools.cached_property
+    def _insert(self) -> Any:
+        # ON CONFLICT only meets a retried publication's key: rows without a key never conflict (NULLs are distinct)
+        insert = self._db.insert(ForecastRow).on_conflict_do_nothing(index_elements=["workspace_id", "key"])
+        return insert.returning(*ForecastRow.__table__.c)
 
     async def last(self, workspace_id: int, channel_id: str, kind: str | None = None) -> Forecast | None:
         """The channel's newest published forecast (of `kind`, when given)."""

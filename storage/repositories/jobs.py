@@ -15,13 +15,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, case, delete, func, or_, select, update
+from sqlalchemy import Row, Table, bindparam, case, delete, func, or_, select, update
 
 from storage.models import JobRow, ScheduleRow, WorkerBeatRow
 from storage.records import Job, Schedule
 from storage.repositories._base import Database, as_utc, rowcount
+
+_JOBS = cast(Table, JobRow.__table__)
+# built once (every job ends here): a table UPDATE, not the ORM's bulk update, which would also look for the job
+# among the session's objects to keep them in step. No parameter is named like a column: it would join the SET.
+_FINISH = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.id == bindparam("finish_job"),
+        _JOBS.c.leased_by == bindparam("finish_lease"),
+        _JOBS.c.status == "running",
+    )
+    .values(
+        status=case((_JOBS.c.again, "queued"), else_="done"),
+        run_at=case((_JOBS.c.again, bindparam("finish_again_at", type_=_JOBS.c.run_at.type)), else_=_JOBS.c.run_at),
+        attempts=case((_JOBS.c.again, 0), else_=_JOBS.c.attempts),
+        again=False,
+        lease_until=None,
+        finished_at=bindparam("finish_now", type_=_JOBS.c.finished_at.type),
+        last_error=None,
+    )
+)
 
 __all__ = ["JobRepository", "ScheduleRepository", "NewJob"]
 
@@ -191,17 +212,8 @@ class JobRepository:
         again_at = as_utc(again_at) or now
         async with self._db.write() as session:
             await session.execute(
-                update(JobRow)
-                .where(JobRow.id == job.id, JobRow.leased_by == job.leased_by, JobRow.status == "running")
-                .values(
-                    status=case((JobRow.again, "queued"), else_="done"),
-                    run_at=case((JobRow.again, again_at), else_=JobRow.run_at),
-                    attempts=case((JobRow.again, 0), else_=JobRow.attempts),
-                    again=False,
-                    lease_until=None,
-                    finished_at=now,
-                    last_error=None,
-                )
+                _FINISH,
+                {"finish_job": job.id, "finish_lease": job.leased_by, "finish_again_at": again_at, "finish_now": now},
             )
 
     async def retry(self, job: Job, *, run_at: datetime, error: str) -> None:

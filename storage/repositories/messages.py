@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, select, update
+from sqlalchemy import Row, Select, select, update
 
 from storage.models import ScenarioRow, SentMessageRow, utcnow
 from storage.records import SentMessage
-from storage.repositories._base import Database, NotFound, as_utc, rowcount
+from storage.repositories._base import Database, NotFound, as_utc, owns, rowcount
 
 __all__ = ["MessageRepository"]
 
@@ -48,37 +49,24 @@ class MessageRepository:
         """Remember a posted message (recording the same message again updates it). Raises NotFound if
         `scenario_id` is not in this workspace."""
         now = utcnow()
-        stmt = self._db.insert(SentMessageRow).values(
-            workspace_id=workspace_id,
-            platform=platform,
-            channel_id=channel_id,
-            message_id=message_id,
-            thread_id=thread_id,
-            kind=kind,
-            scenario_id=scenario_id,
-            payload=payload,
-            created_at=now,
-            updated_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["workspace_id", "channel_id", "message_id"],
-            set_={
-                "thread_id": stmt.excluded.thread_id,
-                "kind": stmt.excluded.kind,
-                "scenario_id": stmt.excluded.scenario_id,
-                "payload": stmt.excluded.payload,
-                "updated_at": now,
-            },
-        )
+        values = {"workspace_id": workspace_id, "platform": platform, "channel_id": channel_id}
+        values |= {"message_id": message_id, "thread_id": thread_id, "kind": kind, "scenario_id": scenario_id}
+        values |= {"payload": payload, "created_at": now, "updated_at": now}
         async with self._db.write() as session:
-            if scenario_id is not None:
-                owned = await session.scalar(
-                    select(exists().where(ScenarioRow.id == scenario_id, ScenarioRow.workspace_id == workspace_id))
-                )
-                if not owned:
-                    raise NotFound(f"scenario {scenario_id} is not in workspace {workspace_id}")
-            row = (await session.execute(stmt.returning(*SentMessageRow.__table__.c))).one()  # inserted or updated
+            if scenario_id is not None and not await owns(session, ScenarioRow, workspace_id, scenario_id):
+                raise NotFound(f"scenario {scenario_id} is not in workspace {workspace_id}")
+            row = (await session.execute(self._upsert, values)).one()  # inserted or updated
             return _record(row)
+
+    @functools.cached_property
+    def _upsert(self) -> Any:
+        insert = self._db.insert(SentMessageRow)
+        excluded = insert.excluded
+        keep = {"thread_id", "kind", "scenario_id", "payload", "updated_at"}  # created_at stays the first one
+        return insert.on_conflict_do_update(
+            index_elements=["workspace_id", "channel_id", "message_id"],
+            set_={name: getattr(excluded, name) for name in sorted(keep)},
+        ).returning(*SentMessageRow.__table__.c)
 
     async def find(self, workspace_id: int, channel_id: str, message_id: str) -> SentMessage | None:
         """The message the platform calls `message_id` in `channel_id` (e.g. from a reaction event)."""

@@ -11,16 +11,21 @@ platform is called, so a crash leaves a row that says exactly what is known.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, select, update
+from sqlalchemy.sql import ClauseElement
 
 from storage.models import OutboxRow
 from storage.records import OutboxEntry
 from storage.repositories._base import Database, as_utc
 
 __all__ = ["OutboxRepository"]
+
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_UPDATE_BY_KEY = update(_OUTBOX).where(_OUTBOX.c.key == bindparam("by_key"))
 
 
 def _entry(row: OutboxRow | Row[Any]) -> OutboxEntry:
@@ -67,9 +72,8 @@ class OutboxRepository:
         values: dict[str, object] = {"key": key, "workspace_id": workspace_id, "platform": platform}
         values |= {"operation": operation, "channel_id": channel_id, "thread_id": thread_id, "created_at": now}
         values |= {"status": "sending", "attempts": 1, "attempted_at": now, "chart_token": chart_token}
-        first = self._db.insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
         async with self._db.write() as session:
-            created = (await session.execute(first.returning(*OutboxRow.__table__.c))).first()
+            created = (await session.execute(self._insert_new, values)).first()
             if created is not None:
                 return dataclasses.replace(
                     _entry(created), status="pending", attempts=0, attempted_at=None, chart_token=None
@@ -85,9 +89,17 @@ class OutboxRepository:
                     row.chart_token = chart_token
             return before
 
+    @functools.cached_property
+    def _insert_new(self) -> Any:
+        insert = self._db.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
+        return insert.returning(*OutboxRow.__table__.c)
+
     async def _set(self, key: str, **values: object) -> None:
         async with self._db.write() as session:
-            await session.execute(update(OutboxRow).where(OutboxRow.key == key).values(**values))
+            if any(isinstance(value, ClauseElement) for value in values.values()):  # attempts + 1, say
+                await session.execute(update(OutboxRow).where(OutboxRow.key == key).values(**values))
+            else:  # the SET clause is the parameters' columns; the key is the one parameter that is not a column
+                await session.execute(_UPDATE_BY_KEY, {"by_key": key, **values})
 
     async def sending(self, key: str, *, now: datetime, chart_token: str | None = None) -> None:
         values: dict[str, object] = {"status": "sending", "attempted_at": now, "attempts": OutboxRow.attempts + 1}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from storage.models import BaselineRow, ScenarioRow, utcnow
 from storage.records import Scenario
-from storage.repositories._base import Database, NotFound, as_utc
+from storage.repositories._base import Database, NotFound, as_utc, owns
 
 __all__ = ["ScenarioRepository"]
 
@@ -46,12 +46,8 @@ class ScenarioRepository:
     ) -> Scenario:
         """Record an answered question. Raises NotFound if `baseline_id` is not in this workspace."""
         async with self._db.write() as session:
-            if baseline_id is not None:
-                owned = await session.scalar(
-                    select(exists().where(BaselineRow.id == baseline_id, BaselineRow.workspace_id == workspace_id))
-                )
-                if not owned:
-                    raise NotFound(f"baseline {baseline_id} is not in workspace {workspace_id}")
+            if baseline_id is not None and not await owns(session, BaselineRow, workspace_id, baseline_id):
+                raise NotFound(f"baseline {baseline_id} is not in workspace {workspace_id}")
             row = ScenarioRow(
                 workspace_id=workspace_id,
                 channel_id=channel_id,
