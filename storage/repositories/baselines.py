@@ -10,7 +10,7 @@ from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base, BaselineDealRow, BaselineRow, utcnow
@@ -27,6 +27,21 @@ _DEAL_COLUMNS = (
     BaselineDealRow.close_date,
     BaselineDealRow.stage,
     BaselineDealRow.owner,
+)
+# built once (every answer reads its channel's baseline), the values bound at execution
+_LATEST = (
+    select(BaselineRow)
+    .where(BaselineRow.workspace_id == bindparam("of_workspace"), BaselineRow.channel_id == bindparam("of_channel"))
+    .order_by(BaselineRow.version.desc())
+    .limit(1)
+)
+_BY_ID = select(BaselineRow).where(
+    BaselineRow.workspace_id == bindparam("of_workspace"), BaselineRow.id == bindparam("of_id")
+)
+_DEALS = (
+    select(*_DEAL_COLUMNS)
+    .where(BaselineDealRow.workspace_id == bindparam("of_workspace"), BaselineDealRow.baseline_id == bindparam("of_id"))
+    .order_by(BaselineDealRow.position)
 )
 
 
@@ -176,18 +191,11 @@ class BaselineRepository:
 
     async def latest(self, workspace_id: int, channel_id: str) -> BaselineVersion | None:
         """The channel's newest version, with its deals; None if it has none."""
-        query = (
-            select(BaselineRow)
-            .where(BaselineRow.workspace_id == workspace_id, BaselineRow.channel_id == channel_id)
-            .order_by(BaselineRow.version.desc())
-            .limit(1)
-        )
-        return await self._one_with_deals(query)
+        return await self._one_with_deals(_LATEST, {"of_workspace": workspace_id, "of_channel": channel_id})
 
     async def get(self, workspace_id: int, baseline_id: int) -> BaselineVersion | None:
         """One version by id, with its deals; None if it is not in this workspace."""
-        query = select(BaselineRow).where(BaselineRow.workspace_id == workspace_id, BaselineRow.id == baseline_id)
-        return await self._one_with_deals(query)
+        return await self._one_with_deals(_BY_ID, {"of_workspace": workspace_id, "of_id": baseline_id})
 
     async def history(self, workspace_id: int, channel_id: str, limit: int = 20) -> list[BaselineVersion]:
         """The channel's versions, newest first, without their deals (see BaselineVersion.has_pipeline)."""
@@ -200,19 +208,15 @@ class BaselineRepository:
             )
             return [_record(row, None) for row in rows]
 
-    async def _one_with_deals(self, query: Select[BaselineRow]) -> BaselineVersion | None:
+    async def _one_with_deals(self, query: Select[BaselineRow], params: dict[str, Any]) -> BaselineVersion | None:
         async with self._db.read() as session:
-            row = await session.scalar(query)
+            row = await session.scalar(query, params)
             if row is None:
                 return None
             key = (row.id, row.created_at)
             cached = self._deals.get(key)
             if cached is None:
-                deals = await session.execute(
-                    select(*_DEAL_COLUMNS)
-                    .where(BaselineDealRow.workspace_id == row.workspace_id, BaselineDealRow.baseline_id == row.id)
-                    .order_by(BaselineDealRow.position)
-                )
+                deals = await session.execute(_DEALS, {"of_workspace": row.workspace_id, "of_id": row.id})
                 cached = [_deal_dict(*deal) for deal in deals]
                 if len(cached) <= _DEALS_CACHE_DEALS and key not in self._deals:  # (another read may have kept it)
                     self._deals[key] = cached

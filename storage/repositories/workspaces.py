@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from storage.models import PLATFORMS, WorkspaceRow, utcnow
 from storage.records import Workspace
 from storage.repositories._base import Database, add_audit, as_utc, rowcount
 
 __all__ = ["WorkspaceRepository"]
+
+# built once: every request and every job looks its workspace up
+_BY_EXTERNAL_ID = select(WorkspaceRow).where(
+    WorkspaceRow.platform == bindparam("of_platform"), WorkspaceRow.external_id == bindparam("of_external_id")
+)
 
 
 def _record(row: WorkspaceRow) -> Workspace:
@@ -58,9 +63,7 @@ class WorkspaceRepository:
 
     async def get(self, platform: str, external_id: str) -> Workspace | None:
         async with self._db.read() as session:
-            row = await session.scalar(
-                select(WorkspaceRow).where(WorkspaceRow.platform == platform, WorkspaceRow.external_id == external_id)
-            )
+            row = await session.scalar(_BY_EXTERNAL_ID, {"of_platform": platform, "of_external_id": external_id})
             return None if row is None else _record(row)
 
     async def get_by_id(self, workspace_id: int) -> Workspace | None:
