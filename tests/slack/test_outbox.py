@@ -124,3 +124,19 @@ async def test_unreachable_slack_returns_none_instead_of_raising(outbox):
     outbox.client.base_url = "http://127.0.0.1:9/api/"  # discard port: connection refused
     outbox.client.retry_handlers = []
     assert await outbox.send(PLACE, "hello") is None
+
+
+async def test_slack_sdk_writes_no_request_or_response_at_debug_level(fake, caplog):
+    # slack_sdk logs each call's parameters (the card's text) and each response body at DEBUG; our clients keep
+    # that logger at INFO, so LOG_LEVEL=DEBUG does not copy what people wrote into the logs
+    from bot.slack.client import KeepAliveWebClient
+
+    client = KeepAliveWebClient(token=TOKEN, base_url=fake.slack_api_url)
+    caplog.set_level(logging.DEBUG)  # the root logger: everything that is enabled reaches caplog
+    try:
+        sent = await SlackOutbox(client).send(PLACE, _card(chart=True))
+    finally:
+        await client.close()
+    assert sent is not None
+    assert "41%" not in caplog.text and "Win rate" not in caplog.text
+    assert not [r for r in caplog.records if r.name.startswith("slack_sdk") and r.levelno < logging.INFO]
