@@ -58,6 +58,7 @@ def channel(i: int) -> str:
 
 
 async def serve_ours(fake_url: str, channels: int) -> None:
+    from bot import logs
     from bot.app import build_services, create_web_app, freeze_startup
     from bot.config import Settings, SlackSettings, TeamsSettings
     from bot.core.baselines.feature import sample_baseline
@@ -80,8 +81,9 @@ async def serve_ours(fake_url: str, channels: int) -> None:
     for i in range(channels):  # setup, not measured: every command's channel has the sample baseline
         await services.storage.baselines.save(workspace.id, channel(i), sample_baseline(), created_by="bench")
     web_app = create_web_app(services, run_worker=WORKER)  # as `serve` runs on SQLite: its worker in-process
+    logs.configure(settings.log_level, settings.log_format)  # as `serve` does: its logging, access lines included
     freeze_startup()  # as `serve` does
-    await _run(web_app)
+    await _run(web_app, access_log=True)
 
 
 async def serve_bare(fake_url: str) -> None:
@@ -131,8 +133,10 @@ async def serve_fake(channels: int) -> None:
     await fake.close()
 
 
-async def _run(web_app: web.Application) -> None:
-    runner = web.AppRunner(web_app, access_log=None)
+async def _run(web_app: web.Application, *, access_log: bool = False) -> None:
+    # our server writes aiohttp's access line for each request, as `serve` (web.run_app) does; the bare app and
+    # the fake Web API write none
+    runner = web.AppRunner(web_app, **({} if access_log else {"access_log": None}))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -144,7 +148,10 @@ async def _run(web_app: web.Application) -> None:
 
 def start_process(kind: str, fake_url: str = "", channels: int = 0) -> tuple[subprocess.Popen, dict]:
     cmd = [sys.executable, __file__, "--serve", kind, "--fake-url", fake_url, "--channels", str(channels)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    # the servers' logs (our access lines) go to a file, written as they would be by a deployed server
+    log = open(Path(tempfile.gettempdir()) / f"server_bench-{kind}.log", "w")  # noqa: SIM115 - the child's
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
+    log.close()
     line = proc.stdout.readline()
     if not line:
         raise SystemExit(f"the {kind} process did not start (exit code {proc.wait()})")
