@@ -6,7 +6,8 @@ text before any handler sees it: Slack tokens (xoxb-, xoxp-, rotating xoxe.xoxb-
 the values of `access_token`, `refresh_token`, `client_secret` and `code` fields (JSON, dicts, query strings)
 become `[redacted]`; aiohttp's access log gets it too, for the code on /slack/oauth_redirect's URL. slack_sdk
 already hides the Authorization header; it does not hide the bodies of oauth.v2.access (a code, a refresh
-token, the tokens it returns), which are the point of an install.
+token, the tokens it returns), which are the point of an install. (bot.slack.client keeps slack_sdk's client
+loggers at INFO, so those DEBUG lines are not even built; the filter stays for what they log above it.)
 """
 
 from __future__ import annotations
