@@ -87,14 +87,20 @@ _KINDS: dict[str, type[MessageReceived | ThreadReply | ReactionChanged | ActionI
 }
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+
+
 def event_to_dict(event: Event) -> dict[str, Any]:
     """A JSON-safe dict of a neutral event. A FileShared event is not queued (its bytes are not kept in a job:
     an adapter queues where to download the file instead)."""
     if isinstance(event, FileShared):
         raise TypeError("FileShared events are not queued: queue where to download the file instead")
-    data = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
-    data["actor"] = dataclasses.asdict(event.actor)
-    data["place"] = dataclasses.asdict(event.place)
+    data = _fields(event)
+    # Actor and Place hold only strings and flags: a field copy, where asdict deep-copied each value (this runs
+    # for every acknowledged request)
+    data["actor"] = _fields(event.actor)
+    data["place"] = _fields(event.place)
     if "trigger" in data:
         data["trigger"] = None  # a trigger expires within seconds: forms open in the request path, never here
     return {"type": type(event).__name__, **data}
@@ -111,7 +117,7 @@ def event_from_dict(data: dict[str, Any]) -> Event:
 
 
 def place_to_dict(place: Place) -> dict[str, Any]:
-    return dataclasses.asdict(place)
+    return _fields(place)
 
 
 def place_from_dict(data: dict[str, Any]) -> Place:

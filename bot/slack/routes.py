@@ -231,6 +231,8 @@ def malformed(body: Any) -> str | None:
     if not isinstance(body, dict):
         return f"the payload must be a JSON object, got {type(body).__name__}"
     for parts in _PATHS:
+        if parts[0] not in body:  # most of the shapes are of other kinds of payload (cheaper than the walk)
+            continue
         reason = _walk(body, "", parts)
         if reason:
             return reason
