@@ -127,6 +127,17 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self.pending_begin: str | None = None
 
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self.pending_begin is not None:
+            # SQLAlchemy's streaming cursor runs its statement its own way: the BEGIN goes first, on a trip of its own
+            begin, self.pending_begin = self.pending_begin, None
+            connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+            try:
+                await_(connection.execute(begin))
+            except Exception as error:
+                self._handle_exception(error)
+        return super().cursor(server_side)
+
     def begin(self, statement: str) -> None:
         """Start a transaction with `statement` (BEGIN IMMEDIATE, say), sent just before the next statement. Nothing
         happens on the database in between, so a write lock taken then is taken as early as it would have been."""

@@ -125,6 +125,18 @@ async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement
         other.close()
 
 
+async def test_a_streamed_read_runs_inside_its_transaction(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(ITEMS), [{"name": f"Deal {n}", "qty": n} for n in range(5)])
+    async with write_engine(engine).connect() as conn:
+        await conn.begin()
+        streamed = await conn.stream(select(ITEMS.c.name).order_by(ITEMS.c.id))  # SQLAlchemy's own cursor
+        assert [name async for (name,) in streamed] == [f"Deal {n}" for n in range(5)]
+        assert conn.sync_connection is not None
+        assert conn.sync_connection.connection.driver_connection._conn.in_transaction  # BEGIN went first
+        await conn.commit()
+
+
 async def test_a_transaction_left_open_is_rolled_back_before_the_connection_is_reused(engine: AsyncEngine) -> None:
     # a task cancelled mid-transaction hands its connection back open: the next user must not inherit it
     started = asyncio.Event()
