@@ -20,7 +20,7 @@ from bot.console.render import render_text
 from bot.core.cards import Card, Form, Text
 from bot.core.events import Place
 from bot.core.formatting import PLAIN, render
-from bot.core.ports import Sent
+from bot.core.ports import OnPosted, Sent
 
 __all__ = ["ConsoleOutbox", "Renderer", "session_token"]
 
@@ -91,7 +91,9 @@ class ConsoleOutbox:
             payload = self.renderer_for(self.show)(card)
             self.write(json.dumps(payload, indent=2, default=str))
 
-    async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent:
+    async def send(
+        self, place: Place, message: Card | str, *, thread_id: str | None = None, on_posted: OnPosted | None = None
+    ) -> Sent:
         message_id = f"{self.session}.{next(self._ids)}"
         self.places[message_id] = place
         if thread_id:
@@ -103,7 +105,10 @@ class ConsoleOutbox:
             self._print_card(message, self._save_chart(message))
         else:
             self.write(message)
-        return Sent(message_id=message_id, place=place)
+        sent = Sent(message_id=message_id, place=place)
+        if on_posted is not None:
+            await on_posted(sent)
+        return sent
 
     async def dm(self, place: Place, user_id: str, message: Card | str, *, key: str | None = None) -> Sent | None:
         """The console has one screen: a DM is printed, marked with who receives it (the console's people are

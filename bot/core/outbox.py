@@ -32,7 +32,7 @@ from bot.core.cards import Card, Chart, Form
 from bot.core.errors import log_failure
 from bot.core.events import Actor, Place
 from bot.core.jobs import RetryLater, SendError
-from bot.core.ports import Outbox, PlatformSender, Sent
+from bot.core.ports import OnPosted, Outbox, PlatformSender, Sent
 
 if TYPE_CHECKING:
     from storage import OutboxEntry, Storage
@@ -91,7 +91,13 @@ class DurableOutbox:
     # ------------------------------------------------------------------ the Outbox protocol
 
     async def send(
-        self, place: Place, message: Card | str, *, thread_id: str | None = None, key: str | None = None
+        self,
+        place: Place,
+        message: Card | str,
+        *,
+        thread_id: str | None = None,
+        key: str | None = None,
+        on_posted: OnPosted | None = None,
     ) -> Sent | None:
         key = self._key(key)
         thread = thread_id or place.thread_id
@@ -113,10 +119,12 @@ class DurableOutbox:
             sent = await self._deliver_post(key, entry, place, message, thread)
         if sent is None:
             return None
-        if isinstance(message, Card) and message.chart is not None and message.chart.png:
-            await self._chart(f"{key}:chart", sent, message.chart, thread)
         if isinstance(message, Card):
             sent = dataclasses.replace(sent, card=message)
+        if on_posted is not None:
+            await on_posted(sent)
+        if isinstance(message, Card) and message.chart is not None and message.chart.png:
+            await self._chart(f"{key}:chart", sent, message.chart, thread)
         return sent
 
     async def _deliver_post(

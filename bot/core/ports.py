@@ -6,6 +6,7 @@ conversation reference; console: print) and the small result record of a send.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -13,7 +14,7 @@ from typing import Protocol
 from bot.core.cards import Card, Chart, Form
 from bot.core.events import Place
 
-__all__ = ["Outbox", "PlatformSender", "Sent"]
+__all__ = ["OnPosted", "Outbox", "PlatformSender", "Sent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +27,21 @@ class Sent:
     card: Card | None = None
 
 
+OnPosted = Callable[[Sent], Awaitable[None]]
+
+
 class Outbox(Protocol):
     """How features talk back. Implementations must not raise platform-specific exceptions to callers
     for expected failures (log and return None instead); every method is async."""
 
-    async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent | None:
+    async def send(
+        self, place: Place, message: Card | str, *, thread_id: str | None = None, on_posted: OnPosted | None = None
+    ) -> Sent | None:
         """Post a card or text to `place` (in `thread_id` if given). The card's chart, if any, is
-        published as the platform allows (Slack: uploaded under the card; Teams: an image URL)."""
+        published as the platform allows (Slack: uploaded under the card; Teams: an image URL). `on_posted` is
+        awaited once the message is in the channel, before its chart: what people do with the card from then on
+        (a reaction, a reply in its thread) can find it, however long the chart takes (a Slack outage of files.*).
+        On a job's retry after the post, it is awaited again: it must be idempotent."""
         ...
 
     async def update(self, place: Place, message_id: str, card: Card) -> None:

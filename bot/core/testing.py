@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.core.cards import Card, Form
 from bot.core.events import Place
-from bot.core.ports import Sent
+from bot.core.ports import OnPosted, Sent
 
 __all__ = ["RecordingOutbox", "Record"]
 
@@ -46,12 +46,17 @@ class RecordingOutbox:
     fail_sends: bool = False  # simulate a platform that refuses a send (send returns None)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent | None:
+    async def send(
+        self, place: Place, message: Card | str, *, thread_id: str | None = None, on_posted: OnPosted | None = None
+    ) -> Sent | None:
         if self.fail_sends:
             return None
         message_id = str(next(self._ids))
         self.records.append(Record("send", place, message, message_id=message_id, thread_id=thread_id))
-        return Sent(message_id=message_id, place=place)
+        sent = Sent(message_id=message_id, place=place)
+        if on_posted is not None:
+            await on_posted(sent)
+        return sent
 
     async def update(self, place: Place, message_id: str, card: Card) -> None:
         self.records.append(Record("update", place, card, message_id=message_id))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, TypeVarTuple
 
 from bot.core.cards import Card
 from bot.core.events import Event, MessageReceived, Place, ThreadReply
-from bot.core.ports import Outbox, Sent
+from bot.core.ports import OnPosted, Outbox, Sent
 
 if TYPE_CHECKING:  # the facade pulls in SQLAlchemy; a turn only names it
     from storage import Storage
@@ -95,6 +95,8 @@ class Turn:
             return event.place.thread_id or event.message_id
         return event.place.thread_id
 
-    async def reply(self, message: Card | str, *, thread_id: str | None = None) -> Sent | None:
-        """Send to the place of the event, in `thread_id` if given."""
-        return await self.outbox.send(self.place, message, thread_id=thread_id)
+    async def reply(
+        self, message: Card | str, *, thread_id: str | None = None, on_posted: OnPosted | None = None
+    ) -> Sent | None:
+        """Send to the place of the event, in `thread_id` if given (`on_posted`: see Outbox.send)."""
+        return await self.outbox.send(self.place, message, thread_id=thread_id, on_posted=on_posted)

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.cards import Card, Chart, Form, FormField
 from bot.core.errors import log_failure
 from bot.core.events import Place
-from bot.core.ports import Sent
+from bot.core.ports import OnPosted, Sent
 from bot.slack.render import render_blocks
 from bot.slack.translate import form_metadata
 
@@ -114,7 +114,9 @@ class SlackOutbox:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def send(self, place: Place, message: Card | str, *, thread_id: str | None = None) -> Sent | None:
+    async def send(
+        self, place: Place, message: Card | str, *, thread_id: str | None = None, on_posted: OnPosted | None = None
+    ) -> Sent | None:
         thread = thread_id or place.thread_id
         if isinstance(message, Card):
             blocks, text = render_blocks(message)
@@ -136,10 +138,13 @@ class SlackOutbox:
         ts = response["ts"]
         channel = response.get("channel") or place.channel_id
         sent_place = Place(place.platform, place.workspace_id, channel, thread, place.is_dm)
+        sent = Sent(ts, sent_place)
+        if on_posted is not None:
+            await on_posted(sent)
         if isinstance(message, Card) and message.chart is not None:
             # Threads do not nest: a card posted inside a thread gets its chart in that same thread.
             await self._upload_chart(sent_place, message.chart, thread or ts)
-        return Sent(ts, sent_place)
+        return sent
 
     async def _upload_chart(self, place: Place, chart: Chart, thread_ts: str) -> None:
         await self._call(

@@ -116,6 +116,26 @@ async def test_S7_likes_and_comments_update_the_card_footer_and_retried_deliveri
     await step(sp.message_deleted(ts="1800000000.000900", thread_ts=ts), "0 comments")
 
 
+async def test_a_like_and_a_comment_made_while_the_chart_is_still_uploading_count(slack_env):
+    # the card is recorded as soon as it is in the channel, not after its chart: during a slow or failing files.*
+    # (a Slack incident, 429s) people already react and reply to it
+    env = slack_env
+    await _load_sample(env)
+    env.fake.slack_delay["files.getUploadURLExternal"] = 3.0
+    before = len(_posts(env))
+    assert (await env.slack.post(sp.slash_command(WHAT_IF))).status == 200
+    card = (await env.fake.wait_for("POST", "/api/chat.postMessage", before + 1, timeout=WAIT))[-1]
+    ts = card.reply["ts"]
+    assert (await env.slack.post(sp.reaction(item_ts=ts, user="U_DANA"))).status == 200
+    assert (await env.slack.post(sp.thread_reply("too optimistic", thread_ts=ts, ts="1800000000.000900"))).status == 200
+    await asyncio.sleep(1.0)  # both are handled while the chart waits
+    assert not env.fake.calls("POST", "/api/files.completeUploadExternal")
+    await env.fake.wait_for("POST", "/api/files.completeUploadExternal", timeout=WAIT)
+    await _settle(env)
+    footers = [_footer(u) for u in env.fake.calls("POST", "/api/chat.update") if u.json.get("ts") == ts]
+    assert footers and "1 like" in footers[-1] and "1 comment" in footers[-1], footers
+
+
 BAD = {
     "forged signature": dict(secret="forged"),
     "stale timestamp": dict(age=6 * 60),

@@ -39,6 +39,7 @@ from bot.core.turn import Turn
 from engine.baseline import parse_baseline
 
 if TYPE_CHECKING:
+    from bot.core.ports import Sent
     from engine.forecast import Forecast
     from storage import BaselineVersion
 
@@ -155,19 +156,23 @@ async def _scenario(turn: Turn, stored: BaselineVersion, parsed: Parsed) -> None
         at_risk=_at_risk(parsed, stored.data),
     )
     thread_id = turn.answer_thread()
-    sent = await turn.reply(card, thread_id=thread_id)
+
+    async def record(sent: Sent) -> None:
+        # as soon as the card is in the channel, before its chart: likes and comments find it from then on
+        await turn.storage.messages.record(
+            workspace_id,
+            platform=turn.place.platform,
+            channel_id=channel_id,
+            message_id=sent.message_id,
+            kind="scenario",
+            payload=card_to_dict(sent.card or card),  # as posted: with its chart's token
+            scenario_id=scenario.id,
+            thread_id=thread_id,
+        )
+
+    sent = await turn.reply(card, thread_id=thread_id, on_posted=record)
     if sent is None:
         return
-    await turn.storage.messages.record(
-        workspace_id,
-        platform=turn.place.platform,
-        channel_id=channel_id,
-        message_id=sent.message_id,
-        kind="scenario",
-        payload=card_to_dict(sent.card or card),  # as posted: with its chart's token
-        scenario_id=scenario.id,
-        thread_id=thread_id,
-    )
     # the track record keeps every published P(reach target) of the channel's baseline (bot.core.nudges)
     published_key = f"message:{turn.place.platform}:{channel_id}:{sent.message_id}"
     await record_published(turn, stored, answer.baseline, intent, published_key)
