@@ -7,9 +7,11 @@ returns rows (open a cursor, execute, fetch, close) and three for one that does 
 the trips were most of what a database write cost (measured: benchmarks/server_bench.py, README). Here a
 statement opens, runs, fetches and closes its cursor in one call on the thread.
 
-Everything else (connecting, commit, rollback, server-side cursors, errors) is SQLAlchemy's own adapter; only the
-plain cursor changes. It leans on two internals, SQLAlchemy's adapter classes and aiosqlite's `_execute`, so the
-test suite runs on it everywhere SQLite runs (tests/storage/test_sqlite_async.py checks the pieces it uses).
+A transaction's BEGIN is sent with its first statement, and a commit or rollback outside a transaction (the pool
+rolls back every connection handed back, committed or not) makes no trip. Everything else (connecting, the
+commits and rollbacks that matter, server-side cursors, errors) is SQLAlchemy's own adapter. It leans on two
+internals, SQLAlchemy's adapter classes and aiosqlite's `_execute`, so the test suite runs on it everywhere SQLite
+runs (tests/storage/test_sqlite_async.py checks the pieces it uses).
 """
 
 from __future__ import annotations
@@ -97,6 +99,10 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             result = await_(call)
         except Exception as error:
             adapted._handle_exception(error)
+        except BaseException:
+            # cancelled while the call may still run on the thread: only a rollback queued behind it knows
+            adapted.interrupted = True
+            raise
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
 
@@ -120,12 +126,13 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's adapted connection with one-trip cursors, and a BEGIN that travels with the transaction's first
     statement (`begin`): a transaction of one statement is then two trips (statement, COMMIT), where it was eight."""
 
-    __slots__ = ("pending_begin",)
+    __slots__ = ("pending_begin", "interrupted")
     _cursor_cls = _OneTripCursor  # type: ignore[assignment]  # a subclass of the adapter's own
 
     def __init__(self, dbapi: Any, connection: Any):
         super().__init__(dbapi, connection)
         self.pending_begin: str | None = None
+        self.interrupted = False
 
     def cursor(self, server_side: bool = False) -> Any:
         if server_side and self.pending_begin is not None:
@@ -153,7 +160,10 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     # trip, and the pool's rollback of every connection handed back after a commit is one of those
     def rollback(self) -> None:
         self.pending_begin = None  # a transaction that ran no statement has nothing to undo
-        if self._in_transaction():
+        # after an interrupted call, whether a transaction is open is known only once that call is done: the
+        # rollback is then queued behind it, as SQLAlchemy's adapter always does
+        if self.interrupted or self._in_transaction():
+            self.interrupted = False
             super().rollback()
 
     def commit(self) -> None:

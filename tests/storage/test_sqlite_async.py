@@ -156,3 +156,40 @@ async def test_a_transaction_left_open_is_rolled_back_before_the_connection_is_r
         await conn.execute(insert(ITEMS).values(name="next", qty=2))
     async with engine.connect() as conn:
         assert (await conn.execute(select(ITEMS.c.name))).scalars().all() == ["next"]
+
+
+async def test_a_statement_cancelled_while_it_waits_for_the_lock_leaves_no_transaction_behind(tmp_path) -> None:
+    # the acknowledgement's time runs out while its write waits for a lock another process holds: the write is
+    # cancelled, but the call already queued on aiosqlite's thread still runs once the lock is free. Its rollback
+    # must come after it on that thread, or the connection goes back to the pool inside a transaction that holds
+    # the write lock.
+    path = tmp_path / "cancelled.db"
+    engine = make_engine(f"sqlite:///{path}", pool_size=1, max_overflow=0)  # the same connection every time
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+
+        async def write() -> None:
+            async with write_engine(engine).begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="abandoned", qty=1))
+
+        task = asyncio.create_task(write())
+        await asyncio.sleep(0.3)  # the INSERT (with its BEGIN IMMEDIATE) waits in SQLite's busy handler
+        task.cancel()
+        await asyncio.sleep(0)
+        other.execute("ROLLBACK")  # the lock is free: the abandoned INSERT now runs on aiosqlite's thread
+        other.close()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with write_engine(engine).begin() as conn:  # the same connection: no transaction may be open on it
+            await conn.execute(insert(ITEMS).values(name="next", qty=2))
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(ITEMS.c.name))).scalars().all() == ["next"]
+        probe = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+        probe.execute("BEGIN IMMEDIATE").close()  # and nobody holds the write lock
+        probe.execute("ROLLBACK").close()
+        probe.close()
+    finally:
+        await engine.dispose()
