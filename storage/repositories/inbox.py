@@ -18,8 +18,10 @@ platform's back.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 
@@ -123,15 +125,10 @@ class InboxRepository:
                     {"platform": platform, "delivery_id": delivery_id, "workspace_external_id": workspace,
                      "received_at": now}
                 )  # fmt: skip
-        # executed with a list of rows, not as one multi-row VALUES: compiled once and cached (see JobRepository.
-        # insert_statement); RETURNING names the rows this transaction added, not those seen before
-        stmt = (
-            self._db.insert(InboxRow)
-            .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
-            .returning(InboxRow.platform, InboxRow.delivery_id)
-        )
         async with self._db.write_connection() as conn:
-            inserted = {(platform, delivery_id) for platform, delivery_id in (await conn.execute(stmt, rows)).all()}
+            inserted = {
+                (platform, delivery_id) for platform, delivery_id in (await conn.execute(self._insert, rows)).all()
+            }
             won = {first[key] for key in inserted}
             jobs = []
             for n in sorted(won):
@@ -141,6 +138,13 @@ class InboxRepository:
             if jobs:
                 await conn.execute(self._jobs.insert_statement(), jobs)
             return won
+
+    @functools.cached_property
+    def _insert(self) -> Any:
+        # built once and executed with a list of rows, not as one multi-row VALUES: compiled once and cached (see
+        # JobRepository.insert_statement); RETURNING names the rows this transaction added, not those seen before
+        insert = self._db.insert(InboxRow).on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
+        return insert.returning(InboxRow.platform, InboxRow.delivery_id)
 
     async def claim(self, platform: str, delivery_id: str, workspace_external_id: str | None = None) -> bool:
         """`accept` without a job: True the first time (platform, delivery_id) is seen, False ever after."""
