@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, func, select, update
-from sqlalchemy.sql import ClauseElement
 
 from storage.models import OutboxRow
 from storage.records import OutboxEntry
@@ -25,7 +24,9 @@ from storage.repositories._base import Database, as_utc
 __all__ = ["OutboxRepository"]
 
 _OUTBOX = cast(Table, OutboxRow.__table__)
+# built once: the SET clause is the parameters' columns (the key is the one parameter that is not a column)
 _UPDATE_BY_KEY = update(_OUTBOX).where(_OUTBOX.c.key == bindparam("by_key"))
+_SENDING = _UPDATE_BY_KEY.values(attempts=_OUTBOX.c.attempts + 1)  # another attempt, with the parameters' columns
 
 
 def _entry(row: OutboxRow | Row[Any]) -> OutboxEntry:
@@ -94,18 +95,15 @@ class OutboxRepository:
         insert = self._db.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
         return insert.returning(*OutboxRow.__table__.c)
 
-    async def _set(self, key: str, **values: object) -> None:
+    async def _set(self, key: str, statement: Any = _UPDATE_BY_KEY, **values: object) -> None:
         async with self._db.write() as session:
-            if any(isinstance(value, ClauseElement) for value in values.values()):  # attempts + 1, say
-                await session.execute(update(OutboxRow).where(OutboxRow.key == key).values(**values))
-            else:  # the SET clause is the parameters' columns; the key is the one parameter that is not a column
-                await session.execute(_UPDATE_BY_KEY, {"by_key": key, **values})
+            await session.execute(statement, {"by_key": key, **values})
 
     async def sending(self, key: str, *, now: datetime, chart_token: str | None = None) -> None:
-        values: dict[str, object] = {"status": "sending", "attempted_at": now, "attempts": OutboxRow.attempts + 1}
+        values: dict[str, object] = {"status": "sending", "attempted_at": now}
         if chart_token:
             values["chart_token"] = chart_token
-        await self._set(key, **values)
+        await self._set(key, _SENDING, **values)
 
     async def sent(
         self, key: str, *, remote_id: str, remote_channel: str | None, now: datetime, chart_token: str | None = None

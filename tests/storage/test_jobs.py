@@ -128,3 +128,14 @@ async def test_the_outbox_remembers_what_was_sent_under_each_key(store):
     )
     await store.outbox.unknown("job:a:2", error="http_503")
     assert await store.outbox.counts() == {"sent": 1, "unknown": 1}
+
+
+async def test_a_send_tried_again_counts_its_attempt_and_keeps_what_it_knew(store):
+    where = {"workspace_id": None, "operation": "post", "channel_id": "C1", "thread_id": None, "now": T0}
+    await store.outbox.begin("job:b:1", platform="slack", **where)
+    await store.outbox.not_sent("job:b:1", error="ratelimited")
+    await store.outbox.sending("job:b:1", now=T0 + timedelta(seconds=5), chart_token="tok")
+    entry = await store.outbox.get("job:b:1")
+    assert entry is not None
+    assert (entry.status, entry.attempts, entry.chart_token) == ("sending", 2, "tok")
+    assert entry.attempted_at == T0 + timedelta(seconds=5) and entry.last_error == "ratelimited"
