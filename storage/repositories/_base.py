@@ -26,7 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from storage.db import make_sessionmaker, write_engine
 from storage.models import AuditRow, SentMessageRow, utcnow
 
-__all__ = ["Database", "NotFound", "as_utc", "add_audit", "owns", "owns_message", "rowcount", "without_nul"]
+__all__ = [
+    "Database",
+    "NotFound",
+    "as_utc",
+    "add_audit",
+    "owns_message",
+    "require_owned",
+    "rowcount",
+    "without_nul",
+]
 
 
 class NotFound(LookupError):
@@ -179,6 +188,13 @@ async def owns(session: AsyncSession, model: Any, workspace_id: int, row_id: int
         where = (model.id == bindparam("owned_id"), model.workspace_id == bindparam("owned_workspace"))
         query = _OWNED[model] = select(exists().where(*where))
     return bool(await session.scalar(query, {"owned_id": row_id, "owned_workspace": workspace_id}))
+
+
+async def require_owned(session: AsyncSession, model: Any, workspace_id: int, row_id: int | None, what: str) -> None:
+    """Raise NotFound ("<what> <id> is not in workspace <id>") unless the `model` row `row_id` is in `workspace_id`;
+    a None `row_id` (nothing referred to) passes."""
+    if row_id is not None and not await owns(session, model, workspace_id, row_id):
+        raise NotFound(f"{what} {row_id} is not in workspace {workspace_id}")
 
 
 async def owns_message(session: AsyncSession, workspace_id: int, sent_message_id: int) -> bool:

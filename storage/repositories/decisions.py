@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Select, delete, select, update
 
-from storage.models import DecisionRow, RoleRow, utcnow
+from storage.models import DecisionRow, RoleRow, SentMessageRow, utcnow
 from storage.records import BaselineVersion, Decision, Role
-from storage.repositories._base import Database, NotFound, add_audit, as_utc, owns_message, rowcount
+from storage.repositories._base import Database, add_audit, as_utc, require_owned, rowcount
 from storage.repositories.baselines import insert_version
 
 __all__ = ["DecisionRepository", "RoleRepository"]
@@ -63,8 +63,7 @@ class DecisionRepository:
         """Record a decision; (the decision, True) when new, (the one recorded under `key` before, False) for a
         repeat. Raises NotFound when the card is not in this workspace."""
         async with self._db.write() as session:
-            if not await owns_message(session, workspace_id, sent_message_id):
-                raise NotFound(f"card {sent_message_id} is not in workspace {workspace_id}")
+            await require_owned(session, SentMessageRow, workspace_id, sent_message_id, "card")
             if key is not None:
                 found = await session.scalar(
                     select(DecisionRow).where(DecisionRow.workspace_id == workspace_id, DecisionRow.key == key)

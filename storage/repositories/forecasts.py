@@ -13,11 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BaselineRow, ForecastRow, PeriodOutcomeRow
 from storage.records import Forecast, PeriodOutcome
-from storage.repositories._base import Database, NotFound, as_utc, owns
+from storage.repositories._base import Database, as_utc, require_owned
 
 __all__ = ["ForecastRepository"]
 
@@ -62,12 +61,6 @@ class ForecastRepository:
     def __init__(self, db: Database):
         self._db = db
 
-    async def _owned(self, session: AsyncSession, workspace_id: int, baseline_id: int | None) -> None:
-        if baseline_id is None:
-            return
-        if not await owns(session, BaselineRow, workspace_id, baseline_id):
-            raise NotFound(f"baseline {baseline_id} is not in workspace {workspace_id}")
-
     async def record(
         self,
         workspace_id: int,
@@ -99,7 +92,7 @@ class ForecastRepository:
             "published_at": as_utc(published_at),
         }
         async with self._db.write() as session:
-            await self._owned(session, workspace_id, baseline_id)
+            await require_owned(session, BaselineRow, workspace_id, baseline_id, "baseline")
             row = (await session.execute(self._insert, values)).first()
             return None if row is None else _forecast(row)
 
@@ -163,7 +156,7 @@ class ForecastRepository:
             set_={k: v for k, v in values.items() if k not in ("workspace_id", "channel_id", "period_end")},
         )
         async with self._db.write() as session:
-            await self._owned(session, workspace_id, baseline_id)
+            await require_owned(session, BaselineRow, workspace_id, baseline_id, "baseline")
             await session.execute(stmt)
             row = await session.scalar(
                 select(PeriodOutcomeRow)

@@ -9,7 +9,7 @@ from sqlalchemy import Row, Select, select, update
 
 from storage.models import ScenarioRow, SentMessageRow, utcnow
 from storage.records import SentMessage
-from storage.repositories._base import Database, NotFound, as_utc, owns, rowcount
+from storage.repositories._base import Database, as_utc, require_owned, rowcount
 
 __all__ = ["MessageRepository"]
 
@@ -53,8 +53,7 @@ class MessageRepository:
         values |= {"message_id": message_id, "thread_id": thread_id, "kind": kind, "scenario_id": scenario_id}
         values |= {"payload": payload, "created_at": now, "updated_at": now}
         async with self._db.write() as session:
-            if scenario_id is not None and not await owns(session, ScenarioRow, workspace_id, scenario_id):
-                raise NotFound(f"scenario {scenario_id} is not in workspace {workspace_id}")
+            await require_owned(session, ScenarioRow, workspace_id, scenario_id, "scenario")
             row = (await session.execute(self._upsert, values)).one()  # inserted or updated
             return _record(row)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from storage.models import BaselineRow, ScenarioRow, utcnow
 from storage.records import Scenario
-from storage.repositories._base import Database, NotFound, as_utc, owns
+from storage.repositories._base import Database, as_utc, require_owned
 
 __all__ = ["ScenarioRepository"]
 
@@ -46,8 +46,7 @@ class ScenarioRepository:
     ) -> Scenario:
         """Record an answered question. Raises NotFound if `baseline_id` is not in this workspace."""
         async with self._db.write() as session:
-            if baseline_id is not None and not await owns(session, BaselineRow, workspace_id, baseline_id):
-                raise NotFound(f"baseline {baseline_id} is not in workspace {workspace_id}")
+            await require_owned(session, BaselineRow, workspace_id, baseline_id, "baseline")
             row = ScenarioRow(
                 workspace_id=workspace_id,
                 channel_id=channel_id,
