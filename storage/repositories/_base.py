@@ -13,10 +13,10 @@ parameters, once for all repositories (a hook on the engine), so SQLite and Post
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import CursorResult, Result, Table, bindparam, event, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,10 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import make_sessionmaker, write_engine
 from storage.models import AuditRow, SentMessageRow, utcnow
+from storage.sqlite_async import run_transaction
 
 __all__ = [
     "Database",
     "NotFound",
+    "PlainInsert",
     "as_utc",
     "add_audit",
     "owns_message",
@@ -36,6 +38,9 @@ __all__ = [
     "rowcount",
     "without_nul",
 ]
+
+
+T = TypeVar("T")
 
 
 class NotFound(LookupError):
@@ -89,6 +94,15 @@ class Database:
         async with self._turn(), self._write_engine.begin() as conn:
             yield conn
 
+    async def transaction(self, fn: Callable[..., T], *args: Any) -> T:
+        """SQLite only: `fn(sqlite3_connection, *args)` in a write transaction of its own, in one trip to the database
+        thread, taking its turn like write() (storage.sqlite_async.run_transaction). For the one write on every
+        acknowledgement's path, where SQLAlchemy's statement machinery cost more than the statements."""
+        if self.dialect != "sqlite":
+            raise RuntimeError("Database.transaction runs plain sqlite3: it is for SQLite only")
+        async with self._turn():
+            return await run_transaction(self.engine, fn, *args)
+
     async def serialize(self, session: AsyncSession, workspace_id: int, name: str) -> None:
         """Make concurrent write transactions on (workspace_id, name) take turns until commit. SQLite's
         write transactions already do (BEGIN IMMEDIATE); PostgreSQL takes a transaction advisory lock
@@ -105,6 +119,37 @@ class Database:
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         return sqlite.insert(table)
+
+
+class PlainInsert:
+    """An INSERT ... ON CONFLICT DO NOTHING of some of a model's columns, for plain sqlite3 (Database.transaction):
+    its SQL, and its rows with each value converted as SQLAlchemy converts it for that column (times, JSON,
+    booleans) and NUL characters stripped as the engine's hook strips them, so the rows read back the same."""
+
+    __slots__ = ("sql", "_columns", "_processors")
+
+    def __init__(self, db: Database, model: Any, columns: tuple[str, ...], conflict: tuple[str, ...]):
+        table: Table = model.__table__
+        dialect = db.engine.dialect
+        for column in table.columns:
+            # a column left out gets the database's default; one with only a Python-side default would differ
+            if column.name not in columns and column.default is not None and column.server_default is None:
+                raise ValueError(f"{table.name}.{column.name} has a Python-side default: give it a value")
+        quote = dialect.identifier_preparer.quote
+        names, marks = ", ".join(quote(c) for c in columns), ", ".join("?" for _ in columns)
+        on = ", ".join(quote(c) for c in conflict)
+        self.sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks}) ON CONFLICT ({on}) DO NOTHING"
+        self._columns = columns
+        self._processors = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        row = []
+        for name, process in zip(self._columns, self._processors, strict=True):
+            value = values[name]
+            if process is not None:
+                value = process(value)
+            row.append(value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value)
+        return tuple(row)
 
 
 def without_nul(value: Any) -> Any:

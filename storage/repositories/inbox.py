@@ -19,17 +19,40 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 
-from storage.models import InboxRow, utcnow
-from storage.repositories._base import Database, rowcount
+from storage.models import InboxRow, JobRow, utcnow
+from storage.repositories._base import Database, PlainInsert, rowcount
 from storage.repositories.jobs import JobRepository, NewJob
 
 __all__ = ["InboxRepository"]
+
+
+def _insert_first_seen(
+    conn: sqlite3.Connection,
+    inbox_sql: str,
+    inbox_rows: list[tuple[Any, ...]],
+    positions: list[int],
+    jobs_sql: str,
+    job_rows: dict[int, tuple[Any, ...]],
+) -> set[int]:
+    """On the database thread, in the transaction: the inbox rows one by one (a row that is not added was seen
+    before), then the jobs of the positions that won."""
+    won = set()
+    for row, position in zip(inbox_rows, positions, strict=True):
+        cursor = conn.execute(inbox_sql, row)
+        if cursor.rowcount == 1:
+            won.add(position)
+        cursor.close()
+    queued = [job_rows[n] for n in sorted(won) if n in job_rows]
+    if queued:
+        conn.executemany(jobs_sql, queued).close()
+    return won
 
 
 @dataclass(eq=False)
@@ -125,6 +148,8 @@ class InboxRepository:
                     {"platform": platform, "delivery_id": delivery_id, "workspace_external_id": workspace,
                      "received_at": now}
                 )  # fmt: skip
+        if self._db.dialect == "sqlite":
+            return await self._accept_many_sqlite(items, rows, first)
         async with self._db.write_connection() as conn:
             inserted = {
                 (platform, delivery_id) for platform, delivery_id in (await conn.execute(self._insert, rows)).all()
@@ -138,6 +163,30 @@ class InboxRepository:
             if jobs:
                 await conn.execute(self._jobs.insert_statement(), jobs)
             return won
+
+    async def _accept_many_sqlite(
+        self,
+        items: list[tuple[str, str, str | None, NewJob | None, datetime]],
+        rows: list[dict[str, Any]],
+        first: dict[tuple[str, str], int],
+    ) -> set[int]:
+        # the same transaction in one trip, in plain sqlite3: here SQLAlchemy's execution of the two statements cost
+        # 5 times what SQLite took to run them, on the path of every acknowledgement
+        inbox, jobs = self._plain
+        positions = [first[(row["platform"], row["delivery_id"])] for row in rows]
+        job_rows = {n: jobs.row(job.values(now)) for n, (_, _, _, job, now) in enumerate(items) if job is not None}
+        return await self._db.transaction(
+            _insert_first_seen, inbox.sql, [inbox.row(row) for row in rows], positions, jobs.sql, job_rows
+        )
+
+    @functools.cached_property
+    def _plain(self) -> tuple[PlainInsert, PlainInsert]:
+        inbox = PlainInsert(
+            self._db, InboxRow, ("platform", "delivery_id", "workspace_external_id", "received_at"),
+            ("platform", "delivery_id"),
+        )  # fmt: skip
+        jobs = PlainInsert(self._db, JobRow, NewJob.COLUMNS, ("key",))
+        return inbox, jobs
 
     @functools.cached_property
     def _insert(self) -> Any:

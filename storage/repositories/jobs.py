@@ -89,6 +89,7 @@ class NewJob:
     """What to enqueue: `NewJob(kind, key, payload, run_at=None, workspace_id=None, max_attempts=8)`."""
 
     __slots__ = ("kind", "key", "payload", "run_at", "workspace_id", "max_attempts")
+    COLUMNS = ("kind", "key", "payload", "workspace_id", "max_attempts", "status", "run_at", "created_at")  # values()
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import make_engine
 from storage.db import write_engine
-from storage.sqlite_async import one_trip_dbapi
+from storage.sqlite_async import one_trip_dbapi, run_transaction
 
 METADATA = MetaData()
 ITEMS = Table(
@@ -191,5 +191,48 @@ async def test_a_statement_cancelled_while_it_waits_for_the_lock_leaves_no_trans
         probe.execute("BEGIN IMMEDIATE").close()  # and nobody holds the write lock
         probe.execute("ROLLBACK").close()
         probe.close()
+    finally:
+        await engine.dispose()
+
+
+def _insert_items(conn: sqlite3.Connection, names: list[str]) -> int:
+    for name in names:
+        conn.execute("INSERT INTO items (name, qty) VALUES (?, 1)", (name,)).close()
+    return len(names)
+
+
+async def test_a_plain_transaction_is_one_trip_commits_and_rolls_back_on_error(engine: AsyncEngine, trips) -> None:
+    assert await run_transaction(engine, _insert_items, ["a", "b"]) == 2
+    assert trips == ["_transaction"]  # BEGIN IMMEDIATE, the statements and COMMIT: one call on the thread
+    with pytest.raises(sqlite3.IntegrityError):
+        await run_transaction(engine, _insert_items, ["c", "a"])  # "a" again: the whole transaction goes
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(ITEMS.c.name).order_by(ITEMS.c.name))).scalars().all() == ["a", "b"]
+    async with write_engine(engine).begin() as conn:  # the pooled connection is left as SQLAlchemy expects it
+        await conn.execute(insert(ITEMS).values(name="d", qty=1))
+
+
+async def test_a_plain_transaction_abandoned_while_it_waits_for_the_lock_is_rolled_back(tmp_path) -> None:
+    # the inbox's batch is cancelled when every acknowledgement waiting for it has run out of time: the deliveries
+    # were answered "busy" and must not be recorded once the other process lets go of the lock
+    path = tmp_path / "abandoned.db"
+    engine = make_engine(f"sqlite:///{path}", pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        task = asyncio.create_task(run_transaction(engine, _insert_items, ["abandoned"]))
+        await asyncio.sleep(0.3)  # BEGIN IMMEDIATE waits in SQLite's busy handler
+        task.cancel()
+        await asyncio.sleep(0.1)
+        assert not task.done()  # the connection is not handed back while its thread still uses it
+        other.execute("ROLLBACK")
+        other.close()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await run_transaction(engine, _insert_items, ["next"]) == 1  # the same connection, usable
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(ITEMS.c.name))).scalars().all() == ["next"]
     finally:
         await engine.dispose()
