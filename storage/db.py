@@ -21,12 +21,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.sqlite_async import one_trip_dbapi
 
-__all__ = ["make_engine", "make_sessionmaker", "normalize_url", "write_engine", "SQLITE_BUSY_TIMEOUT_MS"]
+__all__ = [
+    "make_engine",
+    "make_sessionmaker",
+    "normalize_url",
+    "read_engine",
+    "write_engine",
+    "SQLITE_BUSY_TIMEOUT_MS",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Execution option read by the "begin" hook: "IMMEDIATE" takes SQLite's write lock when the transaction
-# starts, so a read-then-write transaction never fails with "database is locked" on upgrading its lock.
+# starts, so a read-then-write transaction never fails with "database is locked" on upgrading its lock;
+# "NONE" sends no BEGIN at all (read_engine).
 SQLITE_BEGIN_OPTION = "storage_sqlite_begin"
+# SQLite connections cost no server: keep enough for the worker's jobs and the acknowledgements at once. With
+# SQLAlchemy's default (5, and 10 more opened and closed again), a burst of answers opened 58 connections, each
+# a thread, a file open and a schema read (benchmarks/server_bench.py, README).
+SQLITE_POOL_SIZE = 24
 
 _PG_DRIVERS = {"postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg", "postgresql+asyncpg"}
 _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
@@ -104,6 +116,8 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        if mode == "NONE":
+            return
         driver = conn.connection.dbapi_connection
         if hasattr(driver, "begin"):  # storage.sqlite_async: sent with the first statement, one trip fewer
             driver.begin(f"BEGIN {mode}")
@@ -129,6 +143,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
             parsed = parsed.set(query=query)
         return create_async_engine(parsed, **kwargs)
     kwargs.setdefault("module", one_trip_dbapi())
+    if "poolclass" not in kwargs and "pool" not in kwargs:
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
     engine = create_async_engine(parsed, **kwargs)
     _install_sqlite_hooks(engine)
     return engine
@@ -138,6 +155,16 @@ def write_engine(engine: AsyncEngine) -> AsyncEngine:
     """The same engine (same pool) whose transactions take the write lock at BEGIN on SQLite."""
     if engine.dialect.name == "sqlite":
         return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    return engine
+
+
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (same pool) for read-only sessions: on SQLite each statement runs on its own, with no
+    BEGIN (and so no ROLLBACK trip at the end). A read then sees the database as of each statement, as every
+    PostgreSQL transaction does at our READ COMMITTED level: nothing here may rely on more, since it runs there.
+    A session on it must not write (each statement would commit alone)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN_OPTION: "NONE"})
     return engine
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from storage.db import make_sessionmaker, write_engine
+from storage.db import make_sessionmaker, read_engine, write_engine
 from storage.models import AuditRow, SentMessageRow, utcnow
 from storage.sqlite_async import run_transaction
 
@@ -55,7 +55,7 @@ class Database:
         if not event.contains(engine.sync_engine, "before_cursor_execute", _strip_nul_parameters):
             event.listen(engine.sync_engine, "before_cursor_execute", _strip_nul_parameters, retval=True)
         self.dialect = engine.dialect.name
-        self._read = make_sessionmaker(engine)
+        self._read = make_sessionmaker(read_engine(engine))
         self._write_engine = write_engine(engine)
         self._write = make_sessionmaker(self._write_engine)
         # SQLite has one write lock, and a connection that finds it taken polls for it with sleeps of up to 100 ms
@@ -66,6 +66,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session (storage.db.read_engine: on SQLite, no BEGIN; never write through it)."""
         async with self._read() as session:
             yield session
 

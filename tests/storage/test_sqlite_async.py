@@ -10,12 +10,13 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import make_engine
 from storage.db import write_engine
+from storage.repositories._base import Database
 from storage.sqlite_async import one_trip_dbapi, run_transaction
 
 METADATA = MetaData()
@@ -234,5 +235,38 @@ async def test_a_plain_transaction_abandoned_while_it_waits_for_the_lock_is_roll
         assert await run_transaction(engine, _insert_items, ["next"]) == 1  # the same connection, usable
         async with engine.connect() as conn:
             assert (await conn.execute(select(ITEMS.c.name))).scalars().all() == ["next"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_read_session_sends_no_begin_and_no_rollback(engine: AsyncEngine, trips) -> None:
+    # a read runs as statements of their own (what each PostgreSQL statement sees at READ COMMITTED): its
+    # transaction's ROLLBACK was a second trip for every read on an answer's path
+    async with engine.begin() as conn:
+        await conn.execute(insert(ITEMS).values(name="a", qty=1))
+    trips.clear()
+    async with Database(engine).read() as session:
+        assert await session.scalar(select(func.count()).select_from(ITEMS)) == 1
+        raw = await (await session.connection()).get_raw_connection()
+        assert raw.driver_connection._conn.in_transaction is False  # type: ignore[union-attr]
+    assert trips == ["_run"]
+
+
+async def test_a_burst_wider_than_sqlalchemys_default_pool_reuses_its_connections(tmp_path) -> None:
+    # SQLAlchemy's default pool keeps 5 and opens up to 10 more, closing each again when it is handed back: every
+    # burst of a worker's 16 jobs opened (a thread, a file, a schema read) and closed connections anew
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    opened = []
+    event.listen(engine.sync_engine, "connect", lambda *_: opened.append(1))
+    try:
+
+        async def hold() -> None:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                await asyncio.sleep(0.05)  # all 16 at once
+
+        for _ in range(3):
+            await asyncio.gather(*(hold() for _ in range(16)))
+        assert len(opened) == 16
     finally:
         await engine.dispose()
