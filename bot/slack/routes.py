@@ -9,8 +9,9 @@ the gates in front of Bolt, so that every request gets an answer and none a trac
   body, i.e. message text). url_verification is answered only after that check; Bolt's own check runs behind.
 - Shape: a signed body that is not UTF-8, declares another charset, is not a JSON object (or a form whose
   `payload` is one), or whose fields Bolt and bot.slack.translate read have the wrong types (`event` null or a
-  list, `actions` not a list of objects, ...) is a 400 naming what was wrong. The translation is then tried
-  once here, so no malformed payload reaches Bolt's middleware to fail there as a 500 with a traceback.
+  list, `actions` not a list of objects, ...) is a 400 naming what was wrong. The body is parsed once, by Bolt
+  (the check reads what Bolt's listeners will), and the translation is tried once here, so no malformed payload
+  reaches Bolt's middleware to fail there as a 500 with a traceback.
 - Time: the acknowledgement (the inbox write in bot.slack.app's middleware) gets ACK_SECONDS. A locked or slow
   database then answers a slash command with an ephemeral "busy, try again in a moment" and anything else with
   503 (Slack retries events; a retry whose first attempt did commit after all is deduplicated by the inbox).
@@ -264,6 +265,12 @@ def parse(text: str, content_type: str) -> tuple[dict[str, Any] | None, str | No
         return None, "the body is not JSON or a form with a JSON payload field"
 
 
+def _why_unparsed(text: str, content_type: str) -> str:
+    """Why Bolt could not make a request of a signed body (its parse or its context building raised)."""
+    body, reason = parse(text, content_type)
+    return reason or malformed(body) or "the payload could not be read as a Slack event, command or interaction"
+
+
 def _object(value: Any, what: str) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(value, dict):
         return None, f"{what} must be a JSON object, got {type(value).__name__}"
@@ -323,13 +330,17 @@ def mount(
             log.warning("slack request rejected as malformed: %s", reason)
             return _bad_request(reason), "malformed"
         text = raw.decode("utf-8")
-        body, reason = parse(text, request.content_type)
-        reason = reason or malformed(body)
+        try:
+            # Bolt parses the body here, once: the shape check then reads exactly what Bolt's listeners will
+            bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - not JSON, not an object, fields Bolt cannot read: say which
+            bolt_request = None
+        body = bolt_request.body if bolt_request is not None else None
+        reason = malformed(body) if isinstance(body, dict) else _why_unparsed(text, request.content_type)
         if reason:
             log.warning("slack request rejected as malformed: %s", reason)
             return _bad_request(reason), "malformed"
-        assert body is not None
-        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+        assert bolt_request is not None and body is not None
         # Not asyncio.timeout: cancelling waits for the cancelled task's cleanup, and a session's rollback queues
         # behind the statement stuck in SQLite's busy handler (up to its 15 s busy_timeout). The task is cancelled
         # (its transaction rolls back, nothing is recorded) and left to finish its cleanup on its own.
