@@ -106,7 +106,8 @@ def serve(*, host: str | None = None, port: int | None = None) -> int:
     else:
         log.info("SQLite: this process runs the worker too (one process per SQLite file)")
     freeze_startup()
-    web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
+    host, port = host or settings.host, port or settings.port
+    web.run_app(app, host=host, port=port, print=None, access_log_class=logs.AccessLine)
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 import pytest
 from aiohttp import web
@@ -96,3 +97,36 @@ def test_configure_installs_the_chosen_formatter():
             handler.close()
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+
+
+async def test_the_access_line_names_the_request_and_hides_an_oauth_code(captured):
+    """`serve`'s access line (bot.logs.AccessLine): method, path, status, bytes, time and agent on one line; the
+    OAuth redirect's code redacted (the filter on aiohttp.access), a forged agent escaped."""
+    from bot.logs import AccessLine
+    from bot.slack import redact
+
+    log_format, stream = captured
+    redact.install()
+    app = web.Application()
+    app.router.add_get("/slack/oauth_redirect", lambda _: web.Response(text="installed"))
+    server = TestServer(app)
+    await server.start_server(access_log_class=AccessLine)  # as `serve` runs it
+    client = TestClient(server)
+    try:
+        agent = "curl\t2026\u2028ERROR x"
+        url = "/slack/oauth_redirect?code=12.34.secretcode&state=s1"
+        response = await client.get(url, headers={"User-Agent": agent})
+        assert response.status == 200
+    finally:
+        await client.close()
+    lines = [line for line in stream.getvalue().splitlines() if "oauth_redirect" in line]
+    assert len(lines) == 1, stream.getvalue()
+    line = json.loads(lines[0])["message"] if log_format == "json" else lines[0]
+    assert "secretcode" not in stream.getvalue()
+    message = line.split(": ", 1)[-1] if log_format == "text" else line
+    request_line = r'^127\.0\.0\.1 "GET /slack/oauth_redirect\?code=\[redacted\]&state=s1 HTTP/1\.1" 200 \d+ [\d.]+s "'
+    assert re.search(request_line, message), line
+    if log_format == "text":  # a tab and a line separator from the client, shown as escapes
+        assert line.endswith('"curl\\t2026\\u2028ERROR x"'), line
+    else:
+        assert line.endswith('"curl\t2026\u2028ERROR x"') and "\u2028" not in lines[0], line
