@@ -227,7 +227,7 @@ def rowcount(result: Result[Any]) -> int:
 _OWNED: dict[Any, Any] = {}
 
 
-async def owns(session: AsyncSession, model: Any, workspace_id: int, row_id: int) -> bool:
+async def owns(session: AsyncSession | AsyncConnection, model: Any, workspace_id: int, row_id: int) -> bool:
     """Whether the `model` row `row_id` belongs to `workspace_id` (a row of another workspace is "not found")."""
     query = _OWNED.get(model)
     if query is None:
@@ -236,7 +236,9 @@ async def owns(session: AsyncSession, model: Any, workspace_id: int, row_id: int
     return bool(await session.scalar(query, {"owned_id": row_id, "owned_workspace": workspace_id}))
 
 
-async def require_owned(session: AsyncSession, model: Any, workspace_id: int, row_id: int | None, what: str) -> None:
+async def require_owned(
+    session: AsyncSession | AsyncConnection, model: Any, workspace_id: int, row_id: int | None, what: str
+) -> None:
     """Raise NotFound ("<what> <id> is not in workspace <id>") unless the `model` row `row_id` is in `workspace_id`;
     a None `row_id` (nothing referred to) passes."""
     if row_id is not None and not await owns(session, model, workspace_id, row_id):

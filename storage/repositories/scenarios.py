@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from storage.models import BaselineRow, ScenarioRow, utcnow
 from storage.records import Scenario
@@ -12,8 +12,10 @@ from storage.repositories._base import Database, as_utc, require_owned
 
 __all__ = ["ScenarioRepository"]
 
+_INSERT = insert(ScenarioRow).returning(*ScenarioRow.__table__.c)
 
-def _record(row: ScenarioRow) -> Scenario:
+
+def _record(row: Any) -> Scenario:  # a ScenarioRow, or a row of its columns
     return Scenario(
         id=row.id,
         workspace_id=row.workspace_id,
@@ -45,21 +47,22 @@ class ScenarioRepository:
         asked_by: str,
     ) -> Scenario:
         """Record an answered question. Raises NotFound if `baseline_id` is not in this workspace."""
-        async with self._db.write() as session:
-            await require_owned(session, BaselineRow, workspace_id, baseline_id, "baseline")
-            row = ScenarioRow(
-                workspace_id=workspace_id,
-                channel_id=channel_id,
-                question=question,
-                intent=intent,
-                changes=list(changes),
-                baseline_id=baseline_id,
-                summary=summary,
-                asked_by=asked_by,
-                created_at=utcnow(),
-            )
-            session.add(row)
-            await session.flush()
+        values = {
+            "workspace_id": workspace_id,
+            "channel_id": channel_id,
+            "question": question,
+            "intent": intent,
+            "changes": list(changes),
+            "baseline_id": baseline_id,
+            "summary": summary,
+            "asked_by": asked_by,
+            "created_at": utcnow(),
+        }
+        # on every answer's path: one INSERT ... RETURNING built once, on a bare connection (the ORM's unit of work
+        # and session cost more than the statement)
+        async with self._db.write_connection() as conn:
+            await require_owned(conn, BaselineRow, workspace_id, baseline_id, "baseline")
+            row = (await conn.execute(_INSERT, values)).one()
             return _record(row)
 
     async def get(self, workspace_id: int, scenario_id: int) -> Scenario | None:
