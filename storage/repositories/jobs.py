@@ -50,6 +50,15 @@ __all__ = ["JobRepository", "ScheduleRepository", "NewJob"]
 NextRun = Callable[[str, str, datetime], datetime]
 
 
+# due: queued and due, or running with an expired lease (its worker was killed)
+_CLAIM_NOW = bindparam("claim_now", type_=_JOBS.c.run_at.type)
+_DUE = or_(
+    (_JOBS.c.status == "queued") & (_JOBS.c.run_at <= _CLAIM_NOW),
+    (_JOBS.c.status == "running") & (_JOBS.c.lease_until < _CLAIM_NOW),
+)
+_DUE_ID = select(_JOBS.c.id).where(_DUE)
+
+
 def _job(row: JobRow | Row[Any]) -> Job:
     return Job(
         id=row.id,
@@ -175,31 +184,36 @@ class JobRepository:
         `look_first` (an idle poll) reads before it writes, so finding nothing takes no write lock; a worker that
         has just found work passes False and claims at once."""
         now = as_utc(now)
-        due = or_(
-            (JobRow.status == "queued") & (JobRow.run_at <= now),
-            (JobRow.status == "running") & (JobRow.lease_until < now),
-        )
-        if look_first and not await self._db.any(select(JobRow.id).where(due)):
+        if look_first and not await self._db.any(_DUE_ID.params(claim_now=now)):
             return []  # an idle poll reads; it does not take SQLite's write lock from the acknowledgements
-        chosen = select(JobRow.id).where(due).order_by(JobRow.run_at, JobRow.id).limit(limit)
+        params = {
+            "claim_now": now,
+            "claim_limit": limit,
+            "claim_lease_until": now + timedelta(seconds=lease_seconds),
+            "claim_worker": worker_id,
+        }
+        async with self._db.write_connection() as conn:
+            rows = (await conn.execute(self._claim, params)).all()
+        return sorted((_job(row) for row in rows), key=lambda job: (job.run_at, job.id))
+
+    @functools.cached_property
+    def _claim(self) -> Any:
+        # one statement, built once (every batch of jobs starts here): the due ids, leased, and the leased rows back
+        chosen = select(_JOBS.c.id).where(_DUE).order_by(_JOBS.c.run_at, _JOBS.c.id).limit(bindparam("claim_limit"))
         if self._db.dialect == "postgresql":
             chosen = chosen.with_for_update(skip_locked=True)
-        # one statement: the due ids, leased, and the leased rows back (UPDATE ... RETURNING)
-        stmt = (
-            update(JobRow)
-            .where(JobRow.id.in_(chosen))
+        return (
+            update(_JOBS)
+            .where(_JOBS.c.id.in_(chosen))
             .values(
                 status="running",
-                attempts=JobRow.attempts + 1,
-                runs=JobRow.runs + 1,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                leased_by=worker_id,
+                attempts=_JOBS.c.attempts + 1,
+                runs=_JOBS.c.runs + 1,
+                lease_until=bindparam("claim_lease_until", type_=_JOBS.c.lease_until.type),
+                leased_by=bindparam("claim_worker", type_=_JOBS.c.leased_by.type),
             )
-            .returning(*JobRow.__table__.c)
+            .returning(*_JOBS.c)
         )
-        async with self._db.write() as session:
-            rows = (await session.execute(stmt, execution_options={"synchronize_session": False})).all()
-        return sorted((_job(row) for row in rows), key=lambda job: (job.run_at, job.id))
 
     async def extend(self, job_ids: list[int], worker_id: str, *, until: datetime) -> None:
         """Renew the leases of jobs this worker is still running (so a slow job is not taken over)."""
