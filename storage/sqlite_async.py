@@ -15,7 +15,7 @@ runs (tests/storage/test_sqlite_async.py checks the pieces it uses).
 
 `run_transaction` goes one step further for the write on every acknowledgement's path (the inbox): a whole
 transaction, BEGIN IMMEDIATE to COMMIT, in one trip on a pooled connection, with no SQLAlchemy statement
-machinery around it. For a batch of 8 deliveries and their jobs that machinery cost 1.5 ms of CPU, where the
+machinery around it. For a batch of 8 deliveries and their jobs that machinery cost 1.2 ms of CPU, where the
 statements themselves cost 0.2 (benchmarks/server_bench.py, README).
 """
 
@@ -33,6 +33,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
@@ -226,8 +227,9 @@ async def run_transaction(engine: AsyncEngine, fn: Callable[..., T], *args: Any)
     """`fn(connection, *args)` on the sqlite3 connection of one of `engine`'s pooled connections, inside a
     transaction of its own (BEGIN IMMEDIATE ... COMMIT), in one trip to that connection's thread. `fn` runs on
     that thread: it gets plain sqlite3 (no SQLAlchemy types, hooks or NUL stripping; the caller prepares its
-    values). Errors are sqlite3's. Cancelled, the transaction is rolled back, and the connection goes back to
-    the pool only once its thread is done with it (the cancellation then waits for that: it has no caller)."""
+    values). Errors arrive as SQLAlchemy's, as from any other statement. Cancelled, the transaction is rolled
+    back, and the connection goes back to the pool only once its thread is done with it (the cancellation then
+    waits for that: it has no caller)."""
     raw = await engine.raw_connection()
     try:
         connection: aiosqlite.Connection = raw.driver_connection  # type: ignore[assignment]
@@ -235,6 +237,8 @@ async def run_transaction(engine: AsyncEngine, fn: Callable[..., T], *args: Any)
         try:
             call = connection._execute(_transaction, connection._conn, token, fn, args)  # type: ignore[no-untyped-call]
             return await call  # type: ignore[no-any-return]
+        except sqlite3.Error as error:  # as SQLAlchemy's own (OperationalError, IntegrityError...), like every write
+            raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
         except asyncio.CancelledError:
             token.abandoned = True
             # the call may still be running (waiting for another process's write lock, up to the busy timeout):

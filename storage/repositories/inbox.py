@@ -171,7 +171,7 @@ class InboxRepository:
         first: dict[tuple[str, str], int],
     ) -> set[int]:
         # the same transaction in one trip, in plain sqlite3: here SQLAlchemy's execution of the two statements cost
-        # 5 times what SQLite took to run them, on the path of every acknowledgement
+        # several times what SQLite took to run them, on the path of every acknowledgement
         inbox, jobs = self._plain
         positions = [first[(row["platform"], row["delivery_id"])] for row in rows]
         job_rows = {n: jobs.row(job.values(now)) for n, (_, _, _, job, now) in enumerate(items) if job is not None}

@@ -205,8 +205,9 @@ def _insert_items(conn: sqlite3.Connection, names: list[str]) -> int:
 async def test_a_plain_transaction_is_one_trip_commits_and_rolls_back_on_error(engine: AsyncEngine, trips) -> None:
     assert await run_transaction(engine, _insert_items, ["a", "b"]) == 2
     assert trips == ["_transaction"]  # BEGIN IMMEDIATE, the statements and COMMIT: one call on the thread
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError) as raised:  # SQLAlchemy's, as from any other write
         await run_transaction(engine, _insert_items, ["c", "a"])  # "a" again: the whole transaction goes
+    assert isinstance(raised.value.orig, sqlite3.IntegrityError)
     async with engine.connect() as conn:
         assert (await conn.execute(select(ITEMS.c.name).order_by(ITEMS.c.name))).scalars().all() == ["a", "b"]
     async with write_engine(engine).begin() as conn:  # the pooled connection is left as SQLAlchemy expects it
