@@ -126,6 +126,18 @@ async def test_a_like_and_a_comment_made_while_the_chart_is_still_uploading_coun
     assert (await env.slack.post(sp.slash_command(WHAT_IF))).status == 200
     card = (await env.fake.wait_for("POST", "/api/chat.postMessage", before + 1, timeout=WAIT))[-1]
     ts = card.reply["ts"]
+    # a person reacts once the card is on their screen: the fake hands the post over before our worker has even
+    # read Slack's answer, so wait for the card's record (milliseconds), not for its chart (3 s)
+    workspace = await env.services.storage.workspaces.get("slack", sp.TEAM)
+    assert workspace is not None
+    recorded = None
+    for _ in range(200):
+        recorded = await env.services.storage.messages.find(workspace.id, sp.CHANNEL, ts)
+        if recorded is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert recorded is not None, "the card is recorded as soon as it is posted, before its chart"
+    assert not env.fake.calls("POST", "/api/files.completeUploadExternal")  # the chart is still on its way
     assert (await env.slack.post(sp.reaction(item_ts=ts, user="U_DANA"))).status == 200
     assert (await env.slack.post(sp.thread_reply("too optimistic", thread_ts=ts, ts="1800000000.000900"))).status == 200
     await asyncio.sleep(1.0)  # both are handled while the chart waits
