@@ -135,8 +135,8 @@ async def serve_fake(channels: int) -> None:
 
 
 async def _run(web_app: web.Application, *, access_log: bool = False) -> None:
-    # our server writes aiohttp's access line for each request, as `serve` (web.run_app) does; the bare app and
-    # the fake Web API write none
+    # our server writes the access line `serve` writes for each request (bot.logs.AccessLine); the bare app and the
+    # fake Web API write none
     from bot.logs import AccessLine
 
     runner = web.AppRunner(web_app, **({"access_log_class": AccessLine} if access_log else {"access_log": None}))

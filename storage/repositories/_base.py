@@ -146,10 +146,9 @@ class PlainInsert:
     def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
         row = []
         for name, process in zip(self._columns, self._processors, strict=True):
-            value = values[name]
-            if process is not None:
-                value = process(value)
-            row.append(value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value)
+            value = values[name] if process is None else process(values[name])
+            # the engine hook's own step, on the converted values as there (only text can hold a NUL)
+            row.append(without_nul(value) if isinstance(value, str) else value)
         return tuple(row)
 
 
